@@ -1,0 +1,98 @@
+"""State-changing use cases of the territories app."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache
+
+from django.db import transaction
+
+from territories.models import Membership, Territory, TerritoryClosure, TerritoryKind
+
+GROUPING_KINDS = (TerritoryKind.EPCI, TerritoryKind.SYNDICAT)
+BATCH_SIZE = 5000
+
+
+def compute_closure(
+    kinds: dict[int, str], memberships: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], int]:
+    """Return ``{(ancestor, descendant): shortest depth}`` for the membership graph.
+
+    Besides the stored memberships, an EPCI or a syndicat belongs to the
+    département(s) of its communes (so "the EPCIs of the Nord" is one query)."""
+    parents: dict[int, set[int]] = defaultdict(set)
+    children: dict[int, set[int]] = defaultdict(set)
+    for parent, child in memberships:
+        parents[child].add(parent)
+        children[parent].add(child)
+
+    @cache
+    def communes_of(territory: int) -> frozenset[int]:
+        if kinds[territory] == TerritoryKind.COMMUNE:
+            return frozenset([territory])
+        found: set[int] = set()
+        for child in children[territory]:
+            found |= communes_of(child)
+        return frozenset(found)
+
+    for grouping in (t for t, kind in kinds.items() if kind in GROUPING_KINDS):
+        for commune in communes_of(grouping):
+            parents[grouping].update(
+                p for p in parents[commune] if kinds[p] == TerritoryKind.DEPARTEMENT
+            )
+
+    @cache
+    def ancestors_of(territory: int) -> dict[int, int]:
+        found = {territory: 0}
+        for parent in parents[territory]:
+            for ancestor, depth in ancestors_of(parent).items():
+                if depth + 1 < found.get(ancestor, depth + 2):
+                    found[ancestor] = depth + 1
+        return found
+
+    return {
+        (ancestor, territory): depth
+        for territory in kinds
+        for ancestor, depth in ancestors_of(territory).items()
+    }
+
+
+@transaction.atomic
+def rebuild_closure() -> tuple[int, int]:
+    """Bring the closure table in line with the memberships; returns (added, removed).
+
+    Writes only the difference, so a rebuild after a small change is cheap and a
+    rebuild with nothing changed writes nothing."""
+    kinds = dict(Territory.objects.values_list("id", "kind"))
+    wanted = compute_closure(kinds, Membership.objects.values_list("parent_id", "child_id"))
+    stale_ids = []
+    for pk, ancestor, descendant, depth in TerritoryClosure.objects.values_list(
+        "id", "ancestor_id", "descendant_id", "depth"
+    ).iterator(chunk_size=BATCH_SIZE):
+        if wanted.get((ancestor, descendant)) == depth:
+            del wanted[(ancestor, descendant)]
+        else:
+            stale_ids.append(pk)
+    for start in range(0, len(stale_ids), BATCH_SIZE):
+        TerritoryClosure.objects.filter(id__in=stale_ids[start : start + BATCH_SIZE]).delete()
+    TerritoryClosure.objects.bulk_create(
+        (
+            TerritoryClosure(ancestor_id=a, descendant_id=d, depth=depth)
+            for (a, d), depth in wanted.items()
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    return len(wanted), len(stale_ids)
+
+
+@transaction.atomic
+def set_members(grouping: Territory, members: Iterable[Territory]) -> None:
+    """Replace the direct members of a syndicat (or EPCI) and refresh the closure."""
+    members = list(members)
+    for member in members:
+        Membership(parent=grouping, child=member).clean()
+    grouping.child_memberships.exclude(child__in=members).delete()
+    existing = set(grouping.child_memberships.values_list("child_id", flat=True))
+    for member in members:
+        if member.pk not in existing:
+            Membership.objects.create(parent=grouping, child=member)
+    rebuild_closure()

@@ -1,0 +1,11 @@
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tri_portal.settings")
+
+application = get_wsgi_application()
+
+from tri_portal.production import ensure_production_ready  # noqa: E402
+
+ensure_production_ready()
