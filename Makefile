@@ -1,0 +1,66 @@
+# Single entry point of the project. `make run` and `make test` work on a fresh
+# machine with only Python 3.11+: they create .venv and install what they need.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format install install-dev demo clean
+
+help:
+	@echo "make run    — installe, migre, importe les territoires, charge la démo et sert http://$(HOST):$(PORT)"
+	@echo "make test   — installe les dépendances de dev et lance toute la suite (ARGS=… pour pytest)"
+	@echo "make lint   — ruff, ruff format --check, djlint, makemigrations --check"
+	@echo "make format — reformate le code (ruff) et les gabarits (djlint)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 ou plus récent est requis ($(PYTHON) est trop ancien)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when pyproject.toml changes, so a second run starts in seconds.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Embedded mode: SQLite file under var/, Celery tasks eager (unless DATABASE_URL /
+# CELERY_BROKER_URL are set in the environment).
+demo: install
+	DEBUG=1 $(MANAGE) migrate --noinput
+	DEBUG=1 $(MANAGE) import_territories
+	DEBUG=1 $(MANAGE) load_demo
+
+run: demo
+	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install-dev
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(BIN)/pytest $(ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/djlint templates --check
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djlint templates --reformat --quiet || true
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,38 @@
+"""docker-compose.yml cannot be run here (no Docker engine): check it is consistent."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS_SOURCE = (ROOT / "tri_portal" / "settings.py").read_text()
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def settings_env_names():
+    return set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', SETTINGS_SOURCE))
+
+
+def test_the_stack_has_every_service_with_health_checks():
+    services = COMPOSE["services"]
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    for name in ("postgres", "redis", "web", "worker"):
+        assert "healthcheck" in services[name], name
+
+
+def test_app_services_only_use_variables_the_settings_read():
+    read = settings_env_names()
+    for name in ("web", "worker", "beat", "migrate"):
+        env = COMPOSE["services"][name]["environment"]
+        assert set(env) <= read, set(env) - read
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+        assert env["DEBUG"] == "0"
+        assert "SECRET_KEY:?" in env["SECRET_KEY"]  # compose refuses to start without it
+
+
+def test_the_web_service_runs_gunicorn_on_the_wsgi_application():
+    assert "gunicorn tri_portal.wsgi:application" in COMPOSE["services"]["web"]["command"]
+    assert "celery -A tri_portal worker" in COMPOSE["services"]["worker"]["command"]
+    assert "celery -A tri_portal beat" in COMPOSE["services"]["beat"]["command"]

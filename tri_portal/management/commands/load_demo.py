@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from tri_portal.demo import DEMO_ADMIN, ensure_demo_admin, load_demo_territories
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge les données de démonstration (idempotent) et, en mode DEBUG, "
+        "le compte administrateur de démonstration."
+    )
+
+    def handle(self, *args, **options):
+        try:
+            syndicats = load_demo_territories()
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Démo : {len(syndicats)} syndicat(s) et leurs membres à jour.")
+        if not settings.DEBUG:
+            self.stdout.write("DEBUG désactivé : pas de compte de démonstration créé.")
+        elif ensure_demo_admin():
+            self.stdout.write(
+                f"Compte de démonstration créé : {DEMO_ADMIN['username']} / {DEMO_ADMIN['password']}"
+            )
