@@ -58,7 +58,9 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
         except FileNotFoundError as exc:
             raise TerritoryDataError(f"Fichier de données introuvable : {path}") from exc
         except lzma.LZMAError as exc:
-            raise TerritoryDataError(f"Fichier de données corrompu (xz illisible) : {path}") from exc
+            raise TerritoryDataError(
+                f"Fichier de données corrompu (xz illisible) : {path}"
+            ) from exc
         if hashlib.sha256(raw).hexdigest() != expected.get(name):
             raise TerritoryDataError(
                 f"Fichier de données corrompu (empreinte SHA-256 différente du manifeste) : {path}"
@@ -112,20 +114,41 @@ def build_scope(dataset: Dataset, region_code: str | None) -> Scope:
     scope = Scope(label=f"region:{region_code}" if region_code else "all")
     for r in regions:
         scope.territories.append(
-            _territory(TerritoryKind.REGION, r["code"], r["nom"], population_by_area.get(f"r{r['code']}"), year)
+            _territory(
+                TerritoryKind.REGION,
+                r["code"],
+                r["nom"],
+                population_by_area.get(f"r{r['code']}"),
+                year,
+            )
         )
     for d in departements:
         scope.territories.append(
-            _territory(TerritoryKind.DEPARTEMENT, d["code"], d["nom"], population_by_area.get(d["code"]), year)
+            _territory(
+                TerritoryKind.DEPARTEMENT,
+                d["code"],
+                d["nom"],
+                population_by_area.get(d["code"]),
+                year,
+            )
         )
-        scope.memberships.add(((TerritoryKind.REGION, d["region"]), (TerritoryKind.DEPARTEMENT, d["code"])))
+        scope.memberships.add(
+            ((TerritoryKind.REGION, d["region"]), (TerritoryKind.DEPARTEMENT, d["code"]))
+        )
     for c in communes:
         scope.territories.append(
             _territory(
-                TerritoryKind.COMMUNE, c["code"], c["nom"], c.get("population"), year, siren=c.get("siren", "")
+                TerritoryKind.COMMUNE,
+                c["code"],
+                c["nom"],
+                c.get("population"),
+                year,
+                siren=c.get("siren", ""),
             )
         )
-        scope.memberships.add(((TerritoryKind.DEPARTEMENT, c["departement"]), (TerritoryKind.COMMUNE, c["code"])))
+        scope.memberships.add(
+            ((TerritoryKind.DEPARTEMENT, c["departement"]), (TerritoryKind.COMMUNE, c["code"]))
+        )
     for e in epcis:
         scope.territories.append(
             _territory(
@@ -140,7 +163,9 @@ def build_scope(dataset: Dataset, region_code: str | None) -> Scope:
         )
         for member in e["membres"]:
             if member["code"] in commune_codes:
-                scope.memberships.add(((TerritoryKind.EPCI, e["code"]), (TerritoryKind.COMMUNE, member["code"])))
+                scope.memberships.add(
+                    ((TerritoryKind.EPCI, e["code"]), (TerritoryKind.COMMUNE, member["code"]))
+                )
     return scope
 
 

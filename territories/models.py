@@ -150,6 +150,11 @@ class Territory(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.make_slug(self.name, self.code)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("admin:territories_territory_change", args=[self.pk])
 
@@ -180,11 +185,6 @@ class Territory(models.Model):
             errors["syndicat_nature"] = [_("Seul un syndicat a une nature de syndicat.")]
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = self.make_slug(self.name, self.code)
-        super().save(*args, **kwargs)
 
     @property
     def nature_label(self) -> str:
@@ -232,7 +232,9 @@ class Membership(models.Model):
             allowed = ALLOWED_MEMBERSHIPS.get(self.parent.kind, set())
             if self.child.kind not in allowed:
                 raise ValidationError(
-                    _("Un territoire de type « %(child)s » ne peut pas être membre d'un « %(parent)s ».")
+                    _(
+                        "Un territoire de type « %(child)s » ne peut pas être membre d'un « %(parent)s »."
+                    )
                     % {
                         "child": self.child.get_kind_display(),
                         "parent": self.parent.get_kind_display(),
@@ -257,9 +259,7 @@ class TerritoryClosure(models.Model):
         verbose_name = _("lien de hiérarchie")
         verbose_name_plural = _("liens de hiérarchie")
         constraints = [
-            models.UniqueConstraint(
-                fields=["ancestor", "descendant"], name="closure_unique_pair"
-            ),
+            models.UniqueConstraint(fields=["ancestor", "descendant"], name="closure_unique_pair"),
         ]
         indexes = [models.Index(fields=["descendant", "depth"])]
 

@@ -20,7 +20,11 @@ def region_overview(region_code: str | None = None) -> dict:
     )
     return {
         "region": region,
-        "counts": [(label, counts.get(kind, 0)) for kind, label in TerritoryKind.choices if kind != TerritoryKind.REGION],
+        "counts": [
+            (label, counts.get(kind, 0))
+            for kind, label in TerritoryKind.choices
+            if kind != TerritoryKind.REGION
+        ],
         "last_import": ImportRun.objects.first(),
     }
 

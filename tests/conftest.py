@@ -14,7 +14,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("import_territories", "--region", "32", verbosity=0, stderr=io.StringIO())
 
 
-
 @pytest.fixture
 def hauts_de_france(db):
     return Territory.objects.get(kind=TerritoryKind.REGION, code="32")

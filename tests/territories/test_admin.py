@@ -30,12 +30,28 @@ def territory_form(**overrides):
     ("fields", "message"),
     [
         (
-            {"kind": TerritoryKind.SYNDICAT, "code": "246200365", "epci_nature": "", "syndicat_nature": "SCOT"},
+            {
+                "kind": TerritoryKind.SYNDICAT,
+                "code": "246200365",
+                "epci_nature": "",
+                "syndicat_nature": "SCOT",
+            },
             "clé de contrôle de Luhn erronée",
         ),
         ({"kind": TerritoryKind.EPCI, "code": "12345"}, "exactement 9 chiffres"),
-        ({"kind": TerritoryKind.COMMUNE, "code": "5924", "epci_nature": ""}, "code INSEE de commune"),
-        ({"kind": TerritoryKind.COMMUNE, "code": "99001", "siren": "215902496", "epci_nature": ""}, "Luhn"),
+        (
+            {"kind": TerritoryKind.COMMUNE, "code": "5924", "epci_nature": ""},
+            "code INSEE de commune",
+        ),
+        (
+            {
+                "kind": TerritoryKind.COMMUNE,
+                "code": "99001",
+                "siren": "215902496",
+                "epci_nature": "",
+            },
+            "Luhn",
+        ),
     ],
 )
 def test_invalid_official_codes_get_a_french_message_on_the_field(staff_client, fields, message):
@@ -82,10 +98,14 @@ def test_admin_search_by_code_and_filter_by_departement(staff_client):
 
     assert "Fourmies" in by_code.content.decode()
     listed = by_departement.context["cl"].result_count
-    assert listed == Territory.objects.filter(
-        kind=TerritoryKind.EPCI, ancestor_links__ancestor__code="62",
-        ancestor_links__ancestor__kind=TerritoryKind.DEPARTEMENT,
-    ).count()
+    assert (
+        listed
+        == Territory.objects.filter(
+            kind=TerritoryKind.EPCI,
+            ancestor_links__ancestor__code="62",
+            ancestor_links__ancestor__kind=TerritoryKind.DEPARTEMENT,
+        ).count()
+    )
     assert "CA de Lens - Liévin" in by_departement.content.decode()
     assert "CC du Sud Avesnois" not in by_departement.content.decode()
 

@@ -71,7 +71,9 @@ def test_a_syndicat_of_epcis_contains_their_communes_and_becomes_an_ancestor(db,
         syndicat_nature="SCOT",
     )
 
-    set_members(scot, Territory.objects.filter(kind=TerritoryKind.EPCI, code__in=SUD_AVESNOIS_EPCIS))
+    set_members(
+        scot, Territory.objects.filter(kind=TerritoryKind.EPCI, code__in=SUD_AVESNOIS_EPCIS)
+    )
 
     assert communes_of(scot).count() == 150
     assert Territory.objects.ancestors_of(fourmies).filter(pk=scot.pk).exists()

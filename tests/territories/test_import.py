@@ -114,7 +114,10 @@ def test_reimport_removes_an_outdated_official_membership(db, fourmies):
 
 def test_reimport_keeps_syndicat_memberships_entered_in_the_admin(db, fourmies):
     syndicat = Territory.objects.create(
-        kind=TerritoryKind.SYNDICAT, code="999000003", siren="999000003", name="Syndicat d'essai",
+        kind=TerritoryKind.SYNDICAT,
+        code="999000003",
+        siren="999000003",
+        name="Syndicat d'essai",
         syndicat_nature="OTHER",
     )
     Membership.objects.create(parent=syndicat, child=fourmies)

@@ -13,7 +13,12 @@ from territories.validators import (
 
 @pytest.mark.parametrize(
     "siren",
-    ["246200364", "200043404", "215902495", "245900428"],  # CA Lens-Liévin, CC Sud Avesnois, Fourmies…
+    [
+        "246200364",
+        "200043404",
+        "215902495",
+        "245900428",
+    ],  # CA Lens-Liévin, CC Sud Avesnois, Fourmies…
 )
 def test_official_sirens_are_accepted(siren):
     validate_siren(siren)

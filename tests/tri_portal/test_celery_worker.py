@@ -19,9 +19,19 @@ def celery_worker_queue():
     env = {**os.environ, "SECRET_KEY": "test-" + uuid.uuid4().hex * 2}
     worker = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "tri_portal", "worker",
-            "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
-            "-Q", queue, "--loglevel=WARNING",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tri_portal",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
         ],
         cwd=ROOT,
         env=env,

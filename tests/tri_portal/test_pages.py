@@ -26,9 +26,22 @@ def test_public_pages_share_an_accessible_french_layout(client, db, url_name, he
     assert 'aria-label="Fil d’Ariane"' in html
 
 
-def test_page_titles_name_the_page(client):
-    html = client.get(reverse("accessibility")).content.decode()
-    assert "<title>Accessibilité — Contrats d&#x27;objectifs TRI — Hauts-de-France</title>" in html
+def page_title(html):
+    return " ".join(re.search(r"<title>(.*?)</title>", html, re.S).group(1).split())
+
+
+@pytest.mark.parametrize(
+    ("url_name", "title"),
+    [
+        ("home", "Accueil"),
+        ("legal_notice", "Mentions légales"),
+        ("accessibility", "Accessibilité"),
+        ("privacy", "Données personnelles"),
+    ],
+)
+def test_page_titles_name_the_page(client, db, url_name, title):
+    html = client.get(reverse(url_name)).content.decode()
+    assert page_title(html) == f"{title} — Contrats d&#x27;objectifs TRI — Hauts-de-France"
 
 
 def test_accessibility_page_states_the_conformity_level_honestly(client):

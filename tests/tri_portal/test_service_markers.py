@@ -52,7 +52,9 @@ def test_missing_service_skips_the_marked_test_locally(pytester, monkeypatch, ma
     result.assert_outcomes(skipped=1)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("true", True), ("1", True), ("", False), ("false", False)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("true", True), ("1", True), ("", False), ("false", False)]
+)
 def test_ci_detection(monkeypatch, value, expected):
     monkeypatch.setenv("CI", value)
     assert service_markers.running_in_ci() is expected

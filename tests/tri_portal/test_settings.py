@@ -25,7 +25,9 @@ def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
 
 
 def test_postgres_url_is_parsed():
-    db = parse_database_url("postgres://tri:s%40cret@db.local:5433/tri_portal?sslmode=require", BASE)
+    db = parse_database_url(
+        "postgres://tri:s%40cret@db.local:5433/tri_portal?sslmode=require", BASE
+    )
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "tri_portal",
@@ -90,9 +92,7 @@ def test_production_refuses_the_development_secret_key():
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = run_python(
-        "import tri_portal.wsgi; print('ok')", DEBUG="0", SECRET_KEY="x" * 60
-    )
+    result = run_python("import tri_portal.wsgi; print('ok')", DEBUG="0", SECRET_KEY="x" * 60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         target.add_argument(
             "--region",
             default=None,
-            help="Code INSEE de la région (défaut : %s)." % settings.TERRITORIES_DEFAULT_REGION,
+            help=f"Code INSEE de la région (défaut : {settings.TERRITORIES_DEFAULT_REGION}).",
         )
         target.add_argument("--all", action="store_true", help="Toute la France.")
         parser.add_argument(
