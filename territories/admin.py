@@ -16,6 +16,7 @@ from territories.services import rebuild_closure
 class DepartementFilter(admin.SimpleListFilter):
     title = _("département")
     parameter_name = "departement"
+    territory_path = ""  # e.g. "territory__" to filter contracts by their territory
 
     def lookups(self, request, model_admin):
         return [
@@ -26,9 +27,9 @@ class DepartementFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
+        path = f"{self.territory_path}ancestor_links__ancestor"
         return queryset.filter(
-            ancestor_links__ancestor__kind=TerritoryKind.DEPARTEMENT,
-            ancestor_links__ancestor__code=self.value(),
+            **{f"{path}__kind": TerritoryKind.DEPARTEMENT, f"{path}__code": self.value()}
         )
 
 

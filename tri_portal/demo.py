@@ -3,11 +3,30 @@
 Later issues add the six contracts signed on 24 October 2017 on top of these
 territories; each loader is idempotent (get-or-create on natural keys)."""
 
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from territories.models import SyndicatNature, Territory, TerritoryKind
+from contracts import services
+from contracts.models import (
+    Action,
+    Contract,
+    ContractKind,
+    ContractTheme,
+    Signatory,
+    Target,
+    TargetEntry,
+)
+from contracts.themes import sync_themes
+from indicators.catalogue import sync_catalogue
+from indicators.models import Indicator, IndicatorValue
+from territories.models import OfficerAssignment, SyndicatNature, Territory, TerritoryKind
 from territories.services import set_members
+from tri_portal import demo_contracts as data
 
 # Syndicats are not in the Etalab data set. The SIREN below is a *demo* value
 # (valid Luhn key, 999 prefix unused by real collectivities): replace it with the
@@ -23,6 +42,17 @@ DEMO_SYNDICATS = [
 ]
 
 DEMO_ADMIN = {"username": "admin", "password": "admin", "email": "admin@example.org"}
+STAFF_GROUP = "Agents Région / ADEME"
+STAFF_APPS = ["territories", "contracts", "indicators", "django_celery_beat"]
+# username -> (password, is_staff, territories as (kind, code))
+DEMO_USERS = {
+    "agent.region": ("demo-region-2026", True, []),
+    "agent.ademe": ("demo-ademe-2026", True, []),
+    "referent.arras": ("demo-referent-2026", False, [("epci", "200033579")]),
+    "referent.fourmies": ("demo-referent-2026", False, [("commune", "59249")]),
+    "referent.lens": ("demo-referent-2026", False, [("epci", "246200364")]),
+    "referent.sambre": ("demo-referent-2026", False, [("syndicat", "999000003")]),
+}
 
 
 @transaction.atomic
@@ -59,3 +89,191 @@ def ensure_demo_admin() -> bool:
         return False
     User.objects.create_superuser(**DEMO_ADMIN)
     return True
+
+
+def ensure_demo_users() -> dict:
+    """Staff and officer demo accounts. Their documented passwords only work in DEBUG
+    mode; elsewhere the accounts exist (as authors of the demo data) without one."""
+    User = get_user_model()
+    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
+    users = {}
+    for username, (password, is_staff, territories) in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org", "is_staff": is_staff}
+        )
+        if created:
+            if settings.DEBUG:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save()
+        if is_staff:
+            user.groups.add(group)
+        for kind, code in territories:
+            OfficerAssignment.objects.get_or_create(
+                user=user, territory=Territory.objects.get(kind=kind, code=code)
+            )
+        users[username] = user
+    return users
+
+
+def _officer_for(contract_territory, users):
+    assignment = OfficerAssignment.objects.filter(territory=contract_territory).first()
+    return assignment.user if assignment else users["agent.region"]
+
+
+def _publish(contract, year, values: dict[str, Decimal], officer, validator) -> None:
+    """Report, submit and validate one year's values through the workflow services."""
+    indicators = Indicator.objects.in_bulk(list(values), field_name="identifier")
+    report = services.open_report(contract, year, officer)
+    services.save_report_values(
+        report,
+        [
+            services.ReportedValue(indicators[i], v, source=data.DEMO_SOURCE)
+            for i, v in values.items()
+        ],
+        officer,
+    )
+    services.submit_report(report, officer)
+    services.validate_report(report, validator)
+
+
+def _target(contract, identifier, baseline_year, baseline, target_year, goal: str) -> Target:
+    """``goal`` is an absolute value ("900") or a relative change ("−30 %", "÷2")."""
+    target = Target(
+        contract=contract,
+        indicator=Indicator.objects.get(identifier=identifier),
+        baseline_year=baseline_year,
+        baseline_value=Decimal(baseline),
+        target_year=target_year,
+    )
+    if goal.endswith("%") or goal.startswith(("÷", "/")):
+        kind, amount = services.parse_relative_change(goal)
+        target.target_value = data.quantize(
+            services.target_from_relative(target.baseline_value, kind, amount), "0.001"
+        )
+        target.entered_as = TargetEntry.DIVIDE if kind == "divide" else TargetEntry.PERCENT
+        target.relative_change = amount
+    else:
+        target.target_value = Decimal(goal)
+    target.full_clean()
+    target.save()
+    return target
+
+
+def _sign_and_run(contract, validator, *, complete: bool) -> None:
+    services.sign_contract(contract, validator, signed_on=contract.start_date)
+    services.activate_contract(contract, validator)
+    if complete:
+        services.complete_contract(contract, validator)
+
+
+def _create_contract(spec, users) -> Contract:
+    territory = Territory.objects.get(kind=spec.kind, code=spec.code)
+    contract = Contract(
+        territory=territory,
+        reference=spec.reference,
+        title=spec.title,
+        summary=spec.summary,
+        start_date=data.SIGNED_ON,
+        end_date=data.END,
+        is_demo=True,
+    )
+    contract.full_clean()
+    contract.save()
+    contract.themes.set(ContractTheme.objects.filter(slug__in=spec.themes))
+    for organisation, role in [*data.SIGNATORIES, (spec.collectivity, "")]:
+        Signatory.objects.create(contract=contract, organisation=organisation, role=role)
+    for theme, title, budget in spec.actions:
+        Action.objects.create(
+            contract=contract,
+            theme=ContractTheme.objects.get(slug=theme),
+            title=title,
+            budget=budget,
+        )
+
+    core = data.core_series(territory.population, spec.profile)
+    first, last = data.YEARS[0], data.YEARS[-1]
+    _target(contract, "cae_2.a", first, core["cae_2.a"][0], last, "-8 %")
+    _target(contract, "cae_1.a", first, core["cae_1.a"][0], last, "-10 %")
+    _target(contract, "cae_3.a", first, core["cae_3.a"][0], last, "+50 %")
+    share = core["cae_3.a"][0] / 1000 / core["cae_2.a"][0] * 100
+    _target(
+        contract,
+        "cae_3.b",
+        first,
+        data.quantize(share),
+        last,
+        str(data.quantize(share * Decimal("1.5"))),
+    )
+    for identifier, (goal, series) in spec.theme_series.items():
+        _target(contract, identifier, first, series[0], last, goal)
+
+    validator = users["agent.region"]
+    _sign_and_run(contract, validator, complete=True)
+    officer = _officer_for(territory, users)
+    for index, year in enumerate(data.YEARS):
+        values = {identifier: core[identifier][index] for identifier in core}
+        values.update({i: Decimal(s[index]) for i, (_, s) in spec.theme_series.items()})
+        _publish(contract, year, values, officer, validator)
+    return contract
+
+
+def _create_regional_goals(users) -> Contract:
+    region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
+    contract = Contract(
+        kind=ContractKind.REGIONAL_GOALS,
+        territory=region,
+        reference=data.REGION_REFERENCE,
+        title="Objectifs régionaux de la Troisième Révolution Industrielle à l'horizon 2050",
+        summary=(
+            "Réduire de 60 % la consommation d'énergie finale, diviser par quatre les émissions "
+            "de gaz à effet de serre et couvrir 100 % des besoins par des énergies renouvelables, "
+            "par rapport à 2012 (année de référence du SRADDET)."
+        ),
+        start_date=date(2012, 1, 1),
+        end_date=date(2050, 12, 31),
+        duration_override_reason="Objectifs régionaux de long terme (2012-2050), pas un contrat de trois ans.",
+        is_demo=True,
+    )
+    contract.full_clean()
+    contract.save()
+    baseline_year = settings.TRI_REFERENCE_YEAR
+    energy, ghg, renewable = data.REGION_VALUES[baseline_year]
+    baselines = {
+        "cae_2.a": Decimal(energy),
+        "cae_1.a": Decimal(ghg),
+        "cae_3.b": data.quantize(Decimal(renewable) / 1000 / Decimal(energy) * 100),
+    }
+    for identifier, goal in data.REGION_GOALS:
+        _target(contract, identifier, baseline_year, baselines[identifier], 2050, goal)
+    validator = users["agent.region"]
+    _sign_and_run(contract, validator, complete=False)
+    for year, (energy, ghg, renewable) in data.REGION_VALUES.items():
+        values = {
+            "cae_2.a": Decimal(energy),
+            "cae_1.a": Decimal(ghg),
+            "cae_3.a": Decimal(renewable),
+        }
+        _publish(contract, year, values, validator, validator)
+    return contract
+
+
+@transaction.atomic
+def load_demo_contracts() -> list[Contract]:
+    """The six contracts of 24 October 2017 and the regional goals (idempotent: an
+    existing contract is left as it is)."""
+    sync_catalogue(Indicator)
+    sync_themes(ContractTheme)
+    users = ensure_demo_users()
+    created = []
+    if not Contract.objects.filter(reference=data.REGION_REFERENCE).exists():
+        created.append(_create_regional_goals(users))
+    for spec in data.DEMO_CONTRACTS:
+        if not Contract.objects.filter(reference=spec.reference).exists():
+            created.append(_create_contract(spec, users))
+    IndicatorValue.objects.filter(report__contract__is_demo=True, is_demo=False).update(
+        is_demo=True
+    )
+    return created

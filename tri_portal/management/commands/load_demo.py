@@ -1,7 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tri_portal.demo import DEMO_ADMIN, ensure_demo_admin, load_demo_territories
+from tri_portal.demo import (
+    DEMO_ADMIN,
+    ensure_demo_admin,
+    load_demo_contracts,
+    load_demo_territories,
+)
 
 
 class Command(BaseCommand):
@@ -16,6 +21,11 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Démo : {len(syndicats)} syndicat(s) et leurs membres à jour.")
+        contracts = load_demo_contracts()
+        self.stdout.write(
+            f"Démo : {len(contracts)} contrat(s) créé(s) avec leurs objectifs et valeurs validées "
+            "(données fictives marquées « démonstration »)."
+        )
         if not settings.DEBUG:
             self.stdout.write("DEBUG désactivé : pas de compte de démonstration créé.")
         elif ensure_demo_admin():

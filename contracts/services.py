@@ -1,0 +1,326 @@
+"""State changes of contracts and progress reports. Each is one transaction, checks
+the current state, records who did it, and is the only way to make that change
+(admin actions, officer forms and the API all call these functions)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import (
+    Contract,
+    ContractStatus,
+    ProgressReport,
+    ReportStatus,
+)
+from indicators.models import Indicator, IndicatorValue, ValueStatus
+from indicators.signals import values_validated
+
+# --- Contracts ------------------------------------------------------------------
+
+CONTRACT_TRANSITIONS = {
+    ContractStatus.SIGNED: {ContractStatus.DRAFT},
+    ContractStatus.ACTIVE: {ContractStatus.SIGNED},
+    ContractStatus.COMPLETED: {ContractStatus.ACTIVE},
+    ContractStatus.TERMINATED: {ContractStatus.SIGNED, ContractStatus.ACTIVE},
+}
+
+
+def _locked(instance):
+    return type(instance).objects.select_for_update().get(pk=instance.pk)
+
+
+def _change_contract_status(contract, new_status, by, **fields) -> Contract:
+    with transaction.atomic():
+        locked = _locked(contract)
+        if locked.status not in CONTRACT_TRANSITIONS[new_status]:
+            raise ValidationError(
+                _("Passage impossible de « %(old)s » à « %(new)s » pour le contrat %(ref)s.")
+                % {
+                    "old": locked.get_status_display(),
+                    "new": ContractStatus(new_status).label,
+                    "ref": locked.reference,
+                }
+            )
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.status = new_status
+        locked.status_changed_at = timezone.now()
+        locked.status_changed_by = by
+        locked.full_clean()
+        locked._history_user = by
+        locked.save()
+    contract.refresh_from_db()
+    return contract
+
+
+def sign_contract(contract: Contract, by, signed_on: date | None = None) -> Contract:
+    return _change_contract_status(
+        contract, ContractStatus.SIGNED, by, signed_on=signed_on or timezone.localdate()
+    )
+
+
+def activate_contract(contract: Contract, by) -> Contract:
+    return _change_contract_status(contract, ContractStatus.ACTIVE, by)
+
+
+def complete_contract(contract: Contract, by) -> Contract:
+    return _change_contract_status(contract, ContractStatus.COMPLETED, by)
+
+
+def terminate_contract(contract: Contract, by, reason: str) -> Contract:
+    if not (reason or "").strip():
+        raise ValidationError(_("Indiquez le motif de la résiliation."))
+    return _change_contract_status(
+        contract, ContractStatus.TERMINATED, by, termination_reason=reason.strip()
+    )
+
+
+# --- Targets --------------------------------------------------------------------
+
+
+def parse_relative_change(text: str) -> tuple[str, Decimal]:
+    """``"−60 %"`` → ("percent", −60); ``"÷4"`` or ``"/4"`` → ("divide", 4);
+    ``"+30 %"`` → ("percent", 30)."""
+    cleaned = (text or "").strip().replace("\u2212", "-").replace(" ", "").replace("\u202f", "")
+    cleaned = cleaned.replace(",", ".")
+    try:
+        if cleaned[:1] in ("÷", "/"):
+            factor = Decimal(cleaned[1:])
+            if not factor.is_finite() or factor <= 0:
+                raise ValueError
+            return "divide", factor
+        if cleaned.endswith("%"):
+            percent = Decimal(cleaned[:-1])
+            if not percent.is_finite() or percent < -100:
+                raise ValueError
+            return "percent", percent
+    except (ArithmeticError, ValueError, IndexError):
+        pass
+    raise ValidationError(
+        _("Évolution relative illisible : « %(text)s » (exemples : « −60 % », « +30 % », « ÷4 »).")
+        % {"text": text}
+    )
+
+
+def target_from_relative(baseline: Decimal, kind: str, amount: Decimal) -> Decimal:
+    """Absolute target value for a relative change from a non-zero baseline."""
+    if baseline == 0:
+        raise ValidationError(
+            _(
+                "Un objectif relatif (en % ou ÷) est impossible sur une valeur de référence nulle : saisissez une valeur cible absolue."
+            )
+        )
+    if kind == "divide":
+        return baseline / amount
+    return baseline * (1 + amount / 100)
+
+
+# --- Progress reports -------------------------------------------------------------
+
+REPORTABLE_CONTRACT_STATUSES = {
+    ContractStatus.SIGNED,
+    ContractStatus.ACTIVE,
+    ContractStatus.COMPLETED,
+}
+
+
+@dataclass
+class ReportedValue:
+    indicator: Indicator
+    value: Decimal | str | None
+    source: str = ""
+    comment: str = ""
+
+
+def check_report_year(contract: Contract, year: int) -> None:
+    if year > timezone.localdate().year:
+        raise ValidationError(_("L'année %(year)s est dans le futur.") % {"year": year})
+    if not contract.first_year <= year <= contract.last_year:
+        raise ValidationError(
+            _("L'année %(year)s est hors du contrat %(ref)s (années %(first)s à %(last)s).")
+            % {
+                "year": year,
+                "ref": contract.reference,
+                "first": contract.first_year,
+                "last": contract.last_year,
+            }
+        )
+
+
+def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
+    """The report of ``contract`` for ``year``, created as a draft if missing."""
+    if contract.status not in REPORTABLE_CONTRACT_STATUSES:
+        raise ValidationError(
+            _(
+                "Le contrat %(ref)s est « %(status)s » : on ne peut pas y rendre compte d'avancement."
+            )
+            % {"ref": contract.reference, "status": contract.get_status_display()}
+        )
+    check_report_year(contract, year)
+    with transaction.atomic():
+        return ProgressReport.objects.get_or_create(contract=contract, year=year)[0]
+
+
+def save_report_values(
+    report: ProgressReport, entries: Iterable[ReportedValue], by
+) -> list[IndicatorValue]:
+    """Create or update the report's draft values; an entry whose value is None or
+    empty removes that indicator's value. All entries are checked first: one bad
+    entry and nothing is saved (the ValidationError maps identifiers to messages)."""
+    entries = list(entries)
+    errors: dict[str, list[str]] = {}
+    checked: list[tuple[ReportedValue, Decimal | None]] = []
+    seen = set()
+    for entry in entries:
+        identifier = entry.indicator.identifier
+        if identifier in seen:
+            errors.setdefault(identifier, []).append(_("Indicateur présent deux fois."))
+            continue
+        seen.add(identifier)
+        if entry.indicator.is_derived:
+            errors.setdefault(identifier, []).append(
+                _("Indicateur calculé à partir de ses composantes : il ne se saisit pas.")
+            )
+            continue
+        if entry.value is None or str(entry.value).strip() == "":
+            checked.append((entry, None))
+            continue
+        try:
+            checked.append((entry, entry.indicator.check_value(entry.value)))
+        except ValidationError as exc:
+            errors.setdefault(identifier, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    saved = []
+    with transaction.atomic():
+        report = _locked(report)
+        if not report.is_editable:
+            raise ValidationError(
+                _("Le rapport %(year)s est « %(status)s » : il n'est plus modifiable.")
+                % {"year": report.year, "status": report.get_status_display()}
+            )
+        check_report_year(report.contract, report.year)
+        for entry, number in checked:
+            existing = IndicatorValue.objects.filter(
+                report=report, indicator=entry.indicator
+            ).first()
+            if number is None:
+                if existing:
+                    existing._history_user = by
+                    existing.delete()
+                continue
+            value = existing or IndicatorValue(
+                report=report,
+                indicator=entry.indicator,
+                territory=report.contract.territory,
+                year=report.year,
+            )
+            value.value = number
+            value.source = entry.source.strip()
+            value.comment = entry.comment.strip()
+            value.status = ValueStatus.DRAFT
+            value.entered_by = by
+            value.entered_at = timezone.now()
+            value.full_clean()
+            value._history_user = by
+            value.save()
+            saved.append(value)
+    return saved
+
+
+def _set_values_status(report: ProgressReport, status: str, by, **fields) -> list[IndicatorValue]:
+    values = list(report.values.select_for_update().order_by("pk"))
+    for value in values:
+        value.status = status
+        for name, field_value in fields.items():
+            setattr(value, name, field_value)
+        value._history_user = by
+        value.save()
+    return values
+
+
+def _transition_report(report, allowed, new_status, by) -> ProgressReport:
+    locked = _locked(report)
+    if locked.status not in allowed:
+        raise ValidationError(
+            _("Passage impossible de « %(old)s » à « %(new)s » pour le rapport %(year)s.")
+            % {
+                "old": locked.get_status_display(),
+                "new": ReportStatus(new_status).label,
+                "year": locked.year,
+            }
+        )
+    locked.status = new_status
+    locked._history_user = by
+    return locked
+
+
+@transaction.atomic
+def submit_report(report: ProgressReport, by) -> ProgressReport:
+    locked = _transition_report(
+        report, {ReportStatus.DRAFT, ReportStatus.REJECTED}, ReportStatus.SUBMITTED, by
+    )
+    if not locked.values.exists():
+        raise ValidationError(_("Le rapport ne contient aucune valeur : rien à soumettre."))
+    locked.submitted_at = timezone.now()
+    locked.submitted_by = by
+    locked.save()
+    _set_values_status(locked, ValueStatus.SUBMITTED, by)
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def reject_report(report: ProgressReport, by, reason: str) -> ProgressReport:
+    if not (reason or "").strip():
+        raise ValidationError(
+            _("Indiquez le motif du rejet : le référent en a besoin pour corriger.")
+        )
+    locked = _transition_report(report, {ReportStatus.SUBMITTED}, ReportStatus.REJECTED, by)
+    locked.rejection_reason = reason.strip()
+    locked.reviewed_at = timezone.now()
+    locked.reviewed_by = by
+    locked.save()
+    _set_values_status(locked, ValueStatus.REJECTED, by)
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
+    """Publish the report's values as validated observations (the only way a value
+    becomes validated); an earlier validated value for the same territory, indicator
+    and year is kept in the records as *superseded*."""
+    locked = _transition_report(report, {ReportStatus.SUBMITTED}, ReportStatus.VALIDATED, by)
+    now = timezone.now()
+    locked.reviewed_at = now
+    locked.reviewed_by = by
+    locked.rejection_reason = ""
+    locked.save()
+    values = list(locked.values.select_for_update().order_by("pk"))
+    for value in values:
+        previous = (
+            IndicatorValue.objects.validated()
+            .select_for_update()
+            .filter(
+                territory_id=value.territory_id, indicator_id=value.indicator_id, year=value.year
+            )
+            .exclude(pk=value.pk)
+        )
+        for old in previous:
+            old.status = ValueStatus.SUPERSEDED
+            old._history_user = by
+            old.save()
+    validated = _set_values_status(
+        locked, ValueStatus.VALIDATED, by, validated_by=by, validated_at=now
+    )
+    values_validated.send(sender=ProgressReport, values=validated, by=by)
+    report.refresh_from_db()
+    return validated

@@ -1,0 +1,245 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from indicators import formulas
+from indicators.units import UNIT_BOUNDS
+
+
+class Theme(models.TextChoices):
+    TERRITORY = "territoire", _("Territoire")
+    ENERGY_CLIMATE = "energie_et_climat", _("Énergie et climat")
+    PLANNING = "urbanisme_et_amenagement", _("Urbanisme et aménagement")
+    ECONOMY = "activites_economiques", _("Activités économiques")
+    FOOD = "agri_alim", _("Agriculture et alimentation")
+    WASTE = "eci_dechets", _("Économie circulaire et déchets")
+    MOBILITY = "mobilite_et_transport", _("Mobilité et transport")
+
+
+class Direction(models.TextChoices):
+    LOWER = "lower", _("plus bas, c'est mieux")
+    HIGHER = "higher", _("plus haut, c'est mieux")
+    NEUTRAL = "neutral", _("sans sens d'amélioration")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("somme")
+    RATIO = "ratio", _("rapport de composantes")
+    WEIGHTED_MEAN = "weighted_mean", _("moyenne pondérée par la population")
+    NONE = "none", _("non agrégeable")
+
+
+class Origin(models.TextChoices):
+    ADEME = "ademe", _("Référentiel ADEME (Territoires en Transitions)")
+    TRI = "tri", _("Indicateur propre aux contrats TRI")
+
+
+class Indicator(models.Model):
+    identifier = models.CharField(_("identifiant"), max_length=50, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    unit = models.CharField(_("unité"), max_length=30, choices=[(u, u) for u in UNIT_BOUNDS])
+    theme = models.CharField(_("thématique"), max_length=30, choices=Theme.choices)
+    direction = models.CharField(_("sens d'amélioration"), max_length=10, choices=Direction.choices)
+    aggregation = models.CharField(
+        _("agrégation"), max_length=15, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    formula = models.CharField(
+        _("formule"),
+        max_length=300,
+        blank=True,
+        help_text=_("Pour un indicateur calculé, ex. val(cae_3.a)/1000/val(cae_2.a)*100."),
+    )
+    is_key = models.BooleanField(_("indicateur clé TRI"), default=False)
+    origin = models.CharField(_("origine"), max_length=10, choices=Origin.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("indicateur")
+        verbose_name_plural = _("indicateurs")
+        ordering = ["identifier"]
+
+    def __str__(self):
+        return f"{self.identifier} — {self.name} ({self.unit})"
+
+    def clean(self):
+        super().clean()
+        if self.formula:
+            try:
+                formulas.validate_formula(self.formula)
+            except formulas.FormulaError as exc:
+                raise ValidationError({"formula": str(exc)}) from exc
+
+    @property
+    def is_derived(self) -> bool:
+        return bool(self.formula)
+
+    @property
+    def components(self) -> list[str]:
+        return formulas.components(self.formula)
+
+    @property
+    def bounds(self) -> tuple[Decimal, Decimal]:
+        return UNIT_BOUNDS[self.unit]
+
+    def check_value(self, value) -> Decimal:
+        """Return ``value`` as a Decimal or raise a French ValidationError."""
+        try:
+            number = Decimal(
+                str(value).strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+            )
+        except (ArithmeticError, ValueError) as exc:
+            raise ValidationError(
+                _("« %(value)s » n'est pas un nombre."),
+                code="not_a_number",
+                params={"value": value},
+            ) from exc
+        if not number.is_finite():
+            raise ValidationError(_("La valeur doit être un nombre fini."), code="not_finite")
+        low, high = self.bounds
+        if not low <= number <= high:
+            raise ValidationError(
+                _(
+                    "%(value)s %(unit)s est hors des bornes plausibles (%(low)s à %(high)s %(unit)s)."
+                ),
+                code="out_of_bounds",
+                params={"value": number, "unit": self.unit, "low": low, "high": high},
+            )
+        return number
+
+
+class ValueStatus(models.TextChoices):
+    DRAFT = "draft", _("brouillon")
+    SUBMITTED = "submitted", _("soumise")
+    VALIDATED = "validated", _("validée")
+    REJECTED = "rejected", _("rejetée")
+    SUPERSEDED = "superseded", _("remplacée")
+
+
+class IndicatorValueQuerySet(models.QuerySet):
+    def validated(self):
+        return self.filter(status=ValueStatus.VALIDATED)
+
+
+class IndicatorValue(models.Model):
+    """An observation of an indicator for a territory and a year.
+
+    Values are entered in a progress report (draft → submitted) and become
+    validated only through ``contracts.services.validate_report``; a newer
+    validated value for the same territory/indicator/year supersedes the old one."""
+
+    territory = models.ForeignKey(
+        "territories.Territory",
+        on_delete=models.PROTECT,
+        related_name="indicator_values",
+        verbose_name=_("territoire"),
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="values", verbose_name=_("indicateur")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    value = models.DecimalField(_("valeur"), max_digits=22, decimal_places=6)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=ValueStatus.choices, default=ValueStatus.DRAFT
+    )
+    report = models.ForeignKey(
+        "contracts.ProgressReport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="values",
+        verbose_name=_("rapport d'avancement"),
+    )
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisie par"),
+    )
+    entered_at = models.DateTimeField(_("saisie le"), default=timezone.now)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validée par"),
+    )
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = IndicatorValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("valeur d'indicateur")
+        verbose_name_plural = _("valeurs d'indicateurs")
+        ordering = ["territory", "indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "indicator", "year"],
+                condition=Q(status="validated"),
+                name="one_validated_value_per_territory_indicator_year",
+                violation_error_message=_(
+                    "Une valeur validée existe déjà pour ce territoire, cet indicateur et cette année."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["report", "indicator"],
+                condition=Q(report__isnull=False),
+                name="one_value_per_indicator_per_report",
+                violation_error_message=_(
+                    "Ce rapport contient déjà une valeur pour cet indicateur."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ValueStatus.values),
+                name="indicator_value_status_valid",
+                violation_error_message=_("Statut de valeur inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1990, year__lte=2100),
+                name="indicator_value_year_plausible",
+                violation_error_message=_("L'année doit être comprise entre 1990 et 2100."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="validated") | Q(validated_at__isnull=False),
+                name="validated_value_has_validation_date",
+                violation_error_message=_("Une valeur validée doit porter sa date de validation."),
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "year", "status"])]
+
+    def __str__(self):
+        return f"{self.indicator.identifier} {self.territory.name} {self.year} = {self.value}"
+
+    def clean(self):
+        super().clean()
+        if self.indicator_id is None:
+            return
+        if self.indicator.is_derived:
+            raise ValidationError(
+                _(
+                    "« %(identifier)s » est calculé à partir de ses composantes : il ne se saisit pas."
+                )
+                % {"identifier": self.indicator.identifier}
+            )
+        if self.value is not None:
+            try:
+                self.indicator.check_value(self.value)
+            except ValidationError as exc:
+                raise ValidationError({"value": exc.messages}) from exc
+        if self.year and self.year > timezone.localdate().year:
+            raise ValidationError(
+                {"year": _("L'année %(year)s est dans le futur.") % {"year": self.year}}
+            )

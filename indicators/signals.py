@@ -1,0 +1,6 @@
+from django.dispatch import Signal
+
+# Sent inside the validating transaction with ``values`` (the IndicatorValues that
+# became validated) and ``by`` (the acting user). Receivers that start work
+# elsewhere (Celery) must use transaction.on_commit.
+values_validated = Signal()

@@ -1,0 +1,21 @@
+"""Units of the indicator catalogue and the plausible bounds of a value in each.
+
+Bounds stop typos and absurd numbers (a commune's energy in kWh typed as GWh…)
+before they reach the database; they are generous enough for all of France."""
+
+from decimal import Decimal
+
+UNIT_BOUNDS: dict[str, tuple[Decimal, Decimal]] = {
+    "habitants": (Decimal(0), Decimal(100_000_000)),
+    "GWh": (Decimal(0), Decimal(5_000_000)),
+    "MWh": (Decimal(0), Decimal(5_000_000_000)),
+    "kteq CO2": (Decimal(0), Decimal(1_000_000)),
+    "teq CO2/hab": (Decimal(0), Decimal(10_000)),
+    "MWh/hab": (Decimal(0), Decimal(100_000)),
+    "kWh/hab.an": (Decimal(0), Decimal(100_000)),
+    "%": (Decimal(0), Decimal(100_000)),
+    "logements": (Decimal(0), Decimal(50_000_000)),
+    "m²": (Decimal(0), Decimal(1_000_000_000)),
+    "points de recharge": (Decimal(0), Decimal(10_000_000)),
+    "km": (Decimal(0), Decimal(10_000_000)),
+}
