@@ -103,7 +103,7 @@ def parse_relative_change(text: str) -> tuple[str, Decimal]:
     except (ArithmeticError, ValueError, IndexError):
         pass
     raise ValidationError(
-        _("Évolution relative illisible : « %(text)s » (exemples : « −60 % », « +30 % », « ÷4 »).")
+        _("Évolution relative illisible : « %(text)s » (exemples : « −60 %% », « +30 %% », « ÷4 »).")
         % {"text": text}
     )
 

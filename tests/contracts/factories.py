@@ -1,0 +1,47 @@
+from datetime import date
+from decimal import Decimal
+
+import factory
+
+from contracts.models import Contract, ProgressReport, Target
+from indicators.models import Indicator
+from territories.models import Territory, TerritoryKind
+
+
+def indicator(identifier: str) -> Indicator:
+    return Indicator.objects.get(identifier=identifier)
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    """A draft three-year contract of Fourmies (territories come from the session import)."""
+
+    class Meta:
+        model = Contract
+
+    territory = factory.LazyFunction(
+        lambda: Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
+    )
+    reference = factory.Sequence(lambda n: f"COTRI-TEST-{n}")
+    title = "Contrat d'objectifs TRI d'essai"
+    start_date = date(2017, 10, 24)
+    end_date = date(2020, 10, 23)
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    contract = factory.SubFactory(ContractFactory)
+    indicator = factory.LazyFunction(lambda: indicator("cae_2.a"))
+    baseline_year = 2015
+    baseline_value = Decimal("1000")
+    target_year = 2020
+    target_value = Decimal("900")
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressReport
+
+    contract = factory.SubFactory(ContractFactory)
+    year = 2018
