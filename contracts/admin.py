@@ -1,5 +1,9 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import ExtractYear
@@ -19,7 +23,7 @@ from contracts.models import (
     Target,
     TargetEntry,
 )
-from contracts.selectors import target_progress
+from contracts.selectors import progress_for_targets
 from indicators.models import IndicatorValue
 from territories.admin import DepartementFilter
 
@@ -43,7 +47,11 @@ class SigningYearFilter(admin.SimpleListFilter):
         return [(str(y), str(y)) for y in years]
 
     def queryset(self, request, queryset):
-        return queryset.filter(signed_on__year=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        if not self.value().isdigit():
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(signed_on__year=int(self.value()))
 
 
 def run_service(modeladmin, request, objects, service, success, **kwargs):
@@ -75,10 +83,11 @@ class DocumentInline(admin.TabularInline):
     extra = 0
 
 
-def format_achievement(row) -> str:
-    if row.progress.achievement is None:
+def format_achievement(progress) -> str:
+    if progress.achievement is None:
         return "—"
-    return f"{number_format(row.progress.achievement * 100, 0)} %"
+    percent = (progress.achievement * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{number_format(percent, 0)} %"
 
 
 class TargetInline(admin.TabularInline):
@@ -106,7 +115,11 @@ class TargetInline(admin.TabularInline):
 
 
 def progress_of(target: Target):
-    return next(row for row in target_progress(target.contract) if row.target.pk == target.pk)
+    """Progress of one target, computed once per object (list pages precompute it
+    for the whole page, see TargetChangeList)."""
+    if not hasattr(target, "_progress"):
+        target._progress = progress_for_targets([target])[target.pk]
+    return target._progress
 
 
 STATUS_LABELS = {
@@ -116,8 +129,18 @@ STATUS_LABELS = {
 }
 
 
-def status_label(row) -> str:
-    return str(STATUS_LABELS[row.progress.status])
+def status_label(progress) -> str:
+    return str(STATUS_LABELS[progress.status])
+
+
+class TargetChangeList(ChangeList):
+    """Computes the progress of a whole page of targets in two queries."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        progress = progress_for_targets(self.result_list)
+        for target in self.result_list:
+            target._progress = progress[target.pk]
 
 
 class ReportInline(admin.TabularInline):
@@ -254,23 +277,36 @@ class TargetForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_value"].required = False
+        target = self.instance
+        if (
+            target.pk
+            and target.entered_as != TargetEntry.ABSOLUTE
+            and target.relative_change is not None
+        ):
+            kind = "divide" if target.entered_as == TargetEntry.DIVIDE else "percent"
+            self.initial["relative_change_text"] = services.format_relative_change(
+                kind, target.relative_change
+            )
 
     def clean(self):
+        """A relative change wins unless the agent typed a new absolute target value
+        and left the (pre-filled) relative change as it was."""
         data = super().clean()
         text = data.get("relative_change_text", "").strip()
-        baseline = data.get("baseline_value")
-        if text:
+        typed_absolute = (
+            "target_value" in self.changed_data and "relative_change_text" not in self.changed_data
+        )
+        if text and not typed_absolute:
             try:
                 kind, amount = services.parse_relative_change(text)
+                baseline = data.get("baseline_value")
                 if baseline is not None:
                     data["target_value"] = services.target_from_relative(baseline, kind, amount)
             except ValidationError as exc:
                 raise ValidationError({"relative_change_text": exc.messages}) from exc
-            self.instance.entered_as = (
-                TargetEntry.DIVIDE if kind == "divide" else TargetEntry.PERCENT
-            )
+            self.instance.entered_as = TargetEntry.DIVIDE if kind == "divide" else TargetEntry.PERCENT
             self.instance.relative_change = amount
-            self.instance.target_value = data["target_value"]
+            self.instance.target_value = data.get("target_value")
         elif data.get("target_value") is None:
             self.add_error("target_value", _("Indiquez une valeur cible, ou un objectif relatif."))
         else:
@@ -297,6 +333,9 @@ class TargetAdmin(SimpleHistoryAdmin):
     search_fields = ["contract__reference", "contract__territory__name", "indicator__identifier"]
     list_select_related = ["contract__territory", "indicator"]
     autocomplete_fields = ["contract", "indicator"]
+
+    def get_changelist(self, request, **kwargs):
+        return TargetChangeList
 
     @admin.display(description=_("réalisation"))
     def achievement_column(self, obj):

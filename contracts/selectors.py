@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from contracts.models import Contract, ContractKind, Target
 from indicators import progress
 from indicators.models import Direction
-from indicators.selectors import validated_series
+from indicators.selectors import validated_series, validated_series_by_territory
 
 
 @dataclass
@@ -29,25 +29,36 @@ def direction_of(target: Target) -> progress.Direction:
     )
 
 
+def evaluate_target(target: Target, series) -> progress.TargetProgress:
+    return progress.evaluate(
+        direction_of(target),
+        target.baseline_year,
+        target.baseline_value,
+        target.target_year,
+        target.target_value,
+        series,
+    )
+
+
 def target_progress(contract: Contract) -> list[TargetRow]:
     """Every target of the contract with its progress, from validated values only
     (two queries whatever the number of targets)."""
     targets = list(contract.targets.select_related("indicator"))
     series = validated_series(contract.territory, {t.indicator for t in targets})
-    return [
-        TargetRow(
-            target=t,
-            progress=progress.evaluate(
-                direction_of(t),
-                t.baseline_year,
-                t.baseline_value,
-                t.target_year,
-                t.target_value,
-                series[t.indicator.identifier],
-            ),
-        )
+    return [TargetRow(t, evaluate_target(t, series[t.indicator.identifier])) for t in targets]
+
+
+def progress_for_targets(targets) -> dict[int, progress.TargetProgress]:
+    """``{target id: progress}`` for targets of any contracts, in one query of values
+    (targets must come with ``contract__territory`` and ``indicator`` selected)."""
+    targets = list(targets)
+    series = validated_series_by_territory(
+        {t.contract.territory for t in targets}, {t.indicator for t in targets}
+    )
+    return {
+        t.pk: evaluate_target(t, series[t.contract.territory_id][t.indicator.identifier])
         for t in targets
-    ]
+    }
 
 
 def signed_contracts():

@@ -83,6 +83,8 @@ def terminate_contract(contract: Contract, by, reason: str) -> Contract:
 
 # --- Targets --------------------------------------------------------------------
 
+STORED_PRECISION = Decimal("0.000001")  # decimal places of target and indicator values
+
 
 def parse_relative_change(text: str) -> tuple[str, Decimal]:
     """``"−60 %"`` → ("percent", −60); ``"÷4"`` or ``"/4"`` → ("divide", 4);
@@ -103,7 +105,9 @@ def parse_relative_change(text: str) -> tuple[str, Decimal]:
     except (ArithmeticError, ValueError, IndexError):
         pass
     raise ValidationError(
-        _("Évolution relative illisible : « %(text)s » (exemples : « −60 %% », « +30 %% », « ÷4 »).")
+        _(
+            "Évolution relative illisible : « %(text)s » (exemples : « −60 %% », « +30 %% », « ÷4 »)."
+        )
         % {"text": text}
     )
 
@@ -116,9 +120,16 @@ def target_from_relative(baseline: Decimal, kind: str, amount: Decimal) -> Decim
                 "Un objectif relatif (en % ou ÷) est impossible sur une valeur de référence nulle : saisissez une valeur cible absolue."
             )
         )
+    value = baseline / amount if kind == "divide" else baseline * (1 + amount / 100)
+    return value.quantize(STORED_PRECISION)
+
+
+def format_relative_change(kind: str, amount: Decimal) -> str:
+    """The text form of a relative change, as parse_relative_change reads it back."""
     if kind == "divide":
-        return baseline / amount
-    return baseline * (1 + amount / 100)
+        return f"÷{amount.normalize():f}"
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return f"{sign}{abs(amount).normalize():f} %"
 
 
 # --- Progress reports -------------------------------------------------------------

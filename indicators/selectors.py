@@ -10,27 +10,41 @@ from indicators.models import Indicator, IndicatorValue
 POPULATION = "terr_1"
 
 
-def validated_series(
-    territory, indicators: Iterable[Indicator]
-) -> dict[str, list[tuple[int, Decimal]]]:
+Series = dict[str, list[tuple[int, Decimal]]]
+
+
+def validated_series(territory, indicators: Iterable[Indicator]) -> Series:
     """``{identifier: [(year, value), …]}`` of validated values, sorted by year, for
     several indicators of one territory in one query. Derived indicators are computed
     year by year from their components (the population falls back to the
     territory's legal population when no value was reported)."""
+    return validated_series_by_territory([territory], indicators)[territory.pk]
+
+
+def validated_series_by_territory(
+    territories, indicators: Iterable[Indicator]
+) -> dict[int, Series]:
+    """Same as :func:`validated_series` for several territories, still one query."""
+    territories = list(territories)
     indicators = list(indicators)
     needed = set()
     for indicator in indicators:
         needed.update(indicator.components if indicator.is_derived else [indicator.identifier])
-    by_year: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    by_territory: dict[int, dict[int, dict[str, Decimal]]] = {
+        t.pk: defaultdict(dict) for t in territories
+    }
     rows = (
         IndicatorValue.objects.validated()
-        .filter(territory=territory, indicator__identifier__in=needed)
-        .values_list("year", "indicator__identifier", "value")
+        .filter(territory__in=territories, indicator__identifier__in=needed)
+        .values_list("territory_id", "year", "indicator__identifier", "value")
     )
-    for year, identifier, value in rows:
-        by_year[year][identifier] = value
+    for territory_id, year, identifier, value in rows:
+        by_territory[territory_id][year][identifier] = value
+    return {t.pk: _series_of(t, indicators, by_territory[t.pk]) for t in territories}
 
-    series: dict[str, list[tuple[int, Decimal]]] = {}
+
+def _series_of(territory, indicators, by_year) -> Series:
+    series: Series = {}
     for indicator in indicators:
         points = []
         for year in sorted(by_year):

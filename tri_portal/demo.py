@@ -82,13 +82,29 @@ def load_demo_territories() -> list[Territory]:
     return syndicats
 
 
+def sync_demo_password(user, password: str) -> None:
+    """The documented password in DEBUG mode, no usable password otherwise."""
+    if settings.DEBUG:
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+    elif user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+
+
 def ensure_demo_admin() -> bool:
-    """Create the demo superuser (admin/admin) if missing; returns True if created."""
+    """The demo superuser (admin/admin); returns True if it was created. Outside
+    DEBUG mode an existing demo admin loses its documented password."""
     User = get_user_model()
-    if User.objects.filter(username=DEMO_ADMIN["username"]).exists():
+    user = User.objects.filter(username=DEMO_ADMIN["username"]).first()
+    if user is not None:
+        sync_demo_password(user, DEMO_ADMIN["password"])
         return False
-    User.objects.create_superuser(**DEMO_ADMIN)
-    return True
+    if settings.DEBUG:
+        User.objects.create_superuser(**DEMO_ADMIN)
+        return True
+    return False
 
 
 def ensure_demo_users() -> dict:
@@ -99,15 +115,10 @@ def ensure_demo_users() -> dict:
     group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
     users = {}
     for username, (password, is_staff, territories) in DEMO_USERS.items():
-        user, created = User.objects.get_or_create(
+        user, _ = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.org", "is_staff": is_staff}
         )
-        if created:
-            if settings.DEBUG:
-                user.set_password(password)
-            else:
-                user.set_unusable_password()
-            user.save()
+        sync_demo_password(user, password)
         if is_staff:
             user.groups.add(group)
         for kind, code in territories:
@@ -139,7 +150,7 @@ def _publish(contract, year, values: dict[str, Decimal], officer, validator) -> 
     services.validate_report(report, validator)
 
 
-def _target(contract, identifier, baseline_year, baseline, target_year, goal: str) -> Target:
+def _target(contract, identifier, baseline_year, baseline, target_year, goal: str, by) -> Target:
     """``goal`` is an absolute value ("900") or a relative change ("−30 %", "÷2")."""
     target = Target(
         contract=contract,
@@ -158,6 +169,7 @@ def _target(contract, identifier, baseline_year, baseline, target_year, goal: st
     else:
         target.target_value = Decimal(goal)
     target.full_clean()
+    target._history_user = by
     target.save()
     return target
 
@@ -181,6 +193,7 @@ def _create_contract(spec, users) -> Contract:
         is_demo=True,
     )
     contract.full_clean()
+    contract._history_user = users["agent.region"]
     contract.save()
     contract.themes.set(ContractTheme.objects.filter(slug__in=spec.themes))
     for organisation, role in [*data.SIGNATORIES, (spec.collectivity, "")]:
@@ -193,24 +206,18 @@ def _create_contract(spec, users) -> Contract:
             budget=budget,
         )
 
+    validator = users["agent.region"]
     core = data.core_series(territory.population, spec.profile)
     first, last = data.YEARS[0], data.YEARS[-1]
-    _target(contract, "cae_2.a", first, core["cae_2.a"][0], last, "-8 %")
-    _target(contract, "cae_1.a", first, core["cae_1.a"][0], last, "-10 %")
-    _target(contract, "cae_3.a", first, core["cae_3.a"][0], last, "+50 %")
+    _target(contract, "cae_2.a", first, core["cae_2.a"][0], last, "-8 %", validator)
+    _target(contract, "cae_1.a", first, core["cae_1.a"][0], last, "-10 %", validator)
+    _target(contract, "cae_3.a", first, core["cae_3.a"][0], last, "+50 %", validator)
     share = core["cae_3.a"][0] / 1000 / core["cae_2.a"][0] * 100
-    _target(
-        contract,
-        "cae_3.b",
-        first,
-        data.quantize(share),
-        last,
-        str(data.quantize(share * Decimal("1.5"))),
-    )
+    goal = str(data.quantize(share * Decimal("1.5")))
+    _target(contract, "cae_3.b", first, data.quantize(share), last, goal, validator)
     for identifier, (goal, series) in spec.theme_series.items():
-        _target(contract, identifier, first, series[0], last, goal)
+        _target(contract, identifier, first, series[0], last, goal, validator)
 
-    validator = users["agent.region"]
     _sign_and_run(contract, validator, complete=True)
     officer = _officer_for(territory, users)
     for index, year in enumerate(data.YEARS):
@@ -238,6 +245,7 @@ def _create_regional_goals(users) -> Contract:
         is_demo=True,
     )
     contract.full_clean()
+    contract._history_user = users["agent.region"]
     contract.save()
     baseline_year = settings.TRI_REFERENCE_YEAR
     energy, ghg, renewable = data.REGION_VALUES[baseline_year]
@@ -246,9 +254,9 @@ def _create_regional_goals(users) -> Contract:
         "cae_1.a": Decimal(ghg),
         "cae_3.b": data.quantize(Decimal(renewable) / 1000 / Decimal(energy) * 100),
     }
-    for identifier, goal in data.REGION_GOALS:
-        _target(contract, identifier, baseline_year, baselines[identifier], 2050, goal)
     validator = users["agent.region"]
+    for identifier, goal in data.REGION_GOALS:
+        _target(contract, identifier, baseline_year, baselines[identifier], 2050, goal, validator)
     _sign_and_run(contract, validator, complete=False)
     for year, (energy, ghg, renewable) in data.REGION_VALUES.items():
         values = {

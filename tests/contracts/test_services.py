@@ -174,7 +174,9 @@ def test_the_report_workflow_publishes_validated_values(active_contract, officer
         ("cae_2.a", Decimal("950"), 2018),
         ("cae_3.a", Decimal("12000"), 2018),
     }
-    assert all(v.validated_by == staff and v.territory == active_contract.territory for v in validated)
+    assert all(
+        v.validated_by == staff and v.territory == active_contract.territory for v in validated
+    )
     assert IndicatorValue.objects.validated().count() == 2
 
 
@@ -186,7 +188,9 @@ def test_validation_announces_the_validated_values(active_contract, officer, sta
 
     values_validated.connect(receiver)
     try:
-        services.validate_report(submitted_report(active_contract, officer, {"cae_2.a": "950"}), staff)
+        services.validate_report(
+            submitted_report(active_contract, officer, {"cae_2.a": "950"}), staff
+        )
     finally:
         values_validated.disconnect(receiver)
 
@@ -202,7 +206,10 @@ def test_rejection_requires_a_reason_and_lets_the_officer_correct_and_resubmit(
 
     services.reject_report(report, staff, "Valeur en MWh au lieu de GWh ?")
     report.refresh_from_db()
-    assert (report.status, report.rejection_reason) == (ReportStatus.REJECTED, "Valeur en MWh au lieu de GWh ?")
+    assert (report.status, report.rejection_reason) == (
+        ReportStatus.REJECTED,
+        "Valeur en MWh au lieu de GWh ?",
+    )
 
     services.save_report_values(report, [entry("cae_2.a", "950")], officer)
     services.submit_report(report, officer)
@@ -265,7 +272,12 @@ def test_one_bad_value_and_nothing_is_saved(active_contract, officer):
     with pytest.raises(ValidationError) as excinfo:
         services.save_report_values(
             report,
-            [entry("cae_2.a", "950"), entry("cae_1.a", "-3"), entry("cae_3.b", "12"), entry("cae_3.a", "NaN")],
+            [
+                entry("cae_2.a", "950"),
+                entry("cae_1.a", "-3"),
+                entry("cae_3.b", "12"),
+                entry("cae_3.a", "NaN"),
+            ],
             officer,
         )
 
@@ -293,7 +305,9 @@ def test_a_report_outside_the_contract_years_is_refused(active_contract, officer
 
 def test_a_report_for_a_future_year_is_refused(staff, officer):
     this_year = timezone.localdate().year
-    contract = ContractFactory(start_date=date(this_year, 1, 1), end_date=date(this_year + 2, 12, 31))
+    contract = ContractFactory(
+        start_date=date(this_year, 1, 1), end_date=date(this_year + 2, 12, 31)
+    )
     contract.duration_override_reason = "test"
     contract.save()
     services.sign_contract(contract, staff)
@@ -316,10 +330,11 @@ def test_a_newer_validated_value_supersedes_the_old_one_which_stays_in_the_recor
 
     services.validate_report(submitted_report(other, officer, {"cae_2.a": "960"}), staff)
 
-    statuses = sorted(
-        IndicatorValue.objects.filter(year=2018).values_list("value", "status")
-    )
-    assert statuses == [(Decimal("950"), ValueStatus.SUPERSEDED), (Decimal("960"), ValueStatus.VALIDATED)]
+    statuses = sorted(IndicatorValue.objects.filter(year=2018).values_list("value", "status"))
+    assert statuses == [
+        (Decimal("950"), ValueStatus.SUPERSEDED),
+        (Decimal("960"), ValueStatus.VALIDATED),
+    ]
 
 
 def test_report_changes_are_in_the_history_with_the_acting_user(active_contract, officer, staff):
@@ -329,4 +344,8 @@ def test_report_changes_are_in_the_history_with_the_acting_user(active_contract,
     trail = [(h.status, h.history_user) for h in report.history.order_by("history_date")]
     assert trail[-2:] == [(ReportStatus.SUBMITTED, officer), (ReportStatus.VALIDATED, staff)]
     value = report.values.get()
-    assert [h.history_user for h in value.history.order_by("history_date")] == [officer, officer, staff]
+    assert [h.history_user for h in value.history.order_by("history_date")] == [
+        officer,
+        officer,
+        staff,
+    ]

@@ -7,9 +7,29 @@ from indicators.catalogue import read_catalogue, sync_catalogue
 from indicators.models import Aggregation, Direction, Indicator
 
 TRI_GOAL_IDENTIFIERS = [
-    "terr_1", "cae_1.a", "cae_1.c", "cae_1.d", "cae_1.g", "cae_1.h", "cae_1.i", "cae_1.j",
-    "cae_1.k", "cae_2.a", "cae_2.e", "cae_2.f", "cae_2.i", "cae_2.k", "cae_2.m", "cae_2.b",
-    "cae_1.b", "cae_3.a", "cae_24.a", "cae_25.a", "cae_3.b", "cae_14.a", "cae_20",
+    "terr_1",
+    "cae_1.a",
+    "cae_1.c",
+    "cae_1.d",
+    "cae_1.g",
+    "cae_1.h",
+    "cae_1.i",
+    "cae_1.j",
+    "cae_1.k",
+    "cae_2.a",
+    "cae_2.e",
+    "cae_2.f",
+    "cae_2.i",
+    "cae_2.k",
+    "cae_2.m",
+    "cae_2.b",
+    "cae_1.b",
+    "cae_3.a",
+    "cae_24.a",
+    "cae_25.a",
+    "cae_3.b",
+    "cae_14.a",
+    "cae_20",
 ]
 
 
@@ -44,7 +64,8 @@ def test_directions_and_aggregations(db):
     assert energy.direction == Direction.LOWER
     assert renewables.direction == Direction.HIGHER
     assert share.aggregation == Aggregation.RATIO
-    assert share.is_derived and share.components == ["cae_3.a", "cae_2.a"]
+    assert share.is_derived
+    assert share.components == ["cae_3.a", "cae_2.a"]
     assert not energy.is_derived
 
 

@@ -56,14 +56,19 @@ def test_bad_numbers_are_refused_with_a_french_message(value, message):
         indicator.check_value(value)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("1 234,5", "1234.5"), ("1234.5", "1234.5"), ("1\u202f234", "1234")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1 234,5", "1234.5"), ("1234.5", "1234.5"), ("1\u202f234", "1234")]
+)
 def test_french_and_english_number_formats_are_read(text, expected):
     assert Indicator(identifier="x", unit="GWh").check_value(text) == Decimal(expected)
 
 
 def test_a_derived_indicator_cannot_be_typed_in(fourmies):
     value = IndicatorValue(
-        territory=fourmies, indicator=Indicator.objects.get(identifier="cae_3.b"), year=2018, value=12
+        territory=fourmies,
+        indicator=Indicator.objects.get(identifier="cae_3.b"),
+        year=2018,
+        value=12,
     )
     with pytest.raises(ValidationError, match="calculé à partir de ses composantes"):
         value.full_clean()

@@ -1,23 +1,472 @@
-import time
-from django.core.management import call_command
-from contracts.models import *
-from indicators.models import *
-from territories.models import Territory
+"""The demo contracts loaded by ``manage.py load_demo``: the six TRI contracts signed on
+24 October 2017, the region's 2050 goals, their yearly values and the demo accounts.
 
-def test_explore(db, settings):
+Expected figures are written out here (not read back from ``tri_portal.demo_contracts``)
+so that these tests say what the demo must contain."""
+
+import html
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count
+from django.test import override_settings
+from django.urls import reverse
+
+from contracts.models import (
+    Action,
+    Contract,
+    ContractKind,
+    ContractStatus,
+    ProgressReport,
+    Signatory,
+    Target,
+    TargetEntry,
+)
+from indicators.models import IndicatorValue, ValueStatus
+from territories.models import OfficerAssignment, Territory, TerritoryKind
+
+DEMO_SOURCE = "Données de démonstration (fictives)"
+CORE_INDICATORS = {"cae_2.a", "cae_1.a", "cae_3.a", "cae_3.b"}
+
+
+@dataclass(frozen=True)
+class SignedContract:
+    reference: str
+    kind: str
+    code: str  # SIREN of an EPCI or syndicat, INSEE code of a commune
+    collectivity: str
+    themes: frozenset[str]
+    theme_indicators: frozenset[str]
+
+
+SIGNED_ON_24_OCTOBER_2017 = [
+    SignedContract(
+        "COTRI-2017-ARRAS",
+        TerritoryKind.EPCI,
+        "200033579",
+        "Communauté urbaine d'Arras",
+        frozenset({"batiment"}),
+        frozenset({"tri_logements_renoves", "tri_surface_bat_publics_renovee"}),
+    ),
+    SignedContract(
+        "COTRI-2017-ARC",
+        TerritoryKind.EPCI,
+        "200067965",
+        "Agglomération de la Région de Compiègne et de la Basse Automne",
+        frozenset({"mobilite-decarbonee", "eclairage-public"}),
+        frozenset({"tri_points_recharge_ve", "tri_eclairage_public_conso"}),
+    ),
+    SignedContract(
+        "COTRI-2017-SAMBRE-AVESNOIS",
+        TerritoryKind.SYNDICAT,
+        "999000003",
+        "Syndicat mixte du SCoT Sambre-Avesnois",
+        frozenset({"batiment", "energies-renouvelables", "adaptation"}),
+        frozenset({"tri_logements_renoves"}),
+    ),
+    SignedContract(
+        "COTRI-2017-FOURMIES",
+        TerritoryKind.COMMUNE,
+        "59249",
+        "Ville de Fourmies",
+        frozenset({"energies-renouvelables", "numerique", "circuits-courts", "batiment"}),
+        frozenset({"tri_surface_bat_publics_renovee", "tri_eclairage_public_conso"}),
+    ),
+    SignedContract(
+        "COTRI-2017-GRANDE-SYNTHE",
+        TerritoryKind.COMMUNE,
+        "59271",
+        "Ville de Grande-Synthe",
+        frozenset({"transition-demonstrateur", "mobilite-decarbonee", "eclairage-public"}),
+        frozenset({"tri_amenagements_cyclables", "tri_eclairage_public_conso"}),
+    ),
+    SignedContract(
+        "COTRI-2017-LENS-LIEVIN",
+        TerritoryKind.EPCI,
+        "246200364",
+        "Communauté d'agglomération de Lens-Liévin",
+        frozenset({"batiment", "mobilite-decarbonee", "energies-renouvelables"}),
+        frozenset(
+            {"tri_logements_renoves", "tri_points_recharge_ve", "tri_amenagements_cyclables"}
+        ),
+    ),
+]
+signed_contracts = pytest.mark.parametrize(
+    "expected", SIGNED_ON_24_OCTOBER_2017, ids=lambda c: c.reference
+)
+DEMO_TERRITORIES = [(c.kind, c.code) for c in SIGNED_ON_24_OCTOBER_2017] + [
+    (TerritoryKind.REGION, "32")
+]
+
+# The accounts of the README: login -> (password, staff, territory an officer reports for)
+DEMO_ACCOUNTS = {
+    "agent.region": ("demo-region-2026", True, None),
+    "agent.ademe": ("demo-ademe-2026", True, None),
+    "referent.arras": ("demo-referent-2026", False, (TerritoryKind.EPCI, "200033579")),
+    "referent.fourmies": ("demo-referent-2026", False, (TerritoryKind.COMMUNE, "59249")),
+    "referent.lens": ("demo-referent-2026", False, (TerritoryKind.EPCI, "246200364")),
+    "referent.sambre": ("demo-referent-2026", False, (TerritoryKind.SYNDICAT, "999000003")),
+}
+
+
+def load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker):
+    """The demo loaded once per test class (in DEBUG, so the accounts get their
+    documented passwords) and rolled back after the class; each test still runs in
+    its own savepoint."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        load_demo()
+        yield
+        transaction.set_rollback(True)
+
+
+def territory(kind, code) -> Territory:
+    return Territory.objects.get(kind=kind, code=code)
+
+
+def contract(reference) -> Contract:
+    return Contract.objects.select_related("territory").get(reference=reference)
+
+
+def validated(kind, code, identifier) -> dict[int, Decimal]:
+    """{year: value} of the validated values of one indicator on one territory."""
+    return dict(
+        IndicatorValue.objects.validated()
+        .filter(territory=territory(kind, code), indicator__identifier=identifier)
+        .values_list("year", "value")
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestTheSixContractsOf24October2017:
+    def test_only_these_six_contracts_are_tri_contracts(self):
+        assert set(Contract.objects.cotri().values_list("reference", flat=True)) == {
+            c.reference for c in SIGNED_ON_24_OCTOBER_2017
+        }
+
+    @signed_contracts
+    def test_contract_is_on_its_collectivity_territory(self, expected):
+        signed = contract(expected.reference)
+
+        assert (signed.territory.kind, signed.territory.code) == (expected.kind, expected.code)
+        if expected.kind != TerritoryKind.COMMUNE:
+            assert signed.territory.siren == expected.code
+
+    def test_the_scot_sambre_avesnois_groups_the_four_epcis_of_the_avesnois(self):
+        scot = contract("COTRI-2017-SAMBRE-AVESNOIS").territory
+
+        assert scot.name == "Syndicat mixte du SCoT Sambre-Avesnois"
+        assert set(scot.members.values_list("kind", "code")) == {
+            (TerritoryKind.EPCI, "200043396"),
+            (TerritoryKind.EPCI, "200043321"),
+            (TerritoryKind.EPCI, "200043263"),
+            (TerritoryKind.EPCI, "200043404"),
+        }
+
+    @signed_contracts
+    def test_contract_was_signed_on_24_october_2017_for_three_years_and_is_completed(
+        self, expected
+    ):
+        signed = contract(expected.reference)
+
+        assert signed.kind == ContractKind.COTRI
+        assert signed.signed_on == date(2017, 10, 24)
+        assert (signed.start_date, signed.end_date) == (date(2017, 10, 24), date(2020, 10, 23))
+        assert signed.status == ContractStatus.COMPLETED
+        assert signed.is_demo
+
+    @signed_contracts
+    def test_contract_has_the_themes_of_its_collectivity(self, expected):
+        themes = contract(expected.reference).themes.values_list("slug", flat=True)
+
+        assert set(themes) == expected.themes
+
+    @signed_contracts
+    def test_contract_is_signed_by_ademe_the_region_and_the_collectivity(self, expected):
+        signatories = Signatory.objects.filter(contract__reference=expected.reference)
+
+        assert list(signatories.values_list("organisation", flat=True)) == [
+            "ADEME Hauts-de-France",
+            "Conseil régional Hauts-de-France",
+            expected.collectivity,
+        ]
+
+    @signed_contracts
+    def test_contract_targets_energy_emissions_renewables_and_its_theme_indicators(self, expected):
+        targets = Target.objects.filter(contract__reference=expected.reference)
+
+        assert set(targets.values_list("indicator__identifier", flat=True)) == (
+            CORE_INDICATORS | expected.theme_indicators
+        )
+        assert set(targets.values_list("baseline_year", "target_year")) == {(2015, 2020)}
+
+    @signed_contracts
+    def test_contract_has_action_sheets_on_its_themes(self, expected):
+        actions = Action.objects.filter(contract__reference=expected.reference)
+
+        assert actions.exists()
+        assert set(actions.values_list("theme__slug", flat=True)) <= expected.themes
+
+    def test_home_page_lists_the_six_signed_contracts_but_not_the_regional_goals(self, client):
+        response = client.get(reverse("home"))
+
+        page = html.unescape(response.content.decode())
+        assert response.status_code == 200
+        for expected in SIGNED_ON_24_OCTOBER_2017:
+            assert territory(expected.kind, expected.code).name in page
+        assert page.count('<article class="card') == 6
+        assert page.count("signé le 24 octobre 2017") == 6
+        assert "Objectifs régionaux de la Troisième Révolution Industrielle" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestTheRegionalGoals:
+    def test_regional_goals_are_on_the_hauts_de_france_region(self):
+        goals = contract("TRI-HDF-2050")
+
+        assert goals.kind == ContractKind.REGIONAL_GOALS
+        assert (goals.territory.kind, goals.territory.code) == (TerritoryKind.REGION, "32")
+        assert goals.is_demo
+
+    def test_regional_goals_run_from_2012_to_2050(self):
+        targets = Target.objects.filter(contract__reference="TRI-HDF-2050")
+
+        assert set(targets.values_list("indicator__identifier", flat=True)) == {
+            "cae_2.a",
+            "cae_1.a",
+            "cae_3.b",
+        }
+        assert set(targets.values_list("baseline_year", "target_year")) == {(2012, 2050)}
+
+    @pytest.mark.parametrize(
+        ("identifier", "from_baseline", "entered_as"),
+        [
+            pytest.param(
+                "cae_2.a", lambda b: b * Decimal("0.4"), TargetEntry.PERCENT, id="energy -60 %"
+            ),
+            pytest.param("cae_1.a", lambda b: b / 4, TargetEntry.DIVIDE, id="emissions ÷4"),
+            pytest.param(
+                "cae_3.b", lambda b: Decimal(100), TargetEntry.ABSOLUTE, id="renewables 100 %"
+            ),
+        ],
+    )
+    def test_regional_2050_goal(self, identifier, from_baseline, entered_as):
+        goal = Target.objects.get(
+            contract__reference="TRI-HDF-2050", indicator__identifier=identifier
+        )
+
+        assert goal.baseline_value > 0
+        assert goal.target_value == from_baseline(goal.baseline_value)
+        assert goal.entered_as == entered_as
+
+    def test_regional_values_are_published_from_the_2012_baseline_on(self):
+        energy = validated(TerritoryKind.REGION, "32", "cae_2.a")
+
+        assert set(energy) >= {2012, *range(2015, 2021)}
+        baseline = Target.objects.get(
+            contract__reference="TRI-HDF-2050", indicator__identifier="cae_2.a"
+        ).baseline_value
+        assert energy[2012] == baseline
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestTheDemoValues:
+    @signed_contracts
+    def test_each_entered_indicator_of_a_contract_has_validated_values_2015_to_2020(self, expected):
+        targets = Target.objects.filter(contract__reference=expected.reference)
+        entered = {  # cae_3.b is computed from cae_3.a and cae_2.a, never entered
+            t.indicator.identifier for t in targets if not t.indicator.is_derived
+        }
+
+        years = {
+            identifier: set(validated(expected.kind, expected.code, identifier))
+            for identifier in entered
+        }
+
+        assert entered == (CORE_INDICATORS - {"cae_3.b"}) | expected.theme_indicators
+        assert years == {identifier: set(range(2015, 2021)) for identifier in entered}
+
+    def test_every_demo_value_is_validated_marked_demo_and_sourced_as_demo(self):
+        values = IndicatorValue.objects.all()
+
+        assert values.count() > 0
+        assert set(values.values_list("status", flat=True)) == {ValueStatus.VALIDATED}
+        assert set(values.values_list("is_demo", flat=True)) == {True}
+        assert all(
+            source.startswith(DEMO_SOURCE) for source in values.values_list("source", flat=True)
+        )
+
+    def test_there_is_one_validated_value_per_territory_indicator_and_year(self):
+        duplicates = (
+            IndicatorValue.objects.validated()
+            .values("territory", "indicator", "year")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+        )
+
+        assert list(duplicates) == []
+
+    def test_demo_reports_are_validated_for_every_year_of_the_six_contracts(self):
+        reports = ProgressReport.objects.filter(contract__kind=ContractKind.COTRI)
+
+        assert set(reports.values_list("contract__reference", "year", "status")) == {
+            (c.reference, year, "validated")
+            for c in SIGNED_ON_24_OCTOBER_2017
+            for year in range(2015, 2021)
+        }
+
+    @pytest.mark.parametrize(("kind", "code"), DEMO_TERRITORIES)
+    def test_final_energy_consumption_is_15_to_60_mwh_per_inhabitant(self, kind, code):
+        population = territory(kind, code).population
+
+        per_inhabitant = {
+            year: gwh * 1000 / population for year, gwh in validated(kind, code, "cae_2.a").items()
+        }
+
+        assert per_inhabitant
+        assert all(15 <= mwh <= 60 for mwh in per_inhabitant.values()), per_inhabitant
+
+    @pytest.mark.parametrize(("kind", "code"), DEMO_TERRITORIES)
+    def test_emissions_are_3_to_20_tonnes_per_inhabitant(self, kind, code):
+        population = territory(kind, code).population
+
+        per_inhabitant = {
+            year: kteq * 1000 / population
+            for year, kteq in validated(kind, code, "cae_1.a").items()
+        }
+
+        assert per_inhabitant
+        assert all(3 <= t <= 20 for t in per_inhabitant.values()), per_inhabitant
+
+    @pytest.mark.parametrize(("kind", "code"), DEMO_TERRITORIES)
+    def test_renewables_cover_a_small_share_of_consumption(self, kind, code):
+        energy = validated(kind, code, "cae_2.a")  # GWh
+        renewables = validated(kind, code, "cae_3.a")  # MWh
+
+        shares = {year: renewables[year] / 1000 / energy[year] * 100 for year in energy}
+
+        assert shares
+        assert all(1 <= share <= 30 for share in shares.values()), shares
+
+    def test_lens_lievin_consumes_a_few_thousand_gwh_a_year(self):
+        lens = territory(TerritoryKind.EPCI, "246200364")
+        energy = validated(TerritoryKind.EPCI, "246200364", "cae_2.a")
+
+        assert 230_000 < lens.population < 250_000
+        assert set(energy) == set(range(2015, 2021))
+        assert all(2_000 <= gwh <= 10_000 for gwh in energy.values()), energy
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestLoadingTheDemoAgain:
+    def test_a_second_load_creates_nothing(self):
+        def counts():
+            return {
+                model.__name__: model.objects.count()
+                for model in (
+                    Contract,
+                    Target,
+                    Signatory,
+                    Action,
+                    ProgressReport,
+                    IndicatorValue,
+                    get_user_model(),
+                    OfficerAssignment,
+                    Territory,
+                )
+            }
+
+        before = counts()
+
+        output = load_demo()
+
+        assert counts() == before
+        assert "0 contrat(s) créé(s)" in output
+
+    def test_a_second_load_leaves_one_validated_value_per_territory_indicator_and_year(self):
+        load_demo()
+
+        duplicates = (
+            IndicatorValue.objects.validated()
+            .values("territory", "indicator", "year")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+        )
+        assert list(duplicates) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestDemoAccountsInDebug:
+    @pytest.mark.parametrize("username", DEMO_ACCOUNTS)
+    def test_documented_login_works(self, client, username):
+        password, _staff, _territory = DEMO_ACCOUNTS[username]
+
+        assert client.login(username=username, password=password)
+
+    @pytest.mark.parametrize("username", DEMO_ACCOUNTS)
+    def test_only_agents_can_open_the_admin(self, client, username):
+        password, staff, _territory = DEMO_ACCOUNTS[username]
+        client.login(username=username, password=password)
+
+        response = client.get(reverse("admin:index"))
+
+        assert get_user_model().objects.get(username=username).is_staff is staff
+        assert response.status_code == (200 if staff else 302)
+
+    @pytest.mark.parametrize("username", DEMO_ACCOUNTS)
+    def test_referents_are_assigned_to_their_collectivity(self, username):
+        _password, _staff, assigned = DEMO_ACCOUNTS[username]
+
+        territories = OfficerAssignment.objects.filter(user__username=username).values_list(
+            "territory__kind", "territory__code"
+        )
+
+        assert set(territories) == ({assigned} if assigned else set())
+
+    def test_a_wrong_password_is_refused(self, client):
+        assert not client.login(username="referent.fourmies", password="demo-region-2026")
+
+
+def test_without_debug_the_demo_accounts_exist_without_a_usable_password(db, settings, client):
+    settings.DEBUG = False
+
+    load_demo()
+
+    users = get_user_model().objects.filter(username__in=DEMO_ACCOUNTS)
+    assert {u.username: u.has_usable_password() for u in users} == dict.fromkeys(
+        DEMO_ACCOUNTS, False
+    )
+    assert not any(
+        client.login(username=username, password=password)
+        for username, (password, _staff, _territory) in DEMO_ACCOUNTS.items()
+    )
+    assert OfficerAssignment.objects.filter(
+        user__username="referent.fourmies", territory__kind="commune", territory__code="59249"
+    ).exists()
+
+
+def test_loading_the_demo_without_debug_revokes_the_documented_passwords(db, settings, client):
     settings.DEBUG = True
-    t = time.time()
-    call_command("load_demo")
-    print("load", time.time() - t)
-    for c in Contract.objects.all():
-        print(c, c.kind, c.status, c.signed_on, c.start_date, c.end_date, c.territory.kind, c.territory.code, c.territory.siren, c.territory.population, [t.slug for t in c.themes.all()])
-        print("  ", list(c.signatories.values_list("organisation", flat=True)))
-        for tg in c.targets.all():
-            print("   ", tg, tg.entered_as, tg.relative_change)
-        print("   reports", c.reports.count(), list(c.reports.values_list("year", "status")))
-    print(IndicatorValue.objects.count(), IndicatorValue.objects.filter(is_demo=False).count())
-    t = time.time()
-    call_command("load_demo")
-    print("load2", time.time() - t)
-    for tr in Territory.objects.filter(code__in=["200033579","200067965","999000003","59249","59271","246200364"]):
-        print(tr.kind, tr.code, tr.name, tr.population)
+    load_demo()
+    settings.DEBUG = False
+
+    load_demo()
+
+    assert not client.login(username="agent.region", password="demo-region-2026")
