@@ -304,7 +304,9 @@ class TargetForm(forms.ModelForm):
                     data["target_value"] = services.target_from_relative(baseline, kind, amount)
             except ValidationError as exc:
                 raise ValidationError({"relative_change_text": exc.messages}) from exc
-            self.instance.entered_as = TargetEntry.DIVIDE if kind == "divide" else TargetEntry.PERCENT
+            self.instance.entered_as = (
+                TargetEntry.DIVIDE if kind == "divide" else TargetEntry.PERCENT
+            )
             self.instance.relative_change = amount
             self.instance.target_value = data.get("target_value")
         elif data.get("target_value") is None:
