@@ -108,6 +108,15 @@ class Territory(models.Model):
         verbose_name=_("membres"),
         blank=True,
     )
+    overlaps_partially = models.BooleanField(
+        _("chevauche partiellement un autre territoire"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Partage des communes avec un territoire qui ne le contient pas et qu'il ne "
+            "contient pas (ex. deux syndicats ayant un EPCI en commun). Calculé."
+        ),
+    )
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
 
     history = HistoricalRecords()
@@ -254,6 +263,11 @@ class TerritoryClosure(models.Model):
         Territory, on_delete=models.CASCADE, related_name="ancestor_links"
     )
     depth = models.PositiveSmallIntegerField()
+    contains_whole = models.BooleanField(
+        default=True,
+        help_text="Every commune of the descendant is in the ancestor (False for an EPCI "
+        "straddling two départements, seen from one of them).",
+    )
 
     class Meta:
         verbose_name = _("lien de hiérarchie")

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import transaction
@@ -12,13 +13,22 @@ GROUPING_KINDS = (TerritoryKind.EPCI, TerritoryKind.SYNDICAT)
 BATCH_SIZE = 5000
 
 
-def compute_closure(
-    kinds: dict[int, str], memberships: Iterable[tuple[int, int]]
-) -> dict[tuple[int, int], int]:
-    """Return ``{(ancestor, descendant): shortest depth}`` for the membership graph.
+@dataclass
+class Nesting:
+    """The closure of the membership graph: ``{(ancestor, descendant): (depth, whole)}``
+    (``whole``: every commune of the descendant is in the ancestor) and the territories
+    that share communes with a territory that neither contains them nor is inside them."""
+
+    closure: dict[tuple[int, int], tuple[int, bool]]
+    partial_overlaps: set[int]
+
+
+def compute_closure(kinds: dict[int, str], memberships: Iterable[tuple[int, int]]) -> Nesting:
+    """Shortest depths, whole containment and partial overlaps of the membership graph.
 
     Besides the stored memberships, an EPCI or a syndicat belongs to the
-    département(s) of its communes (so "the EPCIs of the Nord" is one query)."""
+    département(s) of its communes (so "the EPCIs of the Nord" is one query) — not
+    always wholly: an EPCI may straddle two départements."""
     parents: dict[int, set[int]] = defaultdict(set)
     children: dict[int, set[int]] = defaultdict(set)
     for parent, child in memberships:
@@ -49,26 +59,41 @@ def compute_closure(
                     found[ancestor] = depth + 1
         return found
 
-    return {
-        (ancestor, territory): depth
-        for territory in kinds
-        for ancestor, depth in ancestors_of(territory).items()
-    }
+    closure = {}
+    for territory, kind in kinds.items():
+        for ancestor, depth in ancestors_of(territory).items():
+            whole = kind == TerritoryKind.COMMUNE or communes_of(territory) <= communes_of(ancestor)
+            closure[(ancestor, territory)] = (depth, whole)
+
+    def nested(a: int, b: int) -> bool:
+        return closure.get((a, b), (0, False))[1] or closure.get((b, a), (0, False))[1]
+
+    partial_overlaps = set()
+    for territory, kind in kinds.items():
+        if kind == TerritoryKind.COMMUNE:
+            continue
+        for commune in communes_of(territory):
+            if any(not nested(territory, other) for other in ancestors_of(commune)):
+                partial_overlaps.add(territory)
+                break
+    return Nesting(closure, partial_overlaps)
 
 
 @transaction.atomic
 def rebuild_closure() -> tuple[int, int]:
-    """Bring the closure table in line with the memberships; returns (added, removed).
+    """Bring the closure table (and the partial-overlap flags) in line with the
+    memberships; returns (closure rows added, removed).
 
     Writes only the difference, so a rebuild after a small change is cheap and a
     rebuild with nothing changed writes nothing."""
     kinds = dict(Territory.objects.values_list("id", "kind"))
-    wanted = compute_closure(kinds, Membership.objects.values_list("parent_id", "child_id"))
+    nesting = compute_closure(kinds, Membership.objects.values_list("parent_id", "child_id"))
+    wanted = nesting.closure
     stale_ids = []
-    for pk, ancestor, descendant, depth in TerritoryClosure.objects.values_list(
-        "id", "ancestor_id", "descendant_id", "depth"
+    for pk, ancestor, descendant, depth, whole in TerritoryClosure.objects.values_list(
+        "id", "ancestor_id", "descendant_id", "depth", "contains_whole"
     ).iterator(chunk_size=BATCH_SIZE):
-        if wanted.get((ancestor, descendant)) == depth:
+        if wanted.get((ancestor, descendant)) == (depth, whole):
             del wanted[(ancestor, descendant)]
         else:
             stale_ids.append(pk)
@@ -76,10 +101,17 @@ def rebuild_closure() -> tuple[int, int]:
         TerritoryClosure.objects.filter(id__in=stale_ids[start : start + BATCH_SIZE]).delete()
     TerritoryClosure.objects.bulk_create(
         (
-            TerritoryClosure(ancestor_id=a, descendant_id=d, depth=depth)
-            for (a, d), depth in wanted.items()
+            TerritoryClosure(ancestor_id=a, descendant_id=d, depth=depth, contains_whole=whole)
+            for (a, d), (depth, whole) in wanted.items()
         ),
         batch_size=BATCH_SIZE,
+    )
+    flagged = set(Territory.objects.filter(overlaps_partially=True).values_list("id", flat=True))
+    Territory.objects.filter(pk__in=flagged - nesting.partial_overlaps).update(
+        overlaps_partially=False
+    )
+    Territory.objects.filter(pk__in=nesting.partial_overlaps - flagged).update(
+        overlaps_partially=True
     )
     return len(wanted), len(stale_ids)
 

@@ -101,11 +101,61 @@ def test_compute_closure_on_a_small_graph():
     kinds = {1: "region", 2: "departement", 3: "epci", 4: "commune", 5: "commune", 6: "syndicat"}
     memberships = [(1, 2), (2, 4), (2, 5), (3, 4), (3, 5), (6, 3)]
 
-    closure = compute_closure(kinds, memberships)
+    closure = compute_closure(kinds, memberships).closure
 
-    assert closure[(1, 4)] == 2
-    assert closure[(2, 3)] == 1  # EPCI in the département of its communes
-    assert closure[(1, 6)] == 2  # syndicat in the region through its communes' département
-    assert closure[(6, 4)] == 2
-    assert closure[(4, 4)] == 0
+    assert closure[(1, 4)] == (2, True)
+    assert closure[(2, 3)] == (1, True)  # EPCI in the département of its communes
+    assert closure[(1, 6)] == (2, True)  # syndicat in the region via its communes' département
+    assert closure[(6, 4)] == (2, True)
+    assert closure[(4, 4)] == (0, True)
     assert (4, 5) not in closure
+
+
+def test_an_epci_straddling_two_departements_is_not_wholly_in_either():
+    kinds = {1: "departement", 2: "departement", 3: "epci", 4: "commune", 5: "commune"}
+    memberships = [(1, 4), (2, 5), (3, 4), (3, 5)]
+
+    nesting = compute_closure(kinds, memberships)
+
+    assert nesting.closure[(1, 3)] == (1, False)
+    assert nesting.closure[(2, 3)] == (1, False)
+    assert nesting.closure[(3, 4)] == (1, True)
+    assert nesting.partial_overlaps == {1, 2, 3}
+
+
+def test_two_syndicats_sharing_an_epci_overlap_partially():
+    kinds = {
+        10: "departement",
+        1: "epci",
+        2: "epci",
+        3: "epci",
+        21: "syndicat",
+        22: "syndicat",
+        101: "commune",
+        102: "commune",
+        103: "commune",
+    }
+    memberships = [(10, 101), (10, 102), (10, 103), (1, 101), (2, 102), (3, 103)]
+    memberships += [(21, 1), (21, 2), (22, 2), (22, 3)]
+
+    nesting = compute_closure(kinds, memberships)
+
+    assert nesting.partial_overlaps == {21, 22}
+    assert nesting.closure[(21, 2)] == (1, True)
+    assert nesting.closure[(10, 21)] == (1, True)
+
+
+def test_three_epcis_of_the_region_straddle_two_departements(db):
+    flagged = Territory.objects.filter(overlaps_partially=True)
+
+    assert set(flagged.filter(kind=TerritoryKind.EPCI).values_list("name", flat=True)) == {
+        "CC Flandre Lys",  # Nord and Pas-de-Calais
+        "CC de l'Est de la Somme",  # Somme and Aisne
+        "CC du Ternois",  # Pas-de-Calais and Somme
+    }
+    assert set(flagged.filter(kind=TerritoryKind.DEPARTEMENT).values_list("code", flat=True)) == {
+        "02",
+        "59",
+        "62",
+        "80",
+    }
