@@ -1,7 +1,14 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import (
+    Aggregate,
+    Indicator,
+    IndicatorValue,
+    PendingRecompute,
+    RecomputeRun,
+)
 
 
 @admin.register(Indicator)
@@ -50,4 +57,64 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Aggregate)
+class AggregateAdmin(admin.ModelAdmin):
+    """Materialised aggregates: computed, never edited (see the staff dashboard)."""
+
+    list_display = [
+        "scope",
+        "indicator",
+        "year",
+        "value",
+        "covered_population",
+        "contributors",
+        "conflict_count",
+        "computed_at",
+    ]
+    list_filter = ["indicator__is_key", "scope__kind", "year", "indicator"]
+    search_fields = ["scope__name", "=scope__code", "indicator__identifier"]
+    list_select_related = ["scope", "indicator"]
+
+    @admin.display(description=_("chevauchements"))
+    def conflict_count(self, obj):
+        return len(obj.conflicts)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "finished_at",
+        "trigger",
+        "indicators",
+        "aggregates_written",
+        "conflicts",
+        "pending_handled",
+    ]
+    list_filter = ["trigger"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PendingRecompute)
+class PendingRecomputeAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "indicator", "year", "territory"]
+    list_select_related = ["indicator", "territory"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

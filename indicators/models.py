@@ -243,3 +243,95 @@ class IndicatorValue(models.Model):
             raise ValidationError(
                 {"year": _("L'année %(year)s est dans le futur.") % {"year": self.year}}
             )
+
+
+class Aggregate(models.Model):
+    """A materialised aggregate of an indicator over a scope (the region, a
+    département, a syndicat or EPCI with members) for a year, without double
+    counting nested territories. Dashboards and the API read only these rows."""
+
+    scope = models.ForeignKey(
+        "territories.Territory",
+        on_delete=models.CASCADE,
+        related_name="aggregates",
+        verbose_name=_("périmètre"),
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="aggregates", verbose_name=_("indicateur")
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    value = models.DecimalField(_("valeur"), max_digits=24, decimal_places=6, null=True, blank=True)
+    covered_population = models.PositiveBigIntegerField(_("population couverte"), default=0)
+    contributors = models.PositiveIntegerField(_("territoires retenus"), default=0)
+    conflicts = models.JSONField(
+        _("chevauchements écartés"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Territoires écartés parce qu'ils chevauchent partiellement un territoire retenu."
+        ),
+    )
+    computed_at = models.DateTimeField(_("calculé le"))
+    computed_from = models.JSONField(
+        _("calculé à partir de"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Territoires retenus, nombre de valeurs candidates, dernière validation prise en compte."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("agrégat")
+        verbose_name_plural = _("agrégats")
+        ordering = ["scope", "indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "indicator", "year"], name="one_aggregate_per_scope_indicator_year"
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "year"])]
+
+    def __str__(self):
+        return f"{self.indicator.identifier} {self.scope.name} {self.year} = {self.value}"
+
+
+class PendingRecompute(models.Model):
+    """Work recorded in the validating transaction: recompute the aggregates of this
+    indicator and year above this territory. Survives a broker outage; deleted by
+    the recompute that handled it."""
+
+    territory = models.ForeignKey(
+        "territories.Territory", on_delete=models.CASCADE, related_name="+"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recalcul en attente")
+        verbose_name_plural = _("recalculs en attente")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.year} ({self.territory_id})"
+
+
+class RecomputeRun(models.Model):
+    """One recompute: what it covered and how long it took (shown on the staff dashboard)."""
+
+    started_at = models.DateTimeField(_("commencé le"))
+    finished_at = models.DateTimeField(_("terminé le"))
+    trigger = models.CharField(_("déclencheur"), max_length=20)
+    indicators = models.PositiveIntegerField(_("indicateurs"), default=0)
+    aggregates_written = models.PositiveIntegerField(_("agrégats écrits"), default=0)
+    conflicts = models.PositiveIntegerField(_("chevauchements"), default=0)
+    pending_handled = models.PositiveIntegerField(_("recalculs en attente traités"), default=0)
+
+    class Meta:
+        verbose_name = _("recalcul des agrégats")
+        verbose_name_plural = _("recalculs des agrégats")
+        ordering = ["-finished_at"]
+
+    def __str__(self):
+        return f"{self.trigger} {self.finished_at:%d/%m/%Y %H:%M}"

@@ -1,0 +1,475 @@
+"""Regional aggregates without double counting (DESIGN.md, *Regional aggregates*).
+
+For a scope S (region, département, syndicat or EPCI with members), an indicator
+and a year, the candidates are the territories with a validated value whose
+communes are all inside S. Walking candidates from the largest commune set down,
+a candidate is kept if none of its communes is covered yet, skipped if all are
+(already counted), and recorded as a *conflict* if it overlaps partially.
+
+How it is computed:
+
+* **Set-based fast path (SQL, PostgreSQL and SQLite alike).** When territories
+  nest (commune ⊂ EPCI ⊂ syndicat ⊂ département ⊂ région), the greedy walk keeps
+  exactly the candidates that no other candidate of the scope contains. The
+  closure table says who contains whom (``contains_whole``), so one statement per
+  indicator computes, for every scope and year, the kept set and its sums.
+* **Exact path (Python) for partial overlaps.** Territories that share communes
+  with a territory neither containing them nor inside them (two syndicats sharing
+  an EPCI, an EPCI straddling two départements) are flagged by the closure
+  rebuild (``Territory.overlaps_partially``). Only the (scope, year) groups whose
+  kept set includes such a territory are recomputed by the greedy walk itself.
+
+Ratios (``cae_3.b``) are recomputed from the sums of their components over one
+kept set (territories having every component that year), never averaged; a
+population in a formula is the covered population (counted on communes).
+Each indicator's rows are replaced in one transaction, under a lock on the
+indicator row, so readers never see a half-written set and concurrent
+recomputes serialise.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from indicators import formulas
+from indicators.models import (
+    Aggregate,
+    Aggregation,
+    Indicator,
+    IndicatorValue,
+    PendingRecompute,
+    RecomputeRun,
+    ValueStatus,
+)
+from territories.models import Territory, TerritoryClosure, TerritoryKind
+from tri_portal.progress import ProgressBar
+
+logger = logging.getLogger(__name__)
+
+POPULATION = "terr_1"
+SCOPE_KINDS = (
+    TerritoryKind.REGION,
+    TerritoryKind.DEPARTEMENT,
+    TerritoryKind.SYNDICAT,
+    TerritoryKind.EPCI,
+)
+KIND_RANK = {
+    TerritoryKind.REGION: 0,
+    TerritoryKind.DEPARTEMENT: 1,
+    TerritoryKind.SYNDICAT: 2,
+    TerritoryKind.EPCI: 3,
+    TerritoryKind.COMMUNE: 4,
+}
+PRECISION = Decimal("0.000001")
+MAX_KEPT_IDS = 1000  # beyond, computed_from keeps the count only
+
+TABLES = {
+    "t": Territory._meta.db_table,
+    "c": TerritoryClosure._meta.db_table,
+    "iv": IndicatorValue._meta.db_table,
+}
+
+
+# --- What to compute ---------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """How one indicator is aggregated: which stored indicators are summed."""
+
+    indicator: Indicator
+    components: list[Indicator]  # summed over the kept set
+    uses_population: bool = False
+
+    @property
+    def weighted(self) -> bool:
+        return self.indicator.aggregation == Aggregation.WEIGHTED_MEAN
+
+    def value(self, sums: list[Decimal | None], weighted_sum, population) -> Decimal | None:
+        if self.indicator.aggregation == Aggregation.RATIO:
+            values = {c.identifier: s for c, s in zip(self.components, sums, strict=True)}
+            if self.uses_population:
+                values[POPULATION] = Decimal(population) if population else None
+            result = formulas.evaluate(self.indicator.formula, values)
+        elif self.weighted:
+            result = Decimal(weighted_sum) / Decimal(population) if population else None
+        else:
+            result = sums[0]
+        return None if result is None else Decimal(result).quantize(PRECISION)
+
+
+def plan_for(indicator: Indicator, catalogue: dict[str, Indicator]) -> Plan | None:
+    if indicator.aggregation == Aggregation.NONE:
+        return None
+    if indicator.aggregation == Aggregation.RATIO:
+        names = indicator.components
+        components = [catalogue[n] for n in names if n != POPULATION and n in catalogue]
+        if not components or len(components) != len([n for n in names if n != POPULATION]):
+            return None
+        return Plan(indicator, components, uses_population=POPULATION in names)
+    return Plan(indicator, [indicator])
+
+
+def dependents_of(identifiers: set[str], catalogue: dict[str, Indicator]) -> set[str]:
+    """The indicators to recompute when these change: themselves and the ratios using them."""
+    found = set(identifiers)
+    for indicator in catalogue.values():
+        if indicator.is_derived and found & set(indicator.components):
+            found.add(indicator.identifier)
+    return found
+
+
+# --- SQL ---------------------------------------------------------------------------------
+
+
+def _in_list(column: str, values, params: list) -> str:
+    values = list(values)
+    params.extend(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def _cte(plan: Plan, years, scopes, params: list) -> str:
+    """Common table expressions: candidate (territory, year) rows, scope pairs, kept
+    rows (not contained in another candidate of the same scope), communes' population."""
+    first, *others = plan.components
+    joins = []
+    for index, component in enumerate(others, start=1):
+        joins.append(
+            f"JOIN {TABLES['iv']} v{index} ON v{index}.territory_id = v0.territory_id "
+            f"AND v{index}.year = v0.year AND v{index}.indicator_id = %s "
+            f"AND v{index}.status = %s"
+        )
+        params.extend([component.pk, ValueStatus.VALIDATED])
+    where = ["v0.indicator_id = %s", "v0.status = %s"]
+    params.extend([first.pk, ValueStatus.VALIDATED])
+    if years is not None:
+        where.append(_in_list("v0.year", years, params))
+    cand = (
+        f"SELECT v0.territory_id AS territory_id, v0.year AS year FROM {TABLES['iv']} v0 "
+        f"{' '.join(joins)} WHERE {' AND '.join(where)}"
+    )
+    scope_where = [_in_list("s.kind", SCOPE_KINDS, params)]
+    if scopes is not None:
+        scope_where.append(_in_list("s.id", scopes, params))
+    params.extend([True, True])
+    return f"""
+    WITH cand AS ({cand}),
+    scopes AS (
+        SELECT s.id AS id FROM {TABLES["t"]} s
+        WHERE {" AND ".join(scope_where)}
+          AND EXISTS (SELECT 1 FROM {TABLES["c"]} m WHERE m.ancestor_id = s.id AND m.depth > 0)
+    ),
+    pairs AS (
+        SELECT c.ancestor_id AS scope_id, cand.territory_id AS territory_id, cand.year AS year
+        FROM cand JOIN {TABLES["c"]} c ON c.descendant_id = cand.territory_id
+        WHERE c.contains_whole = %s AND c.ancestor_id IN (SELECT id FROM scopes)
+    ),
+    kept AS (
+        SELECT p.scope_id, p.territory_id, p.year FROM pairs p
+        WHERE NOT EXISTS (
+            SELECT 1 FROM pairs q
+            JOIN {TABLES["c"]} cq ON cq.ancestor_id = q.territory_id
+                AND cq.descendant_id = p.territory_id
+            WHERE q.scope_id = p.scope_id AND q.year = p.year
+              AND cq.depth > 0 AND cq.contains_whole = %s
+        )
+    ),
+    tpop AS (
+        SELECT cp.ancestor_id AS territory_id, SUM(COALESCE(tc.population, 0)) AS population
+        FROM {TABLES["c"]} cp JOIN {TABLES["t"]} tc ON tc.id = cp.descendant_id
+        WHERE tc.kind = 'commune' AND cp.ancestor_id IN (SELECT territory_id FROM cand)
+        GROUP BY cp.ancestor_id
+    )"""
+
+
+def _value_joins(plan: Plan, params: list, alias: str = "k") -> tuple[str, list[str]]:
+    joins, columns = [], []
+    for index, component in enumerate(plan.components):
+        joins.append(
+            f"JOIN {TABLES['iv']} w{index} ON w{index}.territory_id = {alias}.territory_id "
+            f"AND w{index}.year = {alias}.year AND w{index}.indicator_id = %s "
+            f"AND w{index}.status = %s"
+        )
+        params.extend([component.pk, ValueStatus.VALIDATED])
+        columns.append(f"w{index}.value")
+    return " ".join(joins), columns
+
+
+def _id_list(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"string_agg(CAST({column} AS TEXT), ',')"
+    return f"group_concat({column}, ',')"
+
+
+def fast_path_rows(plan: Plan, years, scopes):
+    """One row per (scope, year): kept count, covered population, any partially
+    overlapping kept territory, kept ids, candidate count, component sums."""
+    params: list = []
+    cte = _cte(plan, years, scopes, params)
+    joins, columns = _value_joins(plan, params)
+    sums = ", ".join(f"SUM({column})" for column in columns)
+    weighted = f"SUM({columns[0]} * COALESCE(tp.population, 0))" if plan.weighted else "NULL"
+    sql = f"""{cte}
+    SELECT k.scope_id, k.year, COUNT(*), SUM(COALESCE(tp.population, 0)),
+           MAX(CASE WHEN tt.overlaps_partially THEN 1 ELSE 0 END),
+           {_id_list("k.territory_id")},
+           (SELECT COUNT(*) FROM pairs pc WHERE pc.scope_id = k.scope_id AND pc.year = k.year),
+           {weighted}, {sums}
+    FROM kept k
+    JOIN {TABLES["t"]} tt ON tt.id = k.territory_id
+    LEFT JOIN tpop tp ON tp.territory_id = k.territory_id
+    {joins}
+    GROUP BY k.scope_id, k.year"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from cursor
+
+
+def candidate_rows(plan: Plan, scope_id: int, year: int) -> list[tuple]:
+    """(territory id, kind, code, name, covered population, component values…) of every
+    candidate of one scope and year, for the exact path."""
+    params: list = []
+    cte = _cte(plan, [year], [scope_id], params)
+    joins, columns = _value_joins(plan, params, alias="p")
+    sql = f"""{cte}
+    SELECT p.territory_id, tt.kind, tt.code, tt.name, COALESCE(tp.population, 0),
+           {", ".join(columns)}
+    FROM pairs p
+    JOIN {TABLES["t"]} tt ON tt.id = p.territory_id
+    LEFT JOIN tpop tp ON tp.territory_id = p.territory_id
+    {joins}
+    WHERE p.scope_id = %s AND p.year = %s"""
+    params.extend([scope_id, year])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor)
+
+
+# --- Exact greedy walk ------------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    kept: list[tuple] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+
+
+def communes_by_territory(territory_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    rows = TerritoryClosure.objects.filter(
+        ancestor_id__in=list(territory_ids), descendant__kind=TerritoryKind.COMMUNE
+    ).values_list("ancestor_id", "descendant_id")
+    for territory, commune in rows:
+        found[territory].add(commune)
+    return {territory: frozenset(communes) for territory, communes in found.items()}
+
+
+def greedy_selection(candidates: list[tuple]) -> Selection:
+    """The rule of DESIGN.md, literally: largest commune set first."""
+    communes = communes_by_territory(row[0] for row in candidates)
+    order = sorted(
+        candidates, key=lambda row: (-len(communes.get(row[0], ())), KIND_RANK[row[1]], row[2])
+    )
+    selection = Selection()
+    covered: set[int] = set()
+    owner: dict[int, str] = {}
+    for row in order:
+        mine = communes.get(row[0], frozenset())
+        overlap = mine & covered
+        if not overlap:
+            selection.kept.append(row)
+            covered |= mine
+            owner.update(dict.fromkeys(mine, row[2]))
+        elif overlap != mine:
+            selection.conflicts.append(
+                {
+                    "territory_id": row[0],
+                    "code": row[2],
+                    "name": row[3],
+                    "overlaps": sorted({owner[c] for c in overlap}),
+                }
+            )
+    selection.conflicts.sort(key=lambda conflict: conflict["code"])
+    return selection
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+
+def _kept_ids(raw: str | None) -> list[int]:
+    return sorted(int(i) for i in (raw or "").split(",") if i)
+
+
+def _computed_from(kept_ids: list[int], candidates: int, last_validated) -> dict:
+    data = {
+        "kept_count": len(kept_ids),
+        "candidates": candidates,
+        "last_validated_at": last_validated.isoformat() if last_validated else None,
+    }
+    data["kept"] = kept_ids if len(kept_ids) <= MAX_KEPT_IDS else kept_ids[:MAX_KEPT_IDS]
+    data["kept_truncated"] = len(kept_ids) > MAX_KEPT_IDS
+    return data
+
+
+def build_aggregates(plan: Plan, years, scopes, now) -> list[Aggregate]:
+    last_validated = (
+        IndicatorValue.objects.validated()
+        .filter(indicator__in=plan.components)
+        .aggregate(last=Max("validated_at"))["last"]
+    )
+    n = len(plan.components)
+    rows = []
+    for (
+        scope_id,
+        year,
+        count,
+        population,
+        prone,
+        kept_raw,
+        candidates,
+        weighted,
+        *sums,
+    ) in fast_path_rows(plan, years, scopes):
+        conflicts: list[dict] = []
+        kept_ids = _kept_ids(kept_raw)
+        if prone:
+            selection = greedy_selection(candidate_rows(plan, scope_id, year))
+            conflicts = selection.conflicts
+            kept_ids = sorted(row[0] for row in selection.kept)
+            count = len(selection.kept)
+            population = sum(row[4] for row in selection.kept)
+            sums = [sum(row[5 + i] for row in selection.kept) for i in range(n)]
+            weighted = sum(row[5] * row[4] for row in selection.kept)
+        value = plan.value([None if s is None else Decimal(s) for s in sums], weighted, population)
+        rows.append(
+            Aggregate(
+                scope_id=scope_id,
+                indicator=plan.indicator,
+                year=year,
+                value=value,
+                covered_population=population or 0,
+                contributors=count,
+                conflicts=conflicts,
+                computed_at=now,
+                computed_from=_computed_from(kept_ids, candidates, last_validated),
+            )
+        )
+    return rows
+
+
+def replace_aggregates(plan: Plan, years, scopes) -> list[Aggregate]:
+    """Recompute and replace one indicator's rows (restricted to years/scopes) in one
+    transaction; the indicator row lock serialises concurrent recomputes."""
+    with transaction.atomic():
+        Indicator.objects.select_for_update().filter(pk=plan.indicator.pk).first()
+        rows = build_aggregates(plan, years, scopes, timezone.now())
+        stale = Aggregate.objects.filter(indicator=plan.indicator)
+        if years is not None:
+            stale = stale.filter(year__in=list(years))
+        if scopes is not None:
+            stale = stale.filter(scope_id__in=list(scopes))
+        stale.delete()
+        Aggregate.objects.bulk_create(rows, batch_size=2000)
+    return rows
+
+
+def recompute(
+    indicators: Iterable[Indicator] | None = None,
+    years: Iterable[int] | None = None,
+    scopes: Iterable[int] | None = None,
+    trigger: str = "manual",
+    stream=None,
+) -> RecomputeRun:
+    """Recompute the aggregates of these indicators (default: all), years and scopes
+    (default: all) and record the run."""
+    catalogue = {i.identifier: i for i in Indicator.objects.all()}
+    chosen = list(indicators) if indicators is not None else list(catalogue.values())
+    years = None if years is None else sorted(set(years))
+    scopes = None if scopes is None else sorted(set(scopes))
+    return _run([(i, years, scopes) for i in chosen], catalogue, trigger, stream)
+
+
+def _run(work, catalogue, trigger, stream, pending_handled: int = 0) -> RecomputeRun:
+    """``work``: (indicator, years or None, scope ids or None) triples."""
+    started_at = timezone.now()
+    jobs = [(plan_for(i, catalogue), y, s) for i, y, s in work]
+    jobs = [(p, y, s) for p, y, s in jobs if p is not None and y != [] and s != []]
+    written = conflicts = 0
+    with ProgressBar("Agrégats", len(jobs), stream) as bar:
+        for plan, years, scopes in jobs:
+            rows = replace_aggregates(plan, years, scopes)
+            written += len(rows)
+            conflicts += sum(len(row.conflicts) for row in rows)
+            bar.advance()
+    return RecomputeRun.objects.create(
+        started_at=started_at,
+        finished_at=timezone.now(),
+        trigger=trigger,
+        indicators=len(jobs),
+        aggregates_written=written,
+        conflicts=conflicts,
+        pending_handled=pending_handled,
+    )
+
+
+# --- Incremental recompute after validations ------------------------------------------------------
+
+
+def record_pending(values: Iterable[IndicatorValue]) -> None:
+    """Called inside the validating transaction: the work survives a broker outage."""
+    PendingRecompute.objects.bulk_create(
+        PendingRecompute(territory_id=v.territory_id, indicator_id=v.indicator_id, year=v.year)
+        for v in values
+    )
+
+
+def scopes_above(territory_ids: Iterable[int]) -> set[int]:
+    return set(
+        TerritoryClosure.objects.filter(
+            descendant_id__in=list(territory_ids),
+            contains_whole=True,
+            ancestor__kind__in=SCOPE_KINDS,
+        ).values_list("ancestor_id", flat=True)
+    )
+
+
+def recompute_pending(trigger: str = "validation", stream=None) -> RecomputeRun | None:
+    """Handle the pending work recorded so far: only the affected indicators (and the
+    ratios using them), years and scopes above the reporting territories. The pending
+    rows are deleted only once their aggregates are written, so a crash loses nothing."""
+    pending = list(
+        PendingRecompute.objects.values_list("id", "indicator__identifier", "year", "territory_id")
+    )
+    if not pending:
+        return None
+    catalogue = {i.identifier: i for i in Indicator.objects.all()}
+    by_indicator: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for _, identifier, year, territory_id in pending:
+        for affected in dependents_of({identifier}, catalogue):
+            years, territories = by_indicator[affected]
+            years.add(year)
+            territories.add(territory_id)
+    work = [
+        (catalogue[identifier], sorted(years), sorted(scopes_above(territories)))
+        for identifier, (years, territories) in sorted(by_indicator.items())
+    ]
+    run = _run(work, catalogue, trigger, stream, pending_handled=len(pending))
+    PendingRecompute.objects.filter(id__in=[row[0] for row in pending]).delete()
+    return run
+
+
+def recompute_all(trigger: str = "manual", stream=None) -> RecomputeRun:
+    """Full recompute; clears the pending work recorded before it started."""
+    cutoff = list(PendingRecompute.objects.values_list("id", flat=True))
+    run = recompute(trigger=trigger, stream=stream)
+    handled, _ = PendingRecompute.objects.filter(id__in=cutoff).delete()
+    if handled:
+        run.pending_handled = handled
+        run.save(update_fields=["pending_handled"])
+    return run

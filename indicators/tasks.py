@@ -1,0 +1,44 @@
+"""Celery tasks: thin wrappers over indicators.aggregation (acks_late, retried)."""
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from indicators import aggregation
+
+logger = logging.getLogger(__name__)
+
+RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+@shared_task(name="indicators.recompute_pending", **RETRY)
+def recompute_pending_task() -> int:
+    """Recompute what validations left pending; returns the number of aggregates written."""
+    run = aggregation.recompute_pending()
+    return run.aggregates_written if run else 0
+
+
+@shared_task(name="indicators.recompute_all", **RETRY)
+def recompute_all_task(trigger: str = "nightly") -> int:
+    """Full recompute (nightly, or the staff dashboard's *recompute now*). Pending work
+    recorded before it started is covered by it and cleared."""
+    run = aggregation.recompute_all(trigger=trigger)
+    return run.aggregates_written
+
+
+def enqueue_pending_recompute() -> bool:
+    """Send the pending recompute to the broker; never fails the caller (the work is
+    recorded in the database and the next run picks it up). Returns True if sent."""
+    try:
+        recompute_pending_task.delay()
+    except Exception:  # broker down, or eager run failing: the pending rows remain
+        logger.warning("Recalcul des agrégats non lancé : reste en attente.", exc_info=True)
+        return False
+    return True
