@@ -59,11 +59,19 @@ def compute_closure(kinds: dict[int, str], memberships: Iterable[tuple[int, int]
                     found[ancestor] = depth + 1
         return found
 
+    # Keep only ancestors that really hold communes of the territory: an EPCI
+    # straddling two départements must not make its communes of one département
+    # descendants of the other.
     closure = {}
-    for territory, kind in kinds.items():
+    ancestors: dict[int, list[int]] = defaultdict(list)
+    for territory in kinds:
+        mine = communes_of(territory)
         for ancestor, depth in ancestors_of(territory).items():
-            whole = kind == TerritoryKind.COMMUNE or communes_of(territory) <= communes_of(ancestor)
-            closure[(ancestor, territory)] = (depth, whole)
+            theirs = communes_of(ancestor)
+            if mine and ancestor != territory and not mine & theirs:
+                continue
+            closure[(ancestor, territory)] = (depth, mine <= theirs)
+            ancestors[territory].append(ancestor)
 
     def nested(a: int, b: int) -> bool:
         return closure.get((a, b), (0, False))[1] or closure.get((b, a), (0, False))[1]
@@ -73,7 +81,7 @@ def compute_closure(kinds: dict[int, str], memberships: Iterable[tuple[int, int]
         if kind == TerritoryKind.COMMUNE:
             continue
         for commune in communes_of(territory):
-            if any(not nested(territory, other) for other in ancestors_of(commune)):
+            if any(not nested(territory, other) for other in ancestors[commune]):
                 partial_overlaps.add(territory)
                 break
     return Nesting(closure, partial_overlaps)

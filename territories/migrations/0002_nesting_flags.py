@@ -29,7 +29,8 @@ class Migration(migrations.Migration):
 
 
 def refresh_nesting(apps, schema_editor):
-    """Existing closure rows default to contains_whole=True: compute the real flags."""
+    """Rebuild the closure with the containment flags (and without the communes an
+    EPCI straddling two départements used to leak into the other one)."""
     from territories.services import compute_closure
 
     Territory = apps.get_model("territories", "Territory")
@@ -39,11 +40,14 @@ def refresh_nesting(apps, schema_editor):
     if not kinds:
         return
     nesting = compute_closure(kinds, Membership.objects.values_list("parent_id", "child_id"))
-    partial = [pair for pair, (_, whole) in nesting.closure.items() if not whole]
-    for ancestor, descendant in partial:
-        Closure.objects.filter(ancestor_id=ancestor, descendant_id=descendant).update(
-            contains_whole=False
-        )
+    Closure.objects.all().delete()
+    Closure.objects.bulk_create(
+        (
+            Closure(ancestor_id=a, descendant_id=d, depth=depth, contains_whole=whole)
+            for (a, d), (depth, whole) in nesting.closure.items()
+        ),
+        batch_size=5000,
+    )
     Territory.objects.filter(pk__in=nesting.partial_overlaps).update(overlaps_partially=True)
 
 

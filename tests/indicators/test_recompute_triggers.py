@@ -1,0 +1,209 @@
+"""Validations schedule the recompute of only what they affect; the work is recorded
+in the database first, so nothing is lost when the broker is down."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from contracts import services
+from indicators import aggregation, tasks
+from indicators.models import Aggregate, Indicator, PendingRecompute, RecomputeRun
+from territories.models import Territory, TerritoryKind
+from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="agent", is_staff=True)
+
+
+@pytest.fixture
+def fourmies_contract(staff):
+    contract = ContractFactory()  # Fourmies, 2017-10-24 → 2020-10-23
+    TargetFactory(contract=contract)  # cae_2.a, baseline 2015
+    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    return contract
+
+
+def validate(contract, staff, year, **values):
+    report = services.open_report(contract, year, staff)
+    services.save_report_values(
+        report,
+        [services.ReportedValue(Indicator.objects.get(identifier=i), v) for i, v in values.items()],
+        staff,
+    )
+    services.submit_report(report, staff)
+    return services.validate_report(report, staff)
+
+
+def nord():
+    return Territory.objects.get(kind=TerritoryKind.DEPARTEMENT, code="59")
+
+
+def test_validation_records_the_pending_work_in_the_same_transaction(fourmies_contract, staff):
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+
+    pending = PendingRecompute.objects.get()
+    assert (pending.territory, pending.indicator.identifier, pending.year) == (
+        fourmies_contract.territory,
+        "cae_2.a",
+        2018,
+    )
+
+
+def test_the_recompute_is_sent_only_after_commit(
+    fourmies_contract, staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+
+    assert [c.__name__ for c in callbacks] == ["enqueue_pending_recompute"]
+    assert not Aggregate.objects.exists()
+
+
+def test_with_eager_tasks_the_aggregates_change_right_after_validation(
+    fourmies_contract, staff, django_capture_on_commit_callbacks, settings
+):
+    assert settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250", "cae_3.a": "25000"})
+    aggregation.recompute_pending()  # what the task does, in-process
+
+    energy = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
+    share = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_3.b", year=2018)
+    assert (energy.value, energy.contributors, energy.covered_population) == (
+        Decimal("250"),
+        1,
+        11449,
+    )
+    assert share.value == Decimal("10")  # 25 000 MWh / 1000 / 250 GWh × 100
+    assert not PendingRecompute.objects.exists()
+    assert len(callbacks) == 1
+
+
+def test_the_incremental_recompute_touches_only_the_scopes_above_the_territory(
+    fourmies_contract, staff
+):
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+
+    aggregation.recompute_pending()
+
+    scopes = set(
+        Aggregate.objects.filter(indicator__identifier="cae_2.a").values_list(
+            "scope__name", flat=True
+        )
+    )
+    assert scopes == {"Hauts-de-France", "Nord", "CC du Sud Avesnois"}
+
+
+def test_pending_work_is_kept_until_a_run_handles_it(fourmies_contract, staff):
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+    validate(fourmies_contract, staff, 2019, **{"cae_2.a": "240"})
+    assert PendingRecompute.objects.count() == 2
+
+    run = aggregation.recompute_pending()
+
+    assert run.pending_handled == 2
+    assert not PendingRecompute.objects.exists()
+    years = Aggregate.objects.filter(scope=nord(), indicator__identifier="cae_2.a")
+    assert sorted(years.values_list("year", "value")) == [
+        (2018, Decimal("250")),
+        (2019, Decimal("240")),
+    ]
+
+
+def test_pending_then_incremental_converges_to_a_full_recompute(fourmies_contract, staff):
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250", "cae_3.a": "25000"})
+    aggregation.recompute_pending()
+    incremental = sorted(Aggregate.objects.values_list("scope_id", "indicator_id", "year", "value"))
+
+    aggregation.recompute_all()
+
+    full = sorted(Aggregate.objects.values_list("scope_id", "indicator_id", "year", "value"))
+    assert incremental == full
+
+
+def test_a_full_recompute_clears_the_pending_work(fourmies_contract, staff):
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+
+    run = aggregation.recompute_all(trigger="nightly")
+
+    assert run.pending_handled == 1
+    assert not PendingRecompute.objects.exists()
+
+
+def test_enqueueing_never_fails_the_caller(monkeypatch):
+    def broker_down():
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.recompute_pending_task, "delay", broker_down)
+
+    assert tasks.enqueue_pending_recompute() is False
+
+
+def test_the_nightly_full_recompute_is_scheduled(db):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="indicators.recompute_all")
+    assert task.enabled
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
+        "3",
+        "15",
+        "Europe/Paris",
+    )
+
+
+def test_the_command_on_the_demo_data_prints_what_it_did(db, settings):
+    call_command("load_demo", stdout=io.StringIO())
+    out = io.StringIO()
+
+    call_command("recompute_aggregates", stdout=out, stderr=io.StringIO())
+
+    run = RecomputeRun.objects.first()
+    assert run.aggregates_written > 0
+    assert out.getvalue().startswith("Agrégats recalculés en ")
+    assert f"{run.indicators} indicateur(s), {run.aggregates_written} agrégat(s) écrit(s)" in (
+        out.getvalue()
+    )
+
+
+def test_the_command_restricted_to_one_indicator_and_year(db):
+    call_command("load_demo", stdout=io.StringIO())
+    Aggregate.objects.all().delete()
+
+    call_command(
+        "recompute_aggregates",
+        "--indicator",
+        "cae_2.a",
+        "--year",
+        "2018",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+    assert set(Aggregate.objects.values_list("indicator__identifier", "year")) == {
+        ("cae_2.a", 2018)
+    }
+
+
+def test_the_demo_data_give_sensible_regional_numbers(db):
+    call_command("load_demo", stdout=io.StringIO())
+    aggregation.recompute_all()
+    region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
+
+    def regional(identifier, year):
+        return Aggregate.objects.get(scope=region, indicator__identifier=identifier, year=year)
+
+    # ≈ 202 TWh of final energy in 2018, 48.0 Mt CO2e in 2021, renewables ≈ 15 % in 2021
+    assert regional("cae_2.a", 2018).value == Decimal("202000")
+    assert regional("cae_1.a", 2021).value == Decimal("48000")
+    assert Decimal(14) < regional("cae_3.b", 2021).value < Decimal(17)
+    assert regional("cae_2.a", 2018).covered_population == region.population
+    nord_energy = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
+    # Nord: the SCoT Sambre-Avesnois (Fourmies inside) and Grande-Synthe, counted once each
+    assert nord_energy.contributors == 2
+    assert nord_energy.conflicts == []
