@@ -17,6 +17,7 @@ from contracts.models import (
     Action,
     Contract,
     ContractDocument,
+    ContractStats,
     ContractTheme,
     ProgressReport,
     Signatory,
@@ -451,3 +452,23 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
                 "opts": self.model._meta,
             },
         )
+
+
+@admin.register(ContractStats)
+class ContractStatsAdmin(admin.ModelAdmin):
+    list_display = ["scope", "population", "covered_population", "computed_at"]
+    readonly_fields = [
+        "scope",
+        "population",
+        "covered_population",
+        "by_status",
+        "by_theme",
+        "changes",
+        "computed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

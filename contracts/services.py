@@ -18,6 +18,7 @@ from contracts.models import (
     ProgressReport,
     ReportStatus,
 )
+from contracts.stats import refresh_contract_stats
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from indicators.signals import values_validated
 
@@ -55,6 +56,7 @@ def _change_contract_status(contract, new_status, by, **fields) -> Contract:
         locked.full_clean()
         locked._history_user = by
         locked.save()
+        refresh_contract_stats()
     contract.refresh_from_db()
     return contract
 

@@ -47,6 +47,7 @@ from indicators.models import (
     RecomputeRun,
     ValueStatus,
 )
+from indicators.signals import aggregates_recomputed
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 from tri_portal.progress import ProgressBar
 
@@ -407,7 +408,7 @@ def _run(work, catalogue, trigger, stream, pending_handled: int = 0) -> Recomput
             written += len(rows)
             conflicts += sum(len(row.conflicts) for row in rows)
             bar.advance()
-    return RecomputeRun.objects.create(
+    run = RecomputeRun.objects.create(
         started_at=started_at,
         finished_at=timezone.now(),
         trigger=trigger,
@@ -416,6 +417,8 @@ def _run(work, catalogue, trigger, stream, pending_handled: int = 0) -> Recomput
         conflicts=conflicts,
         pending_handled=pending_handled,
     )
+    aggregates_recomputed.send(sender=RecomputeRun, run=run)
+    return run
 
 
 # --- Incremental recompute after validations ------------------------------------------------------

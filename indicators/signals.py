@@ -4,3 +4,6 @@ from django.dispatch import Signal
 # became validated) and ``by`` (the acting user). Receivers that start work
 # elsewhere (Celery) must use transaction.on_commit.
 values_validated = Signal()
+
+# Sent after a recompute run has written its aggregates (``run``: the RecomputeRun).
+aggregates_recomputed = Signal()

@@ -1,0 +1,113 @@
+"""Contract figures per scope: coverage counted on communes, nested contracts once."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from contracts import services
+from contracts.models import ContractStats
+from contracts.stats import refresh_contract_stats
+from territories.models import Territory, TerritoryKind
+from territories.selectors import communes_of
+from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+    refresh_contract_stats()
+
+
+def region_stats():
+    return ContractStats.objects.get(scope__kind=TerritoryKind.REGION, scope__code="32")
+
+
+def communes_population(*territories):
+    ids = set()
+    for territory in territories:
+        ids |= set(communes_of(territory).values_list("id", flat=True))
+    return Territory.objects.filter(pk__in=ids).aggregate(s=Sum("population"))["s"]
+
+
+def test_the_region_counts_each_inhabitant_once_although_fourmies_is_inside_the_scot(demo):
+    stats = region_stats()
+    contract_territories = [
+        Territory.objects.get(kind=kind, code=code)
+        for kind, code in [
+            ("epci", "200033579"),
+            ("epci", "200067965"),
+            ("syndicat", "999000003"),
+            ("commune", "59271"),
+            ("epci", "246200364"),
+        ]
+    ]  # Fourmies (59249) is inside the SCoT Sambre-Avesnois
+
+    assert stats.covered_population_all == communes_population(*contract_territories)
+    assert stats.population == 5_992_194
+    assert 0.10 < stats.covered_share_all < 0.12
+
+
+def test_completed_contracts_no_longer_cover_the_population(demo):
+    assert region_stats().covered_population == 0  # the 2017 contracts ended in 2020
+    assert region_stats().by_status == {"completed": 6}
+
+
+def test_a_newly_signed_contract_covers_its_population(demo, fourmies):
+    staff = UserFactory(username="agent.test", is_staff=True)
+    contract = ContractFactory(
+        territory=fourmies, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
+    )
+
+    services.sign_contract(contract, staff)
+
+    stats = region_stats()
+    assert stats.covered_population == 11449
+    assert stats.by_status == {"completed": 6, "signed": 1}
+
+
+def test_themes_are_counted_per_contract(demo):
+    assert region_stats().by_theme["batiment"] == 4  # Arras, Sambre-Avesnois, Fourmies, Lens-Liévin
+    nord = ContractStats.objects.get(scope__kind=TerritoryKind.DEPARTEMENT, scope__code="59")
+    assert nord.by_theme["energies-renouvelables"] == 2  # Sambre-Avesnois and Fourmies
+
+
+def test_targeted_changes_leave_out_a_contract_inside_another_one(demo):
+    nord = ContractStats.objects.get(scope__kind=TerritoryKind.DEPARTEMENT, scope__code="59")
+    energy = nord.changes["cae_2.a"]
+
+    # SCoT Sambre-Avesnois: 7 178.4 → 6 604.128 GWh; Grande-Synthe: 910.8 → 837.936 GWh;
+    # Fourmies (inside the SCoT) is not added.
+    assert energy["targets"] == 2
+    assert Decimal(energy["targeted"]) == Decimal("-574.272") + Decimal("-72.864")
+    # achieved: 2020 values 6 826.6 and 874.9 GWh
+    assert Decimal(energy["achieved"]) == Decimal("-351.8") + Decimal("-35.9")
+    assert energy["unit"] == "GWh"
+
+
+def test_departements_without_contracts_have_empty_figures(demo):
+    somme = ContractStats.objects.get(scope__kind=TerritoryKind.DEPARTEMENT, scope__code="80")
+    assert (somme.by_status, somme.covered_population_all, somme.changes) == ({}, 0, {})
+
+
+def test_the_regional_goals_are_not_a_contract_covering_the_region(demo):
+    assert region_stats().covered_population_all < region_stats().population
+
+
+def test_a_target_without_data_counts_as_targeted_not_achieved(db, fourmies):
+    staff = UserFactory(username="agent.test", is_staff=True)
+    contract = ContractFactory(territory=fourmies)
+    TargetFactory(contract=contract)  # 1000 → 900 GWh
+    services.sign_contract(contract, staff)
+
+    energy = region_stats().changes["cae_2.a"]
+
+    assert (Decimal(energy["targeted"]), Decimal(energy["achieved"]), energy["with_data"]) == (
+        Decimal(-100),
+        Decimal(0),
+        0,
+    )
