@@ -42,3 +42,13 @@ def enqueue_pending_recompute() -> bool:
         logger.warning("Recalcul des agrégats non lancé : reste en attente.", exc_info=True)
         return False
     return True
+
+
+def enqueue_full_recompute(trigger: str = "staff") -> bool:
+    """Send a full recompute to the workers (run in-process in eager mode)."""
+    try:
+        recompute_all_task.delay(trigger=trigger)
+    except Exception:
+        logger.warning("Recalcul complet non lancé.", exc_info=True)
+        return False
+    return True

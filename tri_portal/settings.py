@@ -200,3 +200,5 @@ SITE_NAME = _("Contrats d'objectifs TRI — Hauts-de-France")
 TERRITORIES_DEFAULT_REGION = env_str("TERRITORIES_DEFAULT_REGION", "32")
 # Reference year of the regional 2050 goals (SRADDET Hauts-de-France: 2012).
 TRI_REFERENCE_YEAR = env_int("TRI_REFERENCE_YEAR", 2012)
+# The progress report on year N is due by this (month, day) of year N + 1.
+TRI_REPORT_DEADLINE = (6, 30)

@@ -25,5 +25,7 @@ urlpatterns = [
         views.StaticPageView.as_view(template_name="tri_portal/privacy.html"),
         name="privacy",
     ),
+    path("gestion/", views.StaffDashboardView.as_view(), name="staff_dashboard"),
+    path("gestion/recalculer/", views.RecomputeNowView.as_view(), name="recompute_now"),
     path("admin/", admin.site.urls),
 ]

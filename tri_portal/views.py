@@ -1,7 +1,15 @@
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from contracts.selectors import signed_contracts
+from indicators.tasks import enqueue_full_recompute
 from territories.selectors import region_overview
+from tri_portal.dashboard import staff_dashboard
 
 
 class HomeView(TemplateView):
@@ -15,3 +23,28 @@ class HomeView(TemplateView):
 
 class StaticPageView(TemplateView):
     """Legal and information pages: text only, in the templates."""
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class StaffDashboardView(TemplateView):
+    """Regional and ADEME staff: TRI goals, coverage, reports to handle, recomputes."""
+
+    template_name = "tri_portal/staff_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, **staff_dashboard())
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class RecomputeNowView(View):
+    def post(self, request):
+        if enqueue_full_recompute(trigger="staff"):
+            messages.success(request, _("Recalcul complet des agrégats lancé."))
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Le service de tâches est indisponible : le recalcul complet sera fait cette nuit."
+                ),
+            )
+        return redirect("staff_dashboard")

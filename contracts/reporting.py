@@ -1,0 +1,49 @@
+"""Which yearly progress reports are due, and which are late."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from contracts.models import Contract, ContractKind, ContractStatus, ProgressReport, ReportStatus
+
+DONE = {ReportStatus.SUBMITTED, ReportStatus.VALIDATED}
+REPORTING_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED]
+
+
+def deadline(year: int) -> date:
+    """The report on ``year`` is due by this date of the following year."""
+    month, day = settings.TRI_REPORT_DEADLINE
+    return date(year + 1, month, day)
+
+
+@dataclass
+class LateReport:
+    contract: Contract
+    year: int
+    deadline: date
+    status: str | None  # the report's status, None when not even started
+
+
+def late_reports(today: date) -> list[LateReport]:
+    """Years of signed, active or completed TRI contracts whose report is past its
+    deadline and neither submitted nor validated."""
+    contracts = list(
+        Contract.objects.filter(kind=ContractKind.COTRI, status__in=REPORTING_STATUSES)
+        .select_related("territory")
+        .order_by("territory__name")
+    )
+    statuses = {
+        (contract_id, year): status
+        for contract_id, year, status in ProgressReport.objects.filter(
+            contract__in=contracts
+        ).values_list("contract_id", "year", "status")
+    }
+    late = []
+    for contract in contracts:
+        for year in range(contract.start_date.year, contract.end_date.year + 1):
+            due = deadline(year)
+            status = statuses.get((contract.pk, year))
+            if due < today and status not in DONE:
+                late.append(LateReport(contract, year, due, status))
+    return late

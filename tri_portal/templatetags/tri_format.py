@@ -1,0 +1,26 @@
+"""French number formatting for templates: ``1 234,5`` and ``12,3 %``."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def number(value, decimals=0):
+    """A number with French grouping and ``decimals`` decimal places (— if missing)."""
+    if value is None or value == "":
+        return "—"
+    quantum = Decimal(1).scaleb(-int(decimals))
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return number_format(rounded, int(decimals), force_grouping=True)
+
+
+@register.filter
+def percent(fraction, decimals=0):
+    """A fraction (0.123) as a percentage (``12 %``)."""
+    if fraction is None or fraction == "":
+        return "—"
+    return f"{number(Decimal(str(fraction)) * 100, decimals)}\u00a0%"
