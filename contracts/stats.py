@@ -111,7 +111,10 @@ def stats_for(scope: Territory) -> ContractStats:
 @transaction.atomic
 def refresh_contract_stats() -> int:
     """Recompute the figures of every region and département (one transaction)."""
-    scopes = list(Territory.objects.filter(kind__in=STATS_SCOPE_KINDS))
+    # Locking the scope rows serialises concurrent refreshes (two recomputes at once).
+    scopes = list(
+        Territory.objects.select_for_update().filter(kind__in=STATS_SCOPE_KINDS).order_by("pk")
+    )
     rows = [stats_for(scope) for scope in scopes]
     ContractStats.objects.all().delete()
     ContractStats.objects.bulk_create(rows)

@@ -15,6 +15,9 @@ RETRY = {
     "retry_backoff_max": 300,
     "max_retries": 5,
     "acks_late": True,
+    # Results are not needed (the outcome is in the database) and waiting on the
+    # result store would hold the caller when Redis is down.
+    "ignore_result": True,
 }
 
 

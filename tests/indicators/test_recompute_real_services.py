@@ -190,6 +190,7 @@ def test_concurrent_recomputes_give_the_same_result_as_one(contract, staff):
     for thread in threads:
         thread.join(timeout=120)
 
+    assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert (
         sorted(Aggregate.objects.values_list("scope_id", "indicator_id", "year", "value"))
@@ -198,20 +199,20 @@ def test_concurrent_recomputes_give_the_same_result_as_one(contract, staff):
 
 
 def test_readers_never_see_a_half_written_set(contract, staff):
-    services.validate_report(submitted(contract, staff, 2018, "250"), staff)
+    for year, value in ((2018, "250"), (2019, "240")):
+        services.validate_report(submitted(contract, staff, year, value), staff)
     aggregation.recompute_all()
-    report = submitted(contract, staff, 2019, "240")
-    services.validate_report(report, staff)
-    before = Aggregate.objects.filter(indicator__identifier="cae_2.a").count()
+    complete = Aggregate.objects.filter(indicator__identifier="cae_2.a").count()
+    Aggregate.objects.filter(indicator__identifier="cae_2.a", year=2019).delete()  # a stale set
+    stale = Aggregate.objects.filter(indicator__identifier="cae_2.a").count()
     written, release = threading.Event(), threading.Event()
 
     def writer():
         try:
             with transaction.atomic():
                 catalogue = {i.identifier: i for i in Indicator.objects.all()}
-                aggregation.replace_aggregates(
-                    aggregation.plan_for(catalogue["cae_2.a"], catalogue), None, None
-                )
+                plan = aggregation.plan_for(catalogue["cae_2.a"], catalogue)
+                aggregation.replace_aggregates(plan, None, None)
                 written.set()
                 release.wait(timeout=30)
         finally:
@@ -225,6 +226,10 @@ def test_readers_never_see_a_half_written_set(contract, staff):
     thread.join(timeout=60)
     after = Aggregate.objects.filter(indicator__identifier="cae_2.a").count()
 
-    assert during == before  # the old set, whole
-    assert after == before + 3  # 2019 for Hauts-de-France, Nord, CC du Sud Avesnois
+    assert (stale, complete) == (
+        3,
+        6,
+    )  # 2018 and 2019 for Hauts-de-France, Nord, CC du Sud Avesnois
+    assert during == stale  # while the writer has not committed: the old set, whole
+    assert after == complete
     assert connection.vendor == "postgresql"

@@ -115,7 +115,7 @@ def test_overlap_conflicts_are_listed(demo, agent_client):
 def test_recompute_now_runs_a_full_recompute(demo, agent_client, monkeypatch):
     from tri_portal.celery import app
 
-    monkeypatch.setattr(app.conf, "task_always_eager", True)  # run it here, not on a worker
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # run it here, not on a worker
     before = RecomputeRun.objects.count()
 
     response = agent_client.post(reverse("recompute_now"), follow=True)
