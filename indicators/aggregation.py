@@ -48,7 +48,7 @@ from indicators.models import (
     ValueStatus,
 )
 from indicators.signals import aggregates_recomputed
-from territories.models import Territory, TerritoryClosure, TerritoryKind
+from territories.models import Territory, TerritoryClosure, TerritoryKind, TerritoryOverlap
 from tri_portal.progress import ProgressBar
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ MAX_KEPT_IDS = 1000  # beyond, computed_from keeps the count only
 TABLES = {
     "t": Territory._meta.db_table,
     "c": TerritoryClosure._meta.db_table,
+    "o": TerritoryOverlap._meta.db_table,
     "iv": IndicatorValue._meta.db_table,
 }
 
@@ -136,11 +137,20 @@ def _in_list(column: str, values, params: list) -> str:
 
 
 def _cte(plan: Plan, years, scopes, params: list) -> str:
-    """Common table expressions: candidate (territory, year) rows, scope pairs, kept
-    rows (not contained in another candidate of the same scope), communes' population."""
-    first, *others = plan.components
+    """Common table expressions, all joins on indexes or hashes (linear in the number
+    of values times the nesting depth):
+
+    * ``cand``: (territory, year, component values) having every component;
+    * ``pairs``: each candidate under each scope wholly containing it;
+    * ``dominated``: (scope, territory, year) where another candidate containing the
+      territory lies in the scope — already counted through that candidate;
+    * ``kept``: pairs that are not dominated;
+    * ``overlapping``: (scope, year) whose kept set holds two partially overlapping
+      territories — the only groups the greedy walk must redo in Python;
+    * ``tpop``: population of the communes of each candidate."""
+    columns = [f"v{i}.value AS x{i}" for i in range(len(plan.components))]
     joins = []
-    for index, component in enumerate(others, start=1):
+    for index, component in enumerate(plan.components[1:], start=1):
         joins.append(
             f"JOIN {TABLES['iv']} v{index} ON v{index}.territory_id = v0.territory_id "
             f"AND v{index}.year = v0.year AND v{index}.indicator_id = %s "
@@ -148,17 +158,17 @@ def _cte(plan: Plan, years, scopes, params: list) -> str:
         )
         params.extend([component.pk, ValueStatus.VALIDATED])
     where = ["v0.indicator_id = %s", "v0.status = %s"]
-    params.extend([first.pk, ValueStatus.VALIDATED])
+    params.extend([plan.components[0].pk, ValueStatus.VALIDATED])
     if years is not None:
         where.append(_in_list("v0.year", years, params))
     cand = (
-        f"SELECT v0.territory_id AS territory_id, v0.year AS year FROM {TABLES['iv']} v0 "
-        f"{' '.join(joins)} WHERE {' AND '.join(where)}"
+        f"SELECT v0.territory_id AS territory_id, v0.year AS year, {', '.join(columns)} "
+        f"FROM {TABLES['iv']} v0 {' '.join(joins)} WHERE {' AND '.join(where)}"
     )
     scope_where = [_in_list("s.kind", SCOPE_KINDS, params)]
     if scopes is not None:
         scope_where.append(_in_list("s.id", scopes, params))
-    params.extend([True, True])
+    params.extend([True, True, True, True])
     return f"""
     WITH cand AS ({cand}),
     scopes AS (
@@ -167,39 +177,40 @@ def _cte(plan: Plan, years, scopes, params: list) -> str:
           AND EXISTS (SELECT 1 FROM {TABLES["c"]} m WHERE m.ancestor_id = s.id AND m.depth > 0)
     ),
     pairs AS (
-        SELECT c.ancestor_id AS scope_id, cand.territory_id AS territory_id, cand.year AS year
+        SELECT c.ancestor_id AS scope_id, cand.*
         FROM cand JOIN {TABLES["c"]} c ON c.descendant_id = cand.territory_id
         WHERE c.contains_whole = %s AND c.ancestor_id IN (SELECT id FROM scopes)
     ),
+    dominated AS (
+        SELECT DISTINCT cs.ancestor_id AS scope_id, ct.territory_id, ct.year
+        FROM cand ca
+        JOIN {TABLES["c"]} cq ON cq.ancestor_id = ca.territory_id
+            AND cq.depth > 0 AND cq.contains_whole = %s
+        JOIN cand ct ON ct.territory_id = cq.descendant_id AND ct.year = ca.year
+        JOIN {TABLES["c"]} cs ON cs.descendant_id = ca.territory_id AND cs.contains_whole = %s
+        WHERE cs.ancestor_id IN (SELECT id FROM scopes)
+    ),
     kept AS (
-        SELECT p.scope_id, p.territory_id, p.year FROM pairs p
+        SELECT p.* FROM pairs p
         WHERE NOT EXISTS (
-            SELECT 1 FROM pairs q
-            JOIN {TABLES["c"]} cq ON cq.ancestor_id = q.territory_id
-                AND cq.descendant_id = p.territory_id
-            WHERE q.scope_id = p.scope_id AND q.year = p.year
-              AND cq.depth > 0 AND cq.contains_whole = %s
+            SELECT 1 FROM dominated d
+            WHERE d.scope_id = p.scope_id AND d.territory_id = p.territory_id AND d.year = p.year
         )
     ),
+    overlapping AS (
+        SELECT DISTINCT k1.scope_id, k1.year FROM kept k1
+        JOIN {TABLES["o"]} o ON o.territory_id = k1.territory_id
+        JOIN kept k2 ON k2.territory_id = o.other_id
+            AND k2.scope_id = k1.scope_id AND k2.year = k1.year
+    ),
+    counts AS (SELECT scope_id, year, COUNT(*) AS n FROM pairs GROUP BY scope_id, year),
     tpop AS (
         SELECT cp.ancestor_id AS territory_id, SUM(COALESCE(tc.population, 0)) AS population
         FROM {TABLES["c"]} cp JOIN {TABLES["t"]} tc ON tc.id = cp.descendant_id
-        WHERE tc.kind = 'commune' AND cp.ancestor_id IN (SELECT territory_id FROM cand)
+        WHERE tc.kind = 'commune' AND cp.contains_whole = %s
+          AND cp.ancestor_id IN (SELECT territory_id FROM cand)
         GROUP BY cp.ancestor_id
     )"""
-
-
-def _value_joins(plan: Plan, params: list, alias: str = "k") -> tuple[str, list[str]]:
-    joins, columns = [], []
-    for index, component in enumerate(plan.components):
-        joins.append(
-            f"JOIN {TABLES['iv']} w{index} ON w{index}.territory_id = {alias}.territory_id "
-            f"AND w{index}.year = {alias}.year AND w{index}.indicator_id = %s "
-            f"AND w{index}.status = %s"
-        )
-        params.extend([component.pk, ValueStatus.VALIDATED])
-        columns.append(f"w{index}.value")
-    return " ".join(joins), columns
 
 
 def _id_list(column: str) -> str:
@@ -209,23 +220,21 @@ def _id_list(column: str) -> str:
 
 
 def fast_path_rows(plan: Plan, years, scopes):
-    """One row per (scope, year): kept count, covered population, any partially
-    overlapping kept territory, kept ids, candidate count, component sums."""
+    """One row per (scope, year): kept count, covered population, whether two kept
+    territories overlap, kept ids, candidate count, weighted sum, component sums."""
     params: list = []
     cte = _cte(plan, years, scopes, params)
-    joins, columns = _value_joins(plan, params)
-    sums = ", ".join(f"SUM({column})" for column in columns)
-    weighted = f"SUM({columns[0]} * COALESCE(tp.population, 0))" if plan.weighted else "NULL"
+    n = len(plan.components)
+    sums = ", ".join(f"SUM(k.x{i})" for i in range(n))
+    weighted = "SUM(k.x0 * COALESCE(tp.population, 0))" if plan.weighted else "NULL"
     sql = f"""{cte}
     SELECT k.scope_id, k.year, COUNT(*), SUM(COALESCE(tp.population, 0)),
-           MAX(CASE WHEN tt.overlaps_partially THEN 1 ELSE 0 END),
-           {_id_list("k.territory_id")},
-           (SELECT COUNT(*) FROM pairs pc WHERE pc.scope_id = k.scope_id AND pc.year = k.year),
-           {weighted}, {sums}
+           MAX(CASE WHEN ov.scope_id IS NULL THEN 0 ELSE 1 END),
+           {_id_list("k.territory_id")}, MAX(n.n), {weighted}, {sums}
     FROM kept k
-    JOIN {TABLES["t"]} tt ON tt.id = k.territory_id
     LEFT JOIN tpop tp ON tp.territory_id = k.territory_id
-    {joins}
+    JOIN counts n ON n.scope_id = k.scope_id AND n.year = k.year
+    LEFT JOIN overlapping ov ON ov.scope_id = k.scope_id AND ov.year = k.year
     GROUP BY k.scope_id, k.year"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -237,14 +246,12 @@ def candidate_rows(plan: Plan, scope_id: int, year: int) -> list[tuple]:
     candidate of one scope and year, for the exact path."""
     params: list = []
     cte = _cte(plan, [year], [scope_id], params)
-    joins, columns = _value_joins(plan, params, alias="p")
+    values = ", ".join(f"p.x{i}" for i in range(len(plan.components)))
     sql = f"""{cte}
-    SELECT p.territory_id, tt.kind, tt.code, tt.name, COALESCE(tp.population, 0),
-           {", ".join(columns)}
+    SELECT p.territory_id, tt.kind, tt.code, tt.name, COALESCE(tp.population, 0), {values}
     FROM pairs p
     JOIN {TABLES["t"]} tt ON tt.id = p.territory_id
     LEFT JOIN tpop tp ON tp.territory_id = p.territory_id
-    {joins}
     WHERE p.scope_id = %s AND p.year = %s"""
     params.extend([scope_id, year])
     with connection.cursor() as cursor:

@@ -281,6 +281,25 @@ class TerritoryClosure(models.Model):
         return f"{self.ancestor_id} ⊇ {self.descendant_id} ({self.depth})"
 
 
+class TerritoryOverlap(models.Model):
+    """Two territories sharing communes without one containing the other (two
+    syndicats with a common EPCI, an EPCI straddling a département boundary). Stored
+    both ways; rebuilt with the closure table. The aggregates resolve these pairs."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("chevauchement partiel")
+        verbose_name_plural = _("chevauchements partiels")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "other"], name="overlap_unique_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.territory_id} ∩ {self.other_id}"
+
+
 class OfficerAssignment(models.Model):
     """Who (a collectivity officer, *référent*) may report for which territory."""
 

@@ -7,7 +7,13 @@ from functools import cache
 
 from django.db import transaction
 
-from territories.models import Membership, Territory, TerritoryClosure, TerritoryKind
+from territories.models import (
+    Membership,
+    Territory,
+    TerritoryClosure,
+    TerritoryKind,
+    TerritoryOverlap,
+)
 
 GROUPING_KINDS = (TerritoryKind.EPCI, TerritoryKind.SYNDICAT)
 BATCH_SIZE = 5000
@@ -20,7 +26,11 @@ class Nesting:
     that share communes with a territory that neither contains them nor is inside them."""
 
     closure: dict[tuple[int, int], tuple[int, bool]]
-    partial_overlaps: set[int]
+    overlaps: set[tuple[int, int]]  # (a, b) with a < b: partially overlapping pairs
+
+    @property
+    def partial_overlaps(self) -> set[int]:
+        return {t for pair in self.overlaps for t in pair}
 
 
 def compute_closure(kinds: dict[int, str], memberships: Iterable[tuple[int, int]]) -> Nesting:
@@ -76,15 +86,15 @@ def compute_closure(kinds: dict[int, str], memberships: Iterable[tuple[int, int]
     def nested(a: int, b: int) -> bool:
         return closure.get((a, b), (0, False))[1] or closure.get((b, a), (0, False))[1]
 
-    partial_overlaps = set()
+    overlaps = set()
     for territory, kind in kinds.items():
         if kind == TerritoryKind.COMMUNE:
             continue
         for commune in communes_of(territory):
-            if any(not nested(territory, other) for other in ancestors[commune]):
-                partial_overlaps.add(territory)
-                break
-    return Nesting(closure, partial_overlaps)
+            for other in ancestors[commune]:
+                if other != territory and not nested(territory, other):
+                    overlaps.add((min(territory, other), max(territory, other)))
+    return Nesting(closure, overlaps)
 
 
 @transaction.atomic
@@ -113,6 +123,13 @@ def rebuild_closure() -> tuple[int, int]:
             for (a, d), (depth, whole) in wanted.items()
         ),
         batch_size=BATCH_SIZE,
+    )
+    wanted_pairs = {p for a, b in nesting.overlaps for p in ((a, b), (b, a))}
+    stored_pairs = set(TerritoryOverlap.objects.values_list("territory_id", "other_id"))
+    for territory_id, other_id in stored_pairs - wanted_pairs:
+        TerritoryOverlap.objects.filter(territory_id=territory_id, other_id=other_id).delete()
+    TerritoryOverlap.objects.bulk_create(
+        TerritoryOverlap(territory_id=a, other_id=b) for a, b in wanted_pairs - stored_pairs
     )
     flagged = set(Territory.objects.filter(overlaps_partially=True).values_list("id", flat=True))
     Territory.objects.filter(pk__in=flagged - nesting.partial_overlaps).update(

@@ -1,6 +1,6 @@
 from django.db.models import Count
 
-from territories.models import Territory, TerritoryClosure, TerritoryKind
+from territories.models import Territory, TerritoryClosure, TerritoryKind, TerritoryOverlap
 from territories.selectors import communes_of, departements_of
 from territories.services import compute_closure, rebuild_closure, set_members
 
@@ -120,6 +120,7 @@ def test_an_epci_straddling_two_departements_is_not_wholly_in_either():
     assert nesting.closure[(1, 3)] == (1, False)
     assert nesting.closure[(2, 3)] == (1, False)
     assert nesting.closure[(3, 4)] == (1, True)
+    assert nesting.overlaps == {(1, 3), (2, 3)}
     assert nesting.partial_overlaps == {1, 2, 3}
 
 
@@ -140,7 +141,7 @@ def test_two_syndicats_sharing_an_epci_overlap_partially():
 
     nesting = compute_closure(kinds, memberships)
 
-    assert nesting.partial_overlaps == {21, 22}
+    assert nesting.overlaps == {(21, 22)}
     assert nesting.closure[(21, 2)] == (1, True)
     assert nesting.closure[(10, 21)] == (1, True)
 
@@ -153,6 +154,7 @@ def test_three_epcis_of_the_region_straddle_two_departements(db):
         "CC de l'Est de la Somme",  # Somme and Aisne
         "CC du Ternois",  # Pas-de-Calais and Somme
     }
+    assert TerritoryOverlap.objects.count() == 3 * 2 * 2  # each with 2 départements, both ways
     assert set(flagged.filter(kind=TerritoryKind.DEPARTEMENT).values_list("code", flat=True)) == {
         "02",
         "59",
