@@ -55,12 +55,28 @@ class ContractStatus(models.TextChoices):
 PUBLIC_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED]
 
 
+def assigned_territories(user):
+    """Ids of the territories an officer is assigned to (a queryset, for subqueries)."""
+    from territories.models import OfficerAssignment
+
+    return OfficerAssignment.objects.filter(user=user).values("territory_id")
+
+
 class ContractQuerySet(models.QuerySet):
     def public(self):
         return self.filter(status__in=PUBLIC_STATUSES)
 
     def cotri(self):
         return self.filter(kind=ContractKind.COTRI)
+
+    def reportable_by(self, user):
+        """Contracts whose progress ``user`` may report: staff, any; an officer, those
+        of the territories they are assigned to; anyone else, none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(territory_id__in=assigned_territories(user))
 
 
 class Contract(models.Model):
@@ -348,6 +364,16 @@ class ReportStatus(models.TextChoices):
     REJECTED = "rejected", _("rejeté")
 
 
+class ProgressReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reports ``user`` may see and work on (same scope as Contract.reportable_by)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(contract__territory_id__in=assigned_territories(user))
+
+
 class ProgressReport(models.Model):
     """The yearly progress report of a contract: the values an officer reports."""
 
@@ -378,6 +404,7 @@ class ProgressReport(models.Model):
     rejection_reason = models.TextField(_("motif du rejet"), blank=True)
 
     history = HistoricalRecords()
+    objects = ProgressReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rapport d'avancement")
