@@ -21,6 +21,7 @@ from contracts.models import (
 from contracts.stats import refresh_contract_stats
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from indicators.signals import values_validated
+from tri_portal.tasks import safe_delay
 
 # --- Contracts ------------------------------------------------------------------
 
@@ -135,6 +136,17 @@ def format_relative_change(kind: str, amount: Decimal) -> str:
 
 
 # --- Progress reports -------------------------------------------------------------
+
+
+def notify_on_commit(event: str, report_id: int) -> None:
+    """E-mail the people concerned once the transaction has committed (Celery task)."""
+    from contracts import tasks
+
+    task = {"submitted": tasks.notify_report_submitted, "reviewed": tasks.notify_report_reviewed}[
+        event
+    ]
+    transaction.on_commit(lambda: safe_delay(task, report_id))
+
 
 REPORTABLE_CONTRACT_STATUSES = {
     ContractStatus.SIGNED,
@@ -286,6 +298,7 @@ def submit_report(report: ProgressReport, by) -> ProgressReport:
     locked.submitted_by = by
     locked.save()
     _set_values_status(locked, ValueStatus.SUBMITTED, by)
+    notify_on_commit("submitted", locked.pk)
     report.refresh_from_db()
     return report
 
@@ -302,6 +315,7 @@ def reject_report(report: ProgressReport, by, reason: str) -> ProgressReport:
     locked.reviewed_by = by
     locked.save()
     _set_values_status(locked, ValueStatus.REJECTED, by)
+    notify_on_commit("reviewed", locked.pk)
     report.refresh_from_db()
     return report
 
@@ -335,5 +349,41 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
         locked, ValueStatus.VALIDATED, by, validated_by=by, validated_at=now
     )
     values_validated.send(sender=ProgressReport, values=validated, by=by)
+    notify_on_commit("reviewed", locked.pk)
     report.refresh_from_db()
     return validated
+
+
+# --- Corrections of validated values ----------------------------------------------
+
+
+@transaction.atomic
+def correct_validated_value(value: IndicatorValue, new_value, reason: str, by) -> IndicatorValue:
+    """Staff only: correct a published value in place, with a reason kept in its
+    history; the aggregates above it are recomputed like after a validation."""
+    if not getattr(by, "is_staff", False):
+        raise ValidationError(
+            _("Seuls les agents de la Région et de l'ADEME corrigent une valeur validée.")
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Indiquez le motif de la correction.")]})
+    locked = IndicatorValue.objects.select_for_update().get(pk=value.pk)
+    if locked.status != ValueStatus.VALIDATED:
+        raise ValidationError(_("Seule une valeur validée se corrige ainsi."))
+    try:
+        number = locked.indicator.check_value(new_value)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from exc
+    locked.value = number
+    locked.validated_by = by
+    locked.validated_at = timezone.now()
+    locked._history_user = by
+    locked._change_reason = reason.strip()[:100]
+    locked.comment = "\n".join(
+        filter(None, [locked.comment, _("Correction : %s") % reason.strip()])
+    )
+    locked.full_clean()
+    locked.save()
+    values_validated.send(sender=IndicatorValue, values=[locked], by=by)
+    value.refresh_from_db()
+    return value

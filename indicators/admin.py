@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -58,6 +60,19 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "correction_link"]
+
+    @admin.display(description=_("correction"))
+    def correction_link(self, obj):
+        if obj.status != "validated":
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("correct_value", args=[obj.pk]),
+            _("Corriger cette valeur (motif requis)"),
+        )
 
 
 @admin.register(Aggregate)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from indicators import aggregation
+from tri_portal.tasks import safe_delay
 
 logger = logging.getLogger(__name__)
 
@@ -39,19 +40,12 @@ def recompute_all_task(trigger: str = "nightly") -> int:
 def enqueue_pending_recompute() -> bool:
     """Send the pending recompute to the broker; never fails the caller (the work is
     recorded in the database and the next run picks it up). Returns True if sent."""
-    try:
-        recompute_pending_task.delay()
-    except Exception:  # broker down, or eager run failing: the pending rows remain
-        logger.warning("Recalcul des agrégats non lancé : reste en attente.", exc_info=True)
-        return False
-    return True
+    sent = safe_delay(recompute_pending_task)
+    if not sent:
+        logger.warning("Recalcul des agrégats non lancé : reste en attente.")
+    return sent
 
 
 def enqueue_full_recompute(trigger: str = "staff") -> bool:
     """Send a full recompute to the workers (run in-process in eager mode)."""
-    try:
-        recompute_all_task.delay(trigger=trigger)
-    except Exception:
-        logger.warning("Recalcul complet non lancé.", exc_info=True)
-        return False
-    return True
+    return safe_delay(recompute_all_task, trigger=trigger)

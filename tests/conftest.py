@@ -39,3 +39,12 @@ def unhashed_static(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Run Celery tasks in-process even when a broker is configured (CI), so a test
+    sees their effects (e-mails, recomputes) right after the commit."""
+    from tri_portal.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from contracts import views as contract_views
 from tri_portal import views
 
 admin.site.site_header = _("Administration du portail TRI")
@@ -25,7 +26,18 @@ urlpatterns = [
         views.StaticPageView.as_view(template_name="tri_portal/privacy.html"),
         name="privacy",
     ),
+    path("compte/", include("django.contrib.auth.urls")),
+    path("espace/", include("contracts.urls")),
     path("gestion/", views.StaffDashboardView.as_view(), name="staff_dashboard"),
+    path("gestion/rapports/", contract_views.StaffReportQueueView.as_view(), name="staff_reports"),
+    path(
+        "gestion/rapports/<int:pk>/", contract_views.StaffReportView.as_view(), name="staff_report"
+    ),
+    path(
+        "gestion/valeurs/<int:pk>/corriger/",
+        contract_views.CorrectValueView.as_view(),
+        name="correct_value",
+    ),
     path("gestion/recalculer/", views.RecomputeNowView.as_view(), name="recompute_now"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,118 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from contracts import services
+
+
+class ProgressForm(forms.Form):
+    """Value, source and comment for each editable indicator of a progress report.
+
+    Numbers are read in French (``1 234,5``) or English (``1234.5``) notation and
+    checked against the indicator's bounds; derived indicators have no field."""
+
+    def __init__(self, rows, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            if not row.editable:
+                continue
+            key = row.indicator.pk
+            current = row.current
+            row.field_names = {
+                "value": f"valeur-{key}",
+                "source": f"source-{key}",
+                "comment": f"commentaire-{key}",
+            }
+            self.fields[f"valeur-{key}"] = forms.CharField(
+                label=_("%(name)s (%(unit)s)")
+                % {"name": row.indicator.name, "unit": row.indicator.unit},
+                required=False,
+                max_length=40,
+                initial=_format_initial(current.value) if current else "",
+            )
+            self.fields[f"source-{key}"] = forms.CharField(
+                label=_("Source"),
+                required=False,
+                max_length=300,
+                initial=current.source if current else "",
+            )
+            self.fields[f"commentaire-{key}"] = forms.CharField(
+                label=_("Commentaire"),
+                required=False,
+                max_length=2000,
+                initial=current.comment if current else "",
+                widget=forms.TextInput,
+            )
+
+    def bound_rows(self):
+        """Rows with their bound fields, for the template."""
+        for row in self.rows:
+            fields = {name: self[f] for name, f in row.field_names.items()} if row.editable else {}
+            yield row, fields
+
+    def clean(self):
+        data = super().clean()
+        for row in self.rows:
+            if not row.editable:
+                continue
+            name = row.field_names["value"]
+            raw = (data.get(name) or "").strip()
+            if raw:
+                try:
+                    data[name] = row.indicator.check_value(raw)
+                except ValidationError as exc:
+                    self.add_error(name, exc)
+        return data
+
+    def entries(self) -> list[services.ReportedValue]:
+        return [
+            services.ReportedValue(
+                indicator=row.indicator,
+                value=self.cleaned_data.get(row.field_names["value"]) or None,
+                source=self.cleaned_data.get(row.field_names["source"], ""),
+                comment=self.cleaned_data.get(row.field_names["comment"], ""),
+            )
+            for row in self.rows
+            if row.editable and (self.cleaned_data.get(row.field_names["value"]) or row.current)
+        ]
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Errors of save_report_values are keyed by indicator identifier."""
+        by_identifier = {row.indicator.identifier: row for row in self.rows if row.editable}
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for identifier, messages in error.message_dict.items():
+            row = by_identifier.get(identifier)
+            self.add_error(row.field_names["value"] if row else None, messages)
+
+
+def _format_initial(value) -> str:
+    text = format(value.normalize(), "f") if value is not None else ""
+    return text.replace(".", ",")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du rejet"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Le référent le verra : dites ce qu'il doit corriger."),
+    )
+
+
+class CorrectionForm(forms.Form):
+    value = forms.CharField(label=_("Valeur corrigée"), max_length=40)
+    reason = forms.CharField(
+        label=_("Motif de la correction"),
+        max_length=300,
+        help_text=_("Conservé dans l'historique de la valeur."),
+    )
+
+    def __init__(self, indicator, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        self.fields["value"].label = _("Valeur corrigée (%(unit)s)") % {"unit": indicator.unit}
+
+    def clean_value(self):
+        return self.indicator.check_value(self.cleaned_data["value"])

@@ -1,0 +1,123 @@
+"""Read-side of the officer space: what each officer has to report, and the rows
+of a progress form."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from contracts.models import (
+    Contract,
+    ContractKind,
+    ProgressReport,
+    Target,
+)
+from contracts.reporting import deadline
+from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from indicators import formulas, progress
+from indicators.models import Indicator, IndicatorValue
+from indicators.selectors import validated_series
+
+
+@dataclass
+class YearStatus:
+    year: int
+    deadline: date
+    report: ProgressReport | None
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report else "todo"
+
+
+@dataclass
+class ContractWork:
+    contract: Contract
+    years: list[YearStatus]
+    current_year: int | None
+
+
+def reportable_years(contract: Contract, today: date) -> list[int]:
+    return list(range(contract.first_year, min(contract.last_year, today.year) + 1))
+
+
+def officer_contracts(user, today: date) -> list[ContractWork]:
+    contracts = list(
+        Contract.objects.reportable_by(user)
+        .filter(kind=ContractKind.COTRI, status__in=REPORTABLE_CONTRACT_STATUSES)
+        .select_related("territory")
+        .prefetch_related("targets")
+        .order_by("territory__name", "start_date")
+    )
+    reports = {
+        (r.contract_id, r.year): r for r in ProgressReport.objects.filter(contract__in=contracts)
+    }
+    work = []
+    for contract in contracts:
+        years = [
+            YearStatus(year, deadline(year), reports.get((contract.pk, year)))
+            for year in reportable_years(contract, today)
+        ]
+        previous = min(contract.last_year, today.year - 1)
+        work.append(
+            ContractWork(contract, years, previous if previous >= contract.first_year else None)
+        )
+    return work
+
+
+@dataclass
+class Row:
+    indicator: Indicator
+    target: Target | None
+    expected: Decimal | None
+    latest: tuple[int, Decimal] | None
+    current: IndicatorValue | None
+    computed: Decimal | None = None  # derived indicators
+    field_names: dict = field(default_factory=dict)
+
+    @property
+    def editable(self) -> bool:
+        return not self.indicator.is_derived
+
+
+def _target_for(targets: list[Target], year: int) -> Target | None:
+    """The target that applies to ``year``: the nearest horizon not before it."""
+    ahead = [t for t in targets if t.target_year >= year]
+    if ahead:
+        return min(ahead, key=lambda t: t.target_year)
+    return max(targets, key=lambda t: t.target_year) if targets else None
+
+
+def report_rows(contract: Contract, year: int, report: ProgressReport | None) -> list[Row]:
+    """One row per indicator the contract targets and per key TRI indicator."""
+    targets = list(contract.targets.select_related("indicator"))
+    indicators = {t.indicator for t in targets} | set(Indicator.objects.filter(is_key=True))
+    indicators = sorted(indicators, key=lambda i: (not i.is_key, i.is_derived, i.identifier))
+    series = validated_series(contract.territory, indicators)
+    current = {}
+    if report is not None:
+        current = {v.indicator_id: v for v in report.values.select_related("indicator")}
+    entered = {v.indicator.identifier: v.value for v in current.values()}
+    rows = []
+    for indicator in indicators:
+        own = [t for t in targets if t.indicator_id == indicator.pk]
+        target = _target_for(own, year)
+        expected = None
+        if target is not None:
+            expected = progress.trajectory_value(
+                target.baseline_year,
+                target.baseline_value,
+                target.target_year,
+                target.target_value,
+                year,
+            )
+        points = series[indicator.identifier]
+        row = Row(
+            indicator, target, expected, points[-1] if points else None, current.get(indicator.pk)
+        )
+        if indicator.is_derived:
+            components = dict(entered)
+            if "terr_1" in indicator.components:
+                components.setdefault("terr_1", contract.territory.population)
+            row.computed = formulas.evaluate(indicator.formula, components)
+        rows.append(row)
+    return rows

@@ -1,0 +1,27 @@
+"""Celery tasks of the report workflow (thin wrappers over contracts.notifications)."""
+
+from celery import shared_task
+
+from contracts import notifications
+from contracts.models import ProgressReport
+
+OPTIONS = {"acks_late": True, "ignore_result": True, "max_retries": 3, "retry_backoff": True}
+
+
+@shared_task(name="contracts.notify_report_submitted", **OPTIONS)
+def notify_report_submitted(report_id: int) -> int:
+    report = ProgressReport.objects.select_related("contract__territory").get(pk=report_id)
+    return notifications.report_submitted(report)
+
+
+@shared_task(name="contracts.notify_report_reviewed", **OPTIONS)
+def notify_report_reviewed(report_id: int) -> int:
+    report = ProgressReport.objects.select_related("contract__territory", "submitted_by").get(
+        pk=report_id
+    )
+    return notifications.report_reviewed(report)
+
+
+@shared_task(name="contracts.send_report_reminders", **OPTIONS)
+def send_report_reminders(kind: str = "due") -> int:
+    return notifications.send_reminders(kind)
