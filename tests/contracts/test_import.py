@@ -52,7 +52,9 @@ def contract(staff, fourmies):
 @pytest.fixture
 def arras_contract(staff):
     arras = Territory.objects.get(kind=TerritoryKind.EPCI, code=ARRAS)
-    return services.sign_contract(ContractFactory(territory=arras), staff, signed_on=date(2017, 10, 24))
+    return services.sign_contract(
+        ContractFactory(territory=arras), staff, signed_on=date(2017, 10, 24)
+    )
 
 
 def csv_file(rows, *, delimiter=";", bom=False, header=HEADER, name="valeurs.csv"):
@@ -117,9 +119,7 @@ def test_valid_csv_imports_into_draft_reports_with_history(officer, contract, de
     assert value.status == ValueStatus.DRAFT
     assert (value.source, value.comment) == ("Observatoire Climat", "estimation")
     assert value.entered_by == officer
-    assert IndicatorValue.objects.get(indicator=indicator("cae_3.a")).value == Decimal(
-        "12345.678"
-    )
+    assert IndicatorValue.objects.get(indicator=indicator("cae_3.a")).value == Decimal("12345.678")
     for value in IndicatorValue.objects.all():
         history = value.history.get()
         assert history.history_user == officer
@@ -187,7 +187,9 @@ def test_reimporting_updates_values_instead_of_duplicating(officer, contract):
 
 def test_import_updates_a_value_entered_in_the_form(officer, contract):
     report = services.open_report(contract, 2018, officer)
-    services.save_report_values(report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer)
+    services.save_report_values(
+        report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer
+    )
 
     result = imports.import_values(csv_file(VALID_ROWS[:1]), officer)
 
@@ -197,7 +199,9 @@ def test_import_updates_a_value_entered_in_the_form(officer, contract):
 
 def test_import_writes_into_a_rejected_report_as_draft_values(officer, staff, contract):
     report = services.open_report(contract, 2018, officer)
-    services.save_report_values(report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer)
+    services.save_report_values(
+        report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer
+    )
     services.submit_report(report, officer)
     services.reject_report(report, staff, "Source manquante")
 
@@ -316,7 +320,9 @@ def test_file_with_one_of_each_bad_row_saves_nothing_and_lists_every_error(
 
 def test_validated_report_is_not_modifiable(officer, staff, contract):
     report = services.open_report(contract, 2018, officer)
-    services.save_report_values(report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer)
+    services.save_report_values(
+        report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer
+    )
     services.submit_report(report, officer)
     services.validate_report(report, staff)
 
@@ -368,7 +374,7 @@ def test_too_many_columns_hints_at_the_separator(officer, contract):
         (SimpleUploadedFile("valeurs.pdf", b"%PDF-1.7\n"), "format non reconnu"),
         (SimpleUploadedFile("valeurs", b"x"), "format non reconnu"),
         (csv_file([VALID_ROWS[0]], name="valeurs.xlsx"), "n'est pas un classeur XLSX"),
-        (SimpleUploadedFile("valeurs.xlsx", b"PK\x03\x04abimé"), "n'est pas un classeur XLSX"),
+        (SimpleUploadedFile("valeurs.xlsx", b"PK\x03\x04damaged"), "n'est pas un classeur XLSX"),
         (
             SimpleUploadedFile("valeurs.csv", b"x" * (imports.MAX_IMPORT_BYTES + 1)),
             "dépasse 5 Mo",
@@ -403,7 +409,9 @@ def test_unreadable_file_is_refused_as_a_whole(officer, contract, file, fragment
 
 
 def test_values_only_rows_of_template_are_nothing_to_import(officer, contract):
-    result = imports.import_values(csv_file([["59249", "cae_2.a", "2018", "", "GWh", "", ""]]), officer)
+    result = imports.import_values(
+        csv_file([["59249", "cae_2.a", "2018", "", "GWh", "", ""]]), officer
+    )
 
     assert_errors(result, {(None, "aucune valeur à importer")})
 
@@ -539,9 +547,7 @@ def test_import_page_shows_an_accessible_upload_form(client, officer):
 
 
 @VIEW_URLS
-def test_successful_import_redirects_to_the_officer_space_with_a_message(
-    client, officer, contract
-):
+def test_successful_import_redirects_to_the_officer_space_with_a_message(client, officer, contract):
     client.force_login(officer)
 
     response = client.post(IMPORT_URL, {"file": xlsx_file(VALID_ROWS, extra_sheets=["Notes"])})

@@ -80,6 +80,31 @@ def test_a_real_worker_recomputes_the_aggregate_after_a_validation(contract, sta
     assert wait_until(lambda: not PendingRecompute.objects.exists(), timeout=10)
 
 
+@pytest.mark.redis
+def test_validating_on_the_staff_page_reaches_a_real_worker(contract, staff, client):
+    from django.urls import reverse
+
+    from tri_portal.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    report = submitted(contract, staff, 2019, "240")
+    client.force_login(staff)
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with celery_worker(queue):
+            response = client.post(
+                reverse("staff_report", args=[report.pk]), {"action": "validate"}
+            )
+            aggregate = wait_until(lambda: nord_energy(2019), timeout=60)
+    finally:
+        app.conf.task_default_queue = previous_queue
+
+    assert response.status_code == 302
+    assert aggregate is not None, "the worker did not write the aggregate"
+    assert aggregate.value == Decimal("240")
+
+
 def test_with_the_broker_down_validations_succeed_and_the_work_waits(contract, staff):
     reports = [
         submitted(contract, staff, year, str(200 + year % 10)) for year in (2017, 2018, 2019)

@@ -73,7 +73,7 @@ def test_submitted_reports_are_listed_for_validation(demo, agent_client):
     html = agent_client.get(URL).content.decode()
 
     assert "Rapports à valider (1)" in html
-    assert reverse("admin:contracts_progressreport_change", args=[report.pk]) in html
+    assert reverse("staff_report", args=[report.pk]) in html
 
 
 def test_a_missing_report_after_its_deadline_is_late():
