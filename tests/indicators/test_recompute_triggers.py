@@ -61,7 +61,8 @@ def test_the_recompute_is_sent_only_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
 
-    assert [c.__name__ for c in callbacks] == ["enqueue_pending_recompute"]
+    names = [c.__name__ for c in callbacks]
+    assert names.count("enqueue_pending_recompute") == 1  # the others send e-mails
     assert not Aggregate.objects.exists()
 
 
@@ -82,7 +83,7 @@ def test_with_eager_tasks_the_aggregates_change_right_after_validation(
     )
     assert share.value == Decimal("10")  # 25 000 MWh / 1000 / 250 GWh × 100
     assert not PendingRecompute.objects.exists()
-    assert len(callbacks) == 1
+    assert [c.__name__ for c in callbacks].count("enqueue_pending_recompute") == 1
 
 
 def test_the_incremental_recompute_touches_only_the_scopes_above_the_territory(
