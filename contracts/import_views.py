@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from contracts import imports
+from contracts import import_templates, imports
 
 
 class ImportForm(forms.Form):
@@ -56,7 +57,10 @@ class ImportView(LoginRequiredMixin, FormView):
                 "%(values)s valeur(s) importée(s) dans %(reports)s rapport(s) en brouillon : "
                 "vérifiez-les puis soumettez chaque rapport."
             )
-            % {"values": result.rows, "reports": len(result.reports)},
+            % {
+                "values": number_format(result.rows, force_grouping=True),
+                "reports": number_format(len(result.reports), force_grouping=True),
+            },
         )
         for warning in result.warnings:
             messages.warning(self.request, warning)
@@ -67,11 +71,11 @@ class TemplateDownloadView(LoginRequiredMixin, View):
     """The spreadsheet to fill: header and example rows for the user's contracts."""
 
     def get(self, request, fmt):
-        if fmt not in imports.TEMPLATE_FORMATS:
+        if fmt not in import_templates.TEMPLATE_FORMATS:
             raise Http404
-        build, content_type = imports.TEMPLATE_FORMATS[fmt]
+        build, content_type = import_templates.TEMPLATE_FORMATS[fmt]
         response = HttpResponse(build(request.user), content_type=content_type)
         response["Content-Disposition"] = (
-            f'attachment; filename="{imports.TEMPLATE_FILENAME}.{fmt}"'
+            f'attachment; filename="{import_templates.TEMPLATE_FILENAME}.{fmt}"'
         )
         return response

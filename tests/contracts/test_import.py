@@ -24,7 +24,6 @@ from tests.factories import UserFactory
 
 HEADER = ["code_territoire", "indicateur", "annee", "valeur", "unite", "source", "commentaire"]
 ARRAS = "200033579"  # CU d'Arras (SIREN)
-VIEW_URLS = pytest.mark.urls("tests.contracts.import_urls")
 IMPORT_URL = "/espace/import/"
 
 
@@ -511,7 +510,6 @@ def test_ten_thousand_rows_import_in_bulk(staff, django_assert_max_num_queries):
 # --- Pages ---------------------------------------------------------------------------
 
 
-@VIEW_URLS
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_anonymous_is_sent_to_login(client, db, method):
     response = getattr(client, method)(IMPORT_URL)
@@ -520,7 +518,6 @@ def test_anonymous_is_sent_to_login(client, db, method):
     assert response.url == f"{resolve_url(settings.LOGIN_URL)}?next={IMPORT_URL}"
 
 
-@VIEW_URLS
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_anonymous_cannot_download_the_template(client, db, fmt):
     response = client.get(f"/espace/import/modele.{fmt}")
@@ -529,7 +526,6 @@ def test_anonymous_cannot_download_the_template(client, db, fmt):
     assert response.url == f"{resolve_url(settings.LOGIN_URL)}?next=/espace/import/modele.{fmt}"
 
 
-@VIEW_URLS
 def test_import_page_shows_an_accessible_upload_form(client, officer):
     client.force_login(officer)
 
@@ -548,7 +544,6 @@ def test_import_page_shows_an_accessible_upload_form(client, officer):
     assert 'role="alert"' not in html
 
 
-@VIEW_URLS
 def test_successful_import_redirects_to_the_officer_space_with_a_message(client, officer, contract):
     client.force_login(officer)
 
@@ -567,7 +562,6 @@ def test_successful_import_redirects_to_the_officer_space_with_a_message(client,
     assert IndicatorValue.objects.filter(entered_by=officer).count() == 3
 
 
-@VIEW_URLS
 def test_import_with_errors_lists_them_and_saves_nothing(client, officer, contract):
     client.force_login(officer)
     rows = [VALID_ROWS[0], ["99999", "cae_2.a", "2018", "10", "GWh", "", ""], VALID_ROWS[0]]
@@ -586,7 +580,6 @@ def test_import_with_errors_lists_them_and_saves_nothing(client, officer, contra
     assert counts() == before
 
 
-@VIEW_URLS
 def test_unreadable_file_error_is_shown_next_to_the_field(client, officer, contract):
     client.force_login(officer)
 
@@ -602,7 +595,6 @@ def test_unreadable_file_error_is_shown_next_to_the_field(client, officer, contr
     assert "format non reconnu" in html
 
 
-@VIEW_URLS
 def test_missing_file_is_an_error_next_to_the_field(client, officer):
     client.force_login(officer)
 
@@ -614,7 +606,6 @@ def test_missing_file_is_an_error_next_to_the_field(client, officer):
     assert 'id="id_file_error"' in html
 
 
-@VIEW_URLS
 def test_post_without_csrf_token_is_forbidden(officer, contract):
     client = Client(enforce_csrf_checks=True)
     client.force_login(officer)
@@ -626,7 +617,6 @@ def test_post_without_csrf_token_is_forbidden(officer, contract):
     assert counts() == before
 
 
-@VIEW_URLS
 def test_csv_template_lists_the_officers_contracts(client, officer, contract, arras_contract):
     client.force_login(officer)
 
@@ -646,7 +636,6 @@ def test_csv_template_lists_the_officers_contracts(client, officer, contract, ar
     ]
 
 
-@VIEW_URLS
 def test_xlsx_template_has_one_sheet_with_the_same_rows(client, officer, contract):
     client.force_login(officer)
 
@@ -665,7 +654,6 @@ def test_xlsx_template_has_one_sheet_with_the_same_rows(client, officer, contrac
     ]
 
 
-@VIEW_URLS
 def test_filled_template_imports_back(client, officer, contract):
     client.force_login(officer)
     workbook = load_workbook(io.BytesIO(client.get("/espace/import/modele.xlsx").content))
@@ -683,7 +671,6 @@ def test_filled_template_imports_back(client, officer, contract):
     assert IndicatorValue.objects.filter(entered_by=officer).count() == 3
 
 
-@VIEW_URLS
 def test_staff_template_lists_every_reportable_contract(client, staff, contract, arras_contract):
     client.force_login(staff)
 
@@ -693,7 +680,6 @@ def test_staff_template_lists_every_reportable_contract(client, staff, contract,
     assert {row[0] for row in rows[1:]} == {"59249", ARRAS}
 
 
-@VIEW_URLS
 def test_unknown_template_format_is_not_found(client, officer):
     client.force_login(officer)
 

@@ -1,0 +1,83 @@
+"""The spreadsheet template officers download to import their values (CSV or XLSX):
+the columns of contracts.imports, one row per key indicator and reportable contract."""
+
+import csv
+import io
+
+from django.utils import timezone
+from openpyxl import Workbook
+
+from contracts.imports import COLUMNS
+from contracts.models import Contract
+from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from indicators.models import Indicator
+
+TEMPLATE_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.a"]
+TEMPLATE_FILENAME = "modele-import-valeurs"
+TEMPLATE_SHEET = "Valeurs"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _template_year(contract: Contract, today) -> int:
+    """The year an officer most likely reports on: last year, within the contract."""
+    return max(contract.first_year, min(contract.last_year, today.year - 1))
+
+
+def template_rows(user) -> list[list]:
+    """Header and one example row per key indicator and contract ``user`` reports for."""
+    today = timezone.localdate()
+    indicators = Indicator.objects.in_bulk(TEMPLATE_INDICATORS, field_name="identifier")
+    contracts = (
+        Contract.objects.reportable_by(user)
+        .filter(status__in=REPORTABLE_CONTRACT_STATUSES)
+        .select_related("territory")
+        .prefetch_related("targets")
+        .order_by("territory__name", "start_date", "reference")
+    )
+    rows = [list(COLUMNS)]
+    for contract in contracts:
+        for identifier in TEMPLATE_INDICATORS:
+            indicator = indicators.get(identifier)
+            if indicator is None:
+                continue
+            rows.append(
+                [
+                    contract.territory.code,
+                    identifier,
+                    _template_year(contract, today),
+                    "",
+                    indicator.unit,
+                    "",
+                    "",
+                ]
+            )
+    return rows
+
+
+def template_csv(user) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerows(template_rows(user))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx(user) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = TEMPLATE_SHEET
+    for row in template_rows(user):
+        sheet.append(row)
+    for (cell,) in sheet.iter_rows(min_col=1, max_col=1):
+        cell.number_format = "@"  # keep the leading zero of Aisne's INSEE codes
+    for column, width in zip("ABCDEFG", (16, 14, 8, 14, 12, 30, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+TEMPLATE_FORMATS = {
+    "csv": (template_csv, CSV_CONTENT_TYPE),
+    "xlsx": (template_xlsx, XLSX_CONTENT_TYPE),
+}
