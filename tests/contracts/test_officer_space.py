@@ -231,10 +231,23 @@ def test_the_officer_dashboard_lists_years_statuses_and_deadlines(
 
 # --- Permission matrix ----------------------------------------------------------------
 
+
+def import_for(client, contract):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = (
+        "code_territoire;indicateur;annee;valeur;unite;source;commentaire\n"
+        f"{contract.territory.code};cae_2.a;2018;250;GWh;;\n"
+    ).encode()
+    upload = SimpleUploadedFile("valeurs.csv", content, content_type="text/csv")
+    return client.post(reverse("officer:import"), {"file": upload})
+
+
 ACTIONS = {
     "view": lambda client, contract: client.get(report_url(contract)),
     "edit": lambda client, contract: client.post(report_url(contract), {"save": ""}),
     "submit": lambda client, contract: client.post(report_url(contract), {"submit": ""}),
+    "import": import_for,
 }
 
 
@@ -264,6 +277,8 @@ def test_permission_matrix(
     if expected == {"login"}:
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
+    elif action == "import" and role == "officer" and whose == "other":
+        assert "territoire non attribué" in response.content.decode()  # the whole file refused
     else:
         assert response.status_code in expected
     if response.status_code == 404:
