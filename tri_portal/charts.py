@@ -1,0 +1,85 @@
+"""Chart data for the public pages. Every chart is drawn by static/js/charts.js
+(Chart.js, vendored) from a JSON description, and the same data is always rendered
+as an HTML table next to it (templates/includes/chart.html)."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+# Colours with at least 3:1 contrast on white (WCAG 2.1 non-text contrast).
+COLOURS = {"values": "#0b5394", "trajectory": "#6b6b6b", "target": "#b3261e", "goal": "#b3261e"}
+
+
+@dataclass
+class Dataset:
+    label: str
+    values: list[Decimal | None]
+    style: str = "line"  # line | dashed | point
+    colour: str = COLOURS["values"]
+
+
+@dataclass
+class Chart:
+    """A line chart over years: one x label per year, datasets aligned on them."""
+
+    id: str
+    title: str
+    unit: str
+    years: list[int]
+    datasets: list[Dataset] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "title": self.title,
+            "unit": self.unit,
+            "labels": [str(y) for y in self.years],
+            "datasets": [
+                {
+                    "label": d.label,
+                    "data": [None if v is None else float(v) for v in d.values],
+                    "style": d.style,
+                    "colour": d.colour,
+                }
+                for d in self.datasets
+            ],
+        }
+
+    @property
+    def rows(self):
+        """(year, [value per dataset]) for the HTML table."""
+        for index, year in enumerate(self.years):
+            yield year, [d.values[index] for d in self.datasets]
+
+
+def target_chart(chart_id: str, title: str, unit: str, target, series, trajectory_value) -> Chart:
+    """Validated values over the years, the linear trajectory from the baseline to the
+    target, and the target point. ``trajectory_value(year)`` gives the trajectory."""
+    observed = dict(series)
+    first = min([target.baseline_year, *observed])
+    last = max([target.target_year, *observed])
+    years = list(range(first, last + 1))
+    return Chart(
+        id=chart_id,
+        title=title,
+        unit=unit,
+        years=years,
+        datasets=[
+            Dataset(_("Valeurs validées"), [observed.get(y) for y in years]),
+            Dataset(
+                _("Trajectoire vers l'objectif"),
+                [
+                    trajectory_value(y) if target.baseline_year <= y <= target.target_year else None
+                    for y in years
+                ],
+                style="dashed",
+                colour=COLOURS["trajectory"],
+            ),
+            Dataset(
+                _("Objectif"),
+                [target.target_value if y == target.target_year else None for y in years],
+                style="point",
+                colour=COLOURS["target"],
+            ),
+        ],
+    )
