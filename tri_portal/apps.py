@@ -7,4 +7,7 @@ class TriPortalConfig(AppConfig):
     verbose_name = _("Portail TRI")
 
     def ready(self):
-        from tri_portal import production  # noqa: F401  (registers the deploy check)
+        from tri_portal import (  # noqa: F401  (deploy check, cache invalidation)
+            production,
+            receivers,
+        )

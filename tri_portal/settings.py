@@ -132,6 +132,17 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 
+# --- Cache (public pages): Redis in production, process memory by default ------
+
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tri"}
+    )
+}
+
 # --- Celery (broker unset: tasks run eagerly in-process) ----------------------
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from contracts import public_views
 from contracts import views as contract_views
-from tri_portal import views
+from territories import views as territory_views
+from tri_portal import public_dashboard, views
 
 admin.site.site_header = _("Administration du portail TRI")
 admin.site.site_title = _("Portail TRI")
@@ -25,6 +27,24 @@ urlpatterns = [
         "donnees-personnelles/",
         views.StaticPageView.as_view(template_name="tri_portal/privacy.html"),
         name="privacy",
+    ),
+    path("contrats/", public_views.ContractListView.as_view(), name="contracts"),
+    path("contrats/<int:pk>/", public_views.ContractDetailView.as_view(), name="contract"),
+    path(
+        "contrats/<int:pk>/donnees.csv", public_views.ContractCsvView.as_view(), name="contract_csv"
+    ),
+    path(
+        "territoires/code/<str:code>/",
+        territory_views.TerritoryByCodeView.as_view(),
+        name="territory_by_code",
+    ),
+    path(
+        "territoires/<slug:slug>/", territory_views.TerritoryDetailView.as_view(), name="territory"
+    ),
+    path(
+        "tableau-de-bord/",
+        public_dashboard.RegionalDashboardView.as_view(),
+        name="regional_dashboard",
     ),
     path("compte/", include("django.contrib.auth.urls")),
     path("espace/", include("contracts.urls")),

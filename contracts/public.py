@@ -1,0 +1,194 @@
+"""Read-side of the public contract pages: only signed, active or completed TRI
+contracts, and only validated values."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract, ContractKind, ContractTheme, Target
+from contracts.selectors import TargetRow, progress_for_targets, target_progress
+from indicators import progress
+from indicators.selectors import validated_series
+from territories.models import Territory, TerritoryKind
+from tri_portal.charts import target_chart
+
+SUMMARY_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.b"]  # the three TRI goals
+MAX_SEARCH = 100
+SORTS = {
+    "signature": ["-signed_on", "territory__name"],
+    "territoire": ["territory__name", "-signed_on"],
+    "population": ["-territory__population", "territory__name"],
+}
+
+
+@dataclass
+class Filters:
+    q: str = ""
+    statut: str = ""
+    departement: str = ""
+    theme: str = ""
+    annee: int | None = None
+    type: str = ""
+    tri: str = "signature"
+
+
+def read_filters(params) -> Filters:
+    """Bad values are ignored (the filter is reset), never an error."""
+    filters = Filters(q=params.get("q", "").strip()[:MAX_SEARCH])
+    statuses = {"signed", "active", "completed"}
+    if params.get("statut") in statuses:
+        filters.statut = params["statut"]
+    if params.get("departement", "").strip():
+        filters.departement = params["departement"].strip()[:3]
+    if ContractTheme.objects.filter(slug=params.get("theme", "")).exists():
+        filters.theme = params["theme"]
+    if params.get("annee", "").isdigit():
+        filters.annee = int(params["annee"])
+    if params.get("type") in TerritoryKind.values:
+        filters.type = params["type"]
+    if params.get("tri") in SORTS:
+        filters.tri = params["tri"]
+    return filters
+
+
+def public_contracts(filters: Filters):
+    contracts = (
+        Contract.objects.public().filter(kind=ContractKind.COTRI).select_related("territory")
+    )
+    if filters.q:
+        contracts = contracts.filter(
+            Q(territory__name__icontains=filters.q)
+            | Q(territory__code=filters.q)
+            | Q(territory__siren=filters.q)
+            | Q(reference__icontains=filters.q)
+            | Q(title__icontains=filters.q)
+        )
+    if filters.statut:
+        contracts = contracts.filter(status=filters.statut)
+    if filters.departement:
+        contracts = contracts.filter(
+            territory__ancestor_links__ancestor__kind=TerritoryKind.DEPARTEMENT,
+            territory__ancestor_links__ancestor__code=filters.departement,
+        )
+    if filters.theme:
+        contracts = contracts.filter(themes__slug=filters.theme)
+    if filters.annee:
+        contracts = contracts.filter(signed_on__year=filters.annee)
+    if filters.type:
+        contracts = contracts.filter(territory__kind=filters.type)
+    return contracts.distinct().order_by(*SORTS[filters.tri])
+
+
+def with_summaries(contracts: list[Contract]) -> list[tuple[Contract, list[TargetRow]]]:
+    """Each contract with the progress of its targets on the three TRI indicators,
+    in a fixed number of queries (themes, targets, values)."""
+    contracts = list(contracts)
+    targets = list(
+        Target.objects.filter(contract__in=contracts, indicator__identifier__in=SUMMARY_INDICATORS)
+        .select_related("indicator", "contract__territory")
+        .order_by("indicator__identifier", "target_year")
+    )
+    themes = Contract.themes.through.objects.filter(contract__in=contracts).select_related(
+        "contracttheme"
+    )
+    theme_map: dict[int, list] = {}
+    for link in themes:
+        theme_map.setdefault(link.contract_id, []).append(link.contracttheme)
+    progress_by_target = progress_for_targets(targets)
+    rows: dict[int, list[TargetRow]] = {}
+    for target in targets:
+        rows.setdefault(target.contract_id, []).append(
+            TargetRow(target, progress_by_target[target.pk])
+        )
+    for contract in contracts:
+        contract.theme_list = sorted(theme_map.get(contract.pk, []), key=lambda t: t.name)
+    return [(contract, rows.get(contract.pk, [])) for contract in contracts]
+
+
+def filter_choices() -> dict:
+    return {
+        "departements": Territory.objects.filter(kind=TerritoryKind.DEPARTEMENT).order_by("code"),
+        "themes": ContractTheme.objects.order_by("name"),
+        "years": Contract.objects.public()
+        .filter(kind=ContractKind.COTRI, signed_on__isnull=False)
+        .dates("signed_on", "year", order="DESC"),
+        "kinds": [(k, label) for k, label in TerritoryKind.choices if k != TerritoryKind.REGION],
+    }
+
+
+def contract_page(contract: Contract) -> dict:
+    contract = (
+        Contract.objects.filter(pk=contract.pk)
+        .select_related("territory")
+        .prefetch_related("signatories", Prefetch("actions__theme"), "themes")
+        .get()
+    )
+    rows = target_progress(contract)
+    series = validated_series(contract.territory, {row.target.indicator for row in rows})
+    charts = []
+    for row in rows:
+        target = row.target
+
+        def trajectory(year, target=target):
+            return progress.trajectory_value(
+                target.baseline_year,
+                target.baseline_value,
+                target.target_year,
+                target.target_value,
+                year,
+            )
+
+        charts.append(
+            target_chart(
+                f"objectif-{target.pk}",
+                _("%(name)s : valeurs validées et trajectoire") % {"name": target.indicator.name},
+                target.indicator.unit,
+                target,
+                series[target.indicator.identifier],
+                trajectory,
+            )
+        )
+    return {"contract": contract, "rows": list(zip(rows, charts, strict=True))}
+
+
+def contract_csv_rows(contract: Contract) -> list[list]:
+    """The data of the contract page: targets, then the validated values."""
+    rows = [["type", "indicateur", "nom", "unite", "annee", "valeur"]]
+    page = contract_page(contract)
+    for row, chart in page["rows"]:
+        target = row.target
+        unit = target.indicator.unit
+        rows.append(
+            [
+                "reference",
+                target.indicator.identifier,
+                target.indicator.name,
+                unit,
+                target.baseline_year,
+                target.baseline_value,
+            ]
+        )
+        rows.append(
+            [
+                "objectif",
+                target.indicator.identifier,
+                target.indicator.name,
+                unit,
+                target.target_year,
+                target.target_value,
+            ]
+        )
+        for year, values in chart.rows:
+            if values[0] is not None:
+                rows.append(
+                    [
+                        "valeur_validee",
+                        target.indicator.identifier,
+                        target.indicator.name,
+                        unit,
+                        year,
+                        values[0],
+                    ]
+                )
+    return rows

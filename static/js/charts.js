@@ -1,0 +1,119 @@
+/*
+ * Draws the charts described by templates/includes/chart.html.
+ *
+ * Every <canvas data-chart="ID"> gets its data from the JSON of
+ * <script type="application/json" id="ID"> (Django's json_script). No inline
+ * script is needed, so the pages work under a Content-Security-Policy without
+ * 'unsafe-inline'. The same data is always in the HTML table next to the chart.
+ */
+(function () {
+  "use strict";
+
+  var numberFormat = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
+
+  function formatValue(value, unit) {
+    if (value === null || value === undefined || Number.isNaN(value)) {
+      return "—";
+    }
+    var text = numberFormat.format(value);
+    return unit ? text + "\u00a0" + unit : text;
+  }
+
+  function datasetOptions(dataset) {
+    var common = {
+      label: dataset.label,
+      data: dataset.data,
+      borderColor: dataset.colour,
+      backgroundColor: dataset.colour,
+      pointBackgroundColor: dataset.colour,
+      pointBorderColor: dataset.colour
+    };
+    if (dataset.style === "dashed") {
+      return Object.assign(common, {
+        borderDash: [6, 4],
+        borderWidth: 2,
+        pointRadius: 0,
+        pointHoverRadius: 0,
+        pointHitRadius: 6,
+        spanGaps: true
+      });
+    }
+    if (dataset.style === "point") {
+      return Object.assign(common, {
+        showLine: false,
+        pointRadius: 6,
+        pointHoverRadius: 8,
+        pointStyle: "rectRot"
+      });
+    }
+    return Object.assign(common, {
+      borderWidth: 2,
+      pointRadius: 3,
+      pointHoverRadius: 5,
+      spanGaps: false
+    });
+  }
+
+  function drawChart(canvas) {
+    var source = document.getElementById(canvas.dataset.chart);
+    if (!source || typeof window.Chart === "undefined") {
+      return;
+    }
+    var description;
+    try {
+      description = JSON.parse(source.textContent);
+    } catch (error) {
+      return;
+    }
+    var unit = description.unit || "";
+    new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: description.labels,
+        datasets: (description.datasets || []).map(datasetOptions)
+      },
+      options: {
+        animation: false,
+        transitions: { active: { animation: { duration: 0 } } },
+        responsive: true,
+        maintainAspectRatio: true,
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          y: {
+            ticks: {
+              callback: function (value) {
+                return formatValue(value, unit);
+              }
+            }
+          }
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (context) {
+                return context.dataset.label + "\u00a0: " + formatValue(context.parsed.y, unit);
+              }
+            }
+          }
+        }
+      }
+    });
+    canvas.dataset.chartDrawn = "true";
+  }
+
+  function drawAll() {
+    if (typeof window.Chart !== "undefined") {
+      // Charts are never animated (not even on hover): prefers-reduced-motion is honoured.
+      window.Chart.defaults.animation = false;
+      window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    }
+    document.querySelectorAll("canvas[data-chart]").forEach(drawChart);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+})();

@@ -1,0 +1,190 @@
+"""Public contract pages: list, filters, contract page with charts and CSV, caching."""
+
+import io
+import json
+import re
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+
+from contracts import services
+from contracts.models import Contract
+from tests.contracts.factories import ContractFactory
+from tests.factories import UserFactory
+
+LIST = reverse("contracts")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def listed(response) -> list[str]:
+    return re.findall(
+        r'<h2 class="h5 card-title">\s*<a href="/contrats/\d+/">([^<]+)</a>',
+        response.content.decode(),
+    )
+
+
+def test_the_list_shows_the_six_signed_contracts(client, demo):
+    names = listed(client.get(LIST))
+    assert sorted(names) == sorted(
+        [
+            "CU d'Arras".replace("'", "&#x27;"),
+            "CA de la Région de Compiègne et de la Basse Automne",
+            "Syndicat mixte du SCoT Sambre-Avesnois",
+            "Fourmies",
+            "Grande-Synthe",
+            "CA de Lens - Liévin",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"departement": "62"}, {"CU d&#x27;Arras", "CA de Lens - Liévin"}),
+        (
+            {"theme": "eclairage-public"},
+            {"CA de la Région de Compiègne et de la Basse Automne", "Grande-Synthe"},
+        ),
+        ({"type": "commune"}, {"Fourmies", "Grande-Synthe"}),
+        ({"q": "59249"}, {"Fourmies"}),
+        ({"q": "246200364"}, {"CA de Lens - Liévin"}),
+        ({"q": "COTRI-2017-ARRAS"}, {"CU d&#x27;Arras"}),
+        ({"annee": "2016"}, set()),
+        (
+            {"statut": "completed", "departement": "60"},
+            {"CA de la Région de Compiègne et de la Basse Automne"},
+        ),
+    ],
+)
+def test_search_and_filters(client, demo, params, expected):
+    assert set(listed(client.get(LIST, params))) == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"annee": "abc"}, {"theme": "inconnue"}, {"statut": "draft"}, {"tri": "x"}, {"page": "zz"}],
+)
+def test_bad_filter_values_are_ignored(client, demo, params):
+    response = client.get(LIST, params)
+    assert response.status_code == 200
+    assert len(listed(response)) == 6
+
+
+def test_a_very_long_search_is_cut(client, demo):
+    response = client.get(LIST, {"q": "x" * 5000})
+    assert response.status_code == 200
+    assert 'value="' + "x" * 100 + '"' in response.content.decode()
+
+
+def test_draft_contracts_are_invisible_even_by_id(client, demo):
+    draft = ContractFactory(reference="COTRI-BROUILLON")
+
+    assert listed(client.get(LIST, {"q": "COTRI-BROUILLON"})) == []
+    response = client.get(reverse("contract", args=[draft.pk]))
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()
+
+
+def test_cards_show_the_progress_on_the_three_tri_indicators(client, demo):
+    html = " ".join(client.get(LIST, {"q": "59249"}).content.decode().split())
+    assert "Consommation énergétique finale : 120 % de l'objectif" in html  # spaces collapsed
+    assert "dans la trajectoire" in html
+
+
+def test_the_list_costs_the_same_queries_for_1_and_many_contracts(
+    client, demo, django_assert_max_num_queries
+):
+    staff = UserFactory(username="agent.bulk", is_staff=True)
+    with django_assert_max_num_queries(12):
+        client.get(LIST, {"q": "59249"})
+    for n in range(14):
+        contract = ContractFactory(
+            reference=f"COTRI-X-{n}", start_date=date(2024, 1, 1), end_date=date(2026, 12, 31)
+        )
+        services.sign_contract(contract, staff)
+    cache.clear()
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST)
+    assert len(listed(response)) == 20  # first page
+
+
+def fourmies(demo):
+    return Contract.objects.get(reference="COTRI-2017-FOURMIES")
+
+
+def test_the_contract_page_has_targets_charts_and_their_tables(client, demo):
+    contract = fourmies(demo)
+    html = client.get(reverse("contract", args=[contract.pk])).content.decode()
+
+    assert "<h1>Contrat d&#x27;objectifs TRI de la Ville de Fourmies</h1>" in html
+    assert "ADEME Hauts-de-France" in html
+    target = contract.targets.get(indicator__identifier="cae_2.a")
+    chart = json.loads(
+        re.search(
+            rf'<script id="objectif-{target.pk}" type="application/json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert chart["labels"] == [str(y) for y in range(2015, 2021)]
+    values, trajectory, goal = chart["datasets"]
+    assert values["data"][0] == 251.9 and values["data"][-1] == 227.7
+    assert trajectory["style"] == "dashed"
+    assert goal["data"][-1] == 231.748
+    assert f'data-chart="objectif-{target.pk}"' in html
+    assert "227,7" in html  # the same data in the table next to the chart
+
+
+def test_the_page_data_downloads_as_csv(client, demo):
+    contract = fourmies(demo)
+    response = client.get(reverse("contract_csv", args=[contract.pk]))
+    text = response.content.decode("utf-8-sig")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert text.splitlines()[0] == "type;indicateur;nom;unite;annee;valeur"
+    assert "objectif;cae_2.a;Consommation énergétique finale;GWh;2020;231.748000" in text
+    assert "valeur_validee;cae_2.a;Consommation énergétique finale;GWh;2020;227.700000" in text
+
+
+def test_anonymous_pages_are_cached_and_answer_conditional_requests(
+    client, demo, django_assert_num_queries
+):
+    contract = fourmies(demo)
+    url = reverse("contract", args=[contract.pk])
+    first = client.get(url)
+    assert "public" in first["Cache-Control"]
+
+    with django_assert_num_queries(0):  # served from the cache
+        again = client.get(url)
+    assert again.content == first.content
+
+    not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304
+
+
+def test_a_change_of_the_contract_invalidates_the_cache(client, demo):
+    contract = fourmies(demo)
+    url = reverse("contract", args=[contract.pk])
+    etag = client.get(url)["ETag"]
+
+    contract.summary = "Résumé mis à jour"
+    contract.save()
+
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert "Résumé mis à jour" in response.content.decode()
+
+
+def test_logged_in_users_are_not_served_cached_pages(client, demo):
+    client.force_login(UserFactory(username="referent.cache"))
+    response = client.get(LIST)
+    assert "ETag" not in response

@@ -1,0 +1,16 @@
+"""Public pages are cached on a data version: bump it whenever public data change."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory, Target
+from indicators.signals import aggregates_recomputed, values_validated
+from tri_portal.cache import bump_data_version
+
+for model in (Contract, Target, Signatory, Action, ContractTheme, ContractStats):
+    post_save.connect(bump_data_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
+    post_delete.connect(
+        bump_data_version, sender=model, dispatch_uid=f"bump-delete-{model.__name__}"
+    )
+m2m_changed.connect(bump_data_version, sender=Contract.themes.through, dispatch_uid="bump-themes")
+values_validated.connect(bump_data_version, dispatch_uid="bump-values")
+aggregates_recomputed.connect(bump_data_version, dispatch_uid="bump-aggregates")
