@@ -138,7 +138,8 @@ def test_the_contract_page_has_targets_charts_and_their_tables(client, demo):
     )
     assert chart["labels"] == [str(y) for y in range(2015, 2021)]
     values, trajectory, goal = chart["datasets"]
-    assert values["data"][0] == 251.9 and values["data"][-1] == 227.7
+    assert values["data"][0] == 251.9
+    assert values["data"][-1] == 227.7
     assert trajectory["style"] == "dashed"
     assert goal["data"][-1] == 231.748
     assert f'data-chart="objectif-{target.pk}"' in html

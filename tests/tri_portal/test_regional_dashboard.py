@@ -174,7 +174,6 @@ def test_before_any_recompute_the_dashboard_shows_no_figure(client, demo_loaded)
     assert "Les chiffres régionaux n'ont pas encore été calculés." in html
     assert "48\xa0000,0" not in html
     assert "pas de donnée" in html
-    assert "Pas encore calculée." in html
     ghg = chart_json(html, "graphique-objectif-cae-1-a")
     assert set(ghg["datasets"][0]["data"]) == {None}  # no aggregate value yet
 
