@@ -15,8 +15,6 @@ from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory
 
-pytestmark = [pytest.mark.urls("tests.territories.public_urls")]
-
 
 @pytest.fixture(autouse=True)
 def _static_from_finders(unhashed_static):
