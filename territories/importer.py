@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from territories.models import ImportRun, Membership, Territory, TerritoryKind
 from territories.services import BATCH_SIZE, rebuild_closure
+from tri_portal.cache import bump_data_version
 from tri_portal.progress import ProgressBar
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "decoupage-administratif-6.0.0"
@@ -241,6 +242,7 @@ def import_scope(dataset: Dataset, scope: Scope, *, stream=None) -> ImportRun:
         rebuild_closure()
         bar.advance()
 
+    transaction.on_commit(bump_data_version)  # bulk writes send no signal
     return ImportRun.objects.create(
         scope=scope.label,
         data_version=f"{dataset.version} ({dataset.vintage})",

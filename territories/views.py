@@ -3,6 +3,7 @@ public TRI contracts and its key indicators over the years (validated values onl
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -11,6 +12,7 @@ from contracts.models import Contract
 from indicators.models import Indicator
 from indicators.selectors import validated_series
 from territories.models import Territory, TerritoryKind
+from tri_portal.cache import public_page
 from tri_portal.charts import Chart, Dataset
 
 # Direct members are listed (as links) up to this many; beyond, only counted.
@@ -97,6 +99,7 @@ def key_indicator_charts(territory: Territory) -> list[Chart]:
     return charts
 
 
+@method_decorator(public_page, name="get")
 class TerritoryDetailView(TemplateView):
     template_name = "territories/territory_detail.html"
 

@@ -48,3 +48,11 @@ def eager_tasks(monkeypatch):
     from tri_portal.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Public pages are cached: every test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()

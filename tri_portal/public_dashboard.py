@@ -6,6 +6,7 @@ the goal targets: nothing is aggregated while the page is rendered."""
 
 from dataclasses import dataclass
 
+from django.utils.decorators import method_decorator
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -14,6 +15,7 @@ from contracts.models import PUBLIC_STATUSES, ContractStats, ContractStatus, Con
 from indicators import progress
 from indicators.models import RecomputeRun
 from territories.models import Territory, TerritoryKind
+from tri_portal.cache import public_page
 from tri_portal.charts import Chart, target_chart
 from tri_portal.dashboard import GoalRow, default_region, regional_goals
 
@@ -114,6 +116,7 @@ def regional_dashboard() -> dict:
     }
 
 
+@method_decorator(public_page, name="get")
 class RegionalDashboardView(TemplateView):
     """Public: where the region stands against its TRI 2050 goals."""
 

@@ -4,9 +4,19 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory, Target
 from indicators.signals import aggregates_recomputed, values_validated
+from territories.models import Membership, Territory
 from tri_portal.cache import bump_data_version
 
-for model in (Contract, Target, Signatory, Action, ContractTheme, ContractStats):
+for model in (
+    Contract,
+    Target,
+    Signatory,
+    Action,
+    ContractTheme,
+    ContractStats,
+    Territory,
+    Membership,
+):
     post_save.connect(bump_data_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
     post_delete.connect(
         bump_data_version, sender=model, dispatch_uid=f"bump-delete-{model.__name__}"
