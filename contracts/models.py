@@ -78,6 +78,17 @@ class ContractQuerySet(models.QuerySet):
             return self.all()
         return self.filter(territory_id__in=assigned_territories(user))
 
+    def visible_to(self, user):
+        """Public contracts, plus those ``user`` works on (their own territory's drafts
+        for an officer, everything for staff)."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        if user.is_authenticated:
+            return self.filter(
+                Q(status__in=PUBLIC_STATUSES) | Q(territory_id__in=assigned_territories(user))
+            )
+        return self.public()
+
 
 class Contract(models.Model):
     kind = models.CharField(

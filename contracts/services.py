@@ -229,7 +229,8 @@ def save_report_values(
         if not report.is_editable:
             raise ValidationError(
                 _("Le rapport %(year)s est « %(status)s » : il n'est plus modifiable.")
-                % {"year": report.year, "status": report.get_status_display()}
+                % {"year": report.year, "status": report.get_status_display()},
+                code="not_editable",
             )
         check_report_year(report.contract, report.year)
         for entry, number in checked:
@@ -280,7 +281,8 @@ def _transition_report(report, allowed, new_status, by) -> ProgressReport:
                 "old": locked.get_status_display(),
                 "new": ReportStatus(new_status).label,
                 "year": locked.year,
-            }
+            },
+            code="invalid_transition",
         )
     locked.status = new_status
     locked._history_user = by

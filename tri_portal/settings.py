@@ -174,12 +174,51 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # --- REST framework / OpenAPI ---------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tri_portal.api.schema.PortalAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tri_portal.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tri_portal.api.base.PagePagination",
+    # JSON only (Swagger UI and Redoc are the interactive documentation); `?format=`
+    # selects an open-data export (CSV, XLSX) on the list endpoints that have one.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tri_portal.api.base.AnonThrottle",
+        "tri_portal.api.base.TokenThrottle",
+    ],
+    # Requests per client: anonymous per IP address, authenticated per user/token.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "120/min"),
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+    },
+    "EXCEPTION_HANDLER": "tri_portal.api.base.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API du portail des contrats d'objectifs TRI",
+    "DESCRIPTION": (
+        "Données ouvertes des contrats d'objectifs de la Troisième révolution industrielle "
+        "(Région Hauts-de-France, ADEME) : territoires, indicateurs, contrats et objectifs "
+        "chiffrés, valeurs validées et agrégats. Lecture libre (limitée en débit) ; écriture "
+        "des valeurs par les référents avec un jeton (en-tête `Authorization: Token …`). "
+        "Les nombres décimaux sont des chaînes (point décimal), les dates au format ISO 8601."
+    ),
     "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TerritoryKindEnum": "territories.models.TerritoryKind",
+        "ContractStatusEnum": "contracts.models.ContractStatus",
+        "ReportStatusEnum": "contracts.models.ReportStatus",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -59,5 +59,6 @@ urlpatterns = [
         name="correct_value",
     ),
     path("gestion/recalculer/", views.RecomputeNowView.as_view(), name="recompute_now"),
+    path("api/v1/", include("tri_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,339 @@
+"""Read API of contracts and their quantified targets (with progress), and their
+open-data exports."""
+
+import django_filters
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, viewsets
+
+from contracts.models import PUBLIC_STATUSES, Contract, ContractStatus, ContractTheme, Target
+from contracts.selectors import progress_for_targets
+from indicators import progress
+from tri_portal.api.base import (
+    ApiModelSerializer,
+    ExportMixin,
+    PlainDecimalField,
+    StrictQueryMixin,
+    export_schema,
+)
+from tri_portal.api.exports import Column, Dataset
+from tri_portal.api.filters import (
+    DepartementFilter,
+    IndicatorListFilter,
+    YearFilter,
+    territory_filters,
+)
+
+
+class TerritoryRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    code = serializers.CharField()
+    siren = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[s.value for s in progress.TrackStatus],
+        help_text=_(
+            "on_track : sur la trajectoire ; late : en retard ; no_data : aucune valeur validée."
+        ),
+    )
+    latest_year = serializers.IntegerField(allow_null=True)
+    latest_value = PlainDecimalField(max_digits=30, decimal_places=6, allow_null=True)
+    achievement = PlainDecimalField(
+        max_digits=30,
+        decimal_places=4,
+        allow_null=True,
+        help_text=_("Part du chemin parcouru : 0 à la valeur de référence, 1 à la cible."),
+    )
+    expected = PlainDecimalField(
+        max_digits=30,
+        decimal_places=6,
+        allow_null=True,
+        help_text=_("Valeur de la trajectoire linéaire pour latest_year."),
+    )
+    projected_year = serializers.IntegerField(
+        allow_null=True, help_text=_("Année où la cible serait atteinte au rythme actuel.")
+    )
+
+
+class TargetSerializer(ApiModelSerializer):
+    indicator = serializers.CharField(source="indicator.identifier")
+    unit = serializers.CharField(source="indicator.unit")
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "indicator",
+            "unit",
+            "baseline_year",
+            "baseline_value",
+            "target_year",
+            "target_value",
+            "entered_as",
+            "relative_change",
+            "progress",
+        ]
+
+    def get_progress(self, target) -> ProgressSerializer:
+        return ProgressSerializer(self.context["progress"][target.pk]).data
+
+
+class ContractSerializer(ApiModelSerializer):
+    territory = TerritoryRefSerializer()
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    signatories = serializers.SerializerMethodField()
+    targets = TargetSerializer(many=True)
+    page_url = serializers.SerializerMethodField(help_text=_("Page publique du contrat."))
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "reference",
+            "kind",
+            "title",
+            "summary",
+            "status",
+            "signed_on",
+            "start_date",
+            "end_date",
+            "territory",
+            "themes",
+            "signatories",
+            "targets",
+            "page_url",
+        ]
+
+    def get_signatories(self, contract) -> list[str]:
+        return [s.organisation for s in contract.signatories.all()]
+
+    def get_page_url(self, contract) -> str | None:
+        if contract.status not in PUBLIC_STATUSES:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("contract", args=[contract.pk]))
+
+
+class WithProgressMixin:
+    """Targets are serialized with their progress, computed for the whole page in one
+    query of validated values."""
+
+    def targets_of(self, objects) -> list[Target]:
+        raise NotImplementedError
+
+    def get_serializer(self, *args, **kwargs):
+        if args:
+            objects = args[0] if kwargs.get("many") else [args[0]]
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["progress"] = progress_for_targets(self.targets_of(objects))
+        return super().get_serializer(*args, **kwargs)
+
+
+class ContractFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ContractStatus.choices, help_text=_("Statut."))
+    theme = django_filters.ModelChoiceFilter(
+        field_name="themes",
+        to_field_name="slug",
+        queryset=ContractTheme.objects.all(),
+        help_text=_("Thématique (identifiant, ex. « mobilite »)."),
+    )
+    signed_year = YearFilter(field_name="signed_on__year", help_text=_("Année de signature."))
+    departement = DepartementFilter(field_name="territory", help_text=_("Code du département."))
+    locals().update(territory_filters("territory"))  # territory, territory_code, …
+
+    class Meta:
+        model = Contract
+        fields = []
+
+
+CONTRACTS = Dataset(
+    name="contrats",
+    title="Contrats d'objectifs TRI",
+    description="Contrats signés entre l'ADEME, la Région Hauts-de-France et les collectivités.",
+    columns=(
+        Column("id", "Identifiant", "integer", required=True),
+        Column("reference", "Référence", "string", required=True),
+        Column("kind", "Type de contrat", "string"),
+        Column("status", "Statut", "string", "signed, active, completed"),
+        Column("title", "Intitulé", "string"),
+        Column("territory_kind", "Type de territoire", "string"),
+        Column("territory_code", "Code officiel du territoire", "string"),
+        Column("territory_siren", "SIREN du territoire", "string"),
+        Column("territory_name", "Territoire", "string"),
+        Column("signed_on", "Signé le", "date"),
+        Column("start_date", "Début", "date"),
+        Column("end_date", "Fin", "date"),
+        Column("themes", "Thématiques", "string", "Identifiants séparés par « | »."),
+    ),
+    primary_key=("id",),
+)
+
+
+class ContractViewSet(
+    WithProgressMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Signed, active and completed contracts (and, for their officers and staff, the
+    draft ones they work on), with their quantified targets and progress."""
+
+    serializer_class = ContractSerializer
+    filterset_class = ContractFilter
+    export_dataset = CONTRACTS
+
+    def get_queryset(self):
+        return (
+            Contract.objects.visible_to(self.request.user)
+            .select_related("territory")
+            .prefetch_related(
+                "themes",
+                "signatories",
+                Prefetch(
+                    "targets",
+                    queryset=Target.objects.select_related("indicator").order_by(
+                        "indicator__identifier", "pk"
+                    ),
+                ),
+            )
+            .order_by("-signed_on", "reference", "pk")
+        )
+
+    def targets_of(self, contracts):
+        return [target for contract in contracts for target in contract.targets.all()]
+
+    def export_rows(self, queryset):
+        for contract in queryset:
+            territory = contract.territory
+            yield (
+                contract.pk,
+                contract.reference,
+                contract.kind,
+                contract.status,
+                contract.title,
+                territory.kind,
+                territory.code,
+                territory.siren,
+                territory.name,
+                contract.signed_on,
+                contract.start_date,
+                contract.end_date,
+                "|".join(theme.slug for theme in contract.themes.all()),
+            )
+
+    @export_schema(ContractSerializer)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class TargetRowSerializer(TargetSerializer):
+    contract = serializers.IntegerField(source="contract_id")
+    contract_reference = serializers.CharField(source="contract.reference")
+    territory = TerritoryRefSerializer(source="contract.territory")
+
+    class Meta(TargetSerializer.Meta):
+        fields = [
+            "id",
+            "contract",
+            "contract_reference",
+            "territory",
+            *TargetSerializer.Meta.fields[1:],
+        ]
+
+
+class TargetFilter(django_filters.FilterSet):
+    contract = django_filters.NumberFilter(help_text=_("Identifiant du contrat."))
+    indicator = IndicatorListFilter(
+        help_text=_("Identifiant(s) d'indicateur, séparés par des virgules.")
+    )
+    target_year = YearFilter(help_text=_("Année cible."))
+    locals().update(territory_filters("contract__territory"))
+
+    class Meta:
+        model = Target
+        fields = []
+
+
+TARGETS = Dataset(
+    name="objectifs",
+    title="Objectifs chiffrés des contrats TRI",
+    description="Objectifs chiffrés (référence et cible) de chaque contrat, avec l'avancement calculé sur les valeurs validées.",
+    columns=(
+        Column("id", "Identifiant", "integer", required=True),
+        Column("contract", "Identifiant du contrat", "integer", required=True),
+        Column("contract_reference", "Référence du contrat", "string"),
+        Column("territory_code", "Code officiel du territoire", "string"),
+        Column("territory_siren", "SIREN du territoire", "string"),
+        Column("territory_name", "Territoire", "string"),
+        Column("indicator", "Indicateur", "string", "Identifiant du référentiel (ex. cae_2.a)."),
+        Column("unit", "Unité", "string"),
+        Column("baseline_year", "Année de référence", "integer"),
+        Column("baseline_value", "Valeur de référence", "number"),
+        Column("target_year", "Année cible", "integer"),
+        Column("target_value", "Valeur cible", "number"),
+        Column("latest_year", "Dernière année validée", "integer"),
+        Column("latest_value", "Dernière valeur validée", "number"),
+        Column("achievement", "Avancement", "number", "0 à la référence, 1 à la cible."),
+        Column("status", "Trajectoire", "string", "on_track, late, no_data"),
+    ),
+    primary_key=("id",),
+)
+
+
+class TargetViewSet(
+    WithProgressMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Quantified targets of the visible contracts, with progress."""
+
+    serializer_class = TargetRowSerializer
+    filterset_class = TargetFilter
+    export_dataset = TARGETS
+    export_batch = 500
+
+    def get_queryset(self):
+        return (
+            Target.objects.filter(contract__in=Contract.objects.visible_to(self.request.user))
+            .select_related("indicator", "contract__territory")
+            .order_by("contract_id", "indicator__identifier", "pk")
+        )
+
+    def targets_of(self, targets):
+        return list(targets)
+
+    def export_rows(self, queryset):
+        batch = []
+        for target in queryset.iterator(chunk_size=self.export_batch):
+            batch.append(target)
+            if len(batch) == self.export_batch:
+                yield from self._rows(batch)
+                batch = []
+        yield from self._rows(batch)
+
+    def _rows(self, targets):
+        progress_by_target = progress_for_targets(targets)
+        for target in targets:
+            territory, p = target.contract.territory, progress_by_target[target.pk]
+            yield (
+                target.pk,
+                target.contract_id,
+                target.contract.reference,
+                territory.code,
+                territory.siren,
+                territory.name,
+                target.indicator.identifier,
+                target.indicator.unit,
+                target.baseline_year,
+                target.baseline_value,
+                target.target_year,
+                target.target_value,
+                p.latest_year,
+                p.latest_value,
+                p.achievement,
+                p.status.value,
+            )
+
+    @export_schema(TargetRowSerializer)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

@@ -1,0 +1,217 @@
+"""Write API of progress reports: officers (token) fill in and submit the report of
+a contract of their territory; staff validate or reject it. Every write calls the
+same service as the web forms (one transaction, history with the acting user)."""
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contracts import services
+from contracts.models import Contract, ProgressReport, ReportStatus
+from indicators.models import Indicator, IndicatorValue
+from tri_portal.api.base import ApiModelSerializer, StrictQueryMixin
+
+MAX_TEXT = 2000
+
+
+class IsStaff(permissions.BasePermission):
+    message = _("Action réservée aux agents de la Région et de l'ADEME.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_staff)
+
+
+class ReportValueSerializer(ApiModelSerializer):
+    indicator = serializers.CharField(source="indicator.identifier")
+    unit = serializers.CharField(source="indicator.unit")
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["indicator", "unit", "value", "source", "comment", "status"]
+
+
+class ReportSerializer(ApiModelSerializer):
+    contract_reference = serializers.CharField(source="contract.reference")
+    territory_code = serializers.CharField(source="contract.territory.code")
+    territory_name = serializers.CharField(source="contract.territory.name")
+    values = ReportValueSerializer(many=True)
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "id",
+            "contract",
+            "contract_reference",
+            "territory_code",
+            "territory_name",
+            "year",
+            "status",
+            "submitted_at",
+            "reviewed_at",
+            "rejection_reason",
+            "values",
+        ]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ReportableContractField(serializers.PrimaryKeyRelatedField):
+    """A contract the requesting user reports on; any other id reads as unknown."""
+
+    def get_queryset(self):
+        return Contract.objects.reportable_by(self.context["request"].user)
+
+
+class OpenReportSerializer(serializers.Serializer):
+    contract = ReportableContractField(
+        help_text=_("Identifiant d'un contrat de votre territoire."),
+        error_messages={"does_not_exist": _("Contrat inconnu ou hors de votre périmètre.")},
+    )
+    year = serializers.IntegerField(min_value=1990, max_value=2100)
+
+
+class ValueEntrySerializer(serializers.Serializer):
+    indicator = serializers.SlugRelatedField(
+        slug_field="identifier",
+        queryset=Indicator.objects.all(),
+        error_messages={"does_not_exist": _("Indicateur inconnu : « {value} ».")},
+    )
+    value = serializers.CharField(
+        allow_null=True,
+        allow_blank=True,
+        max_length=40,
+        help_text=_("Nombre (« 1234.5 » ou 1234.5) ; null ou vide efface la valeur."),
+    )
+    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
+
+
+class ValuesInputSerializer(serializers.Serializer):
+    values = ValueEntrySerializer(many=True, allow_empty=False, max_length=200)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MAX_TEXT, help_text=_("Motif du rejet."))
+
+
+class ReportFilter(django_filters.FilterSet):
+    contract = django_filters.NumberFilter(help_text=_("Identifiant du contrat."))
+    year = django_filters.NumberFilter(help_text=_("Année du rapport."))
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, help_text=_("Statut."))
+
+    class Meta:
+        model = ProgressReport
+        fields = []
+
+
+class ReportViewSet(
+    StrictQueryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Progress reports of the contracts you report on (authentication required).
+    A report of another territory is answered 404, as if it did not exist."""
+
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+    permission_classes = [permissions.IsAuthenticated]
+    write_permission_errors = True
+
+    def get_queryset(self):
+        return (
+            ProgressReport.objects.visible_to(self.request.user)
+            .select_related("contract__territory")
+            .prefetch_related(
+                Prefetch(
+                    "values",
+                    queryset=IndicatorValue.objects.select_related("indicator").order_by(
+                        "indicator__identifier"
+                    ),
+                )
+            )
+            .order_by("contract_id", "year")
+        )
+
+    def get_permissions(self):
+        if self.action in ("validate", "reject"):
+            return [permissions.IsAuthenticated(), IsStaff()]
+        return super().get_permissions()
+
+    def detail_response(self, report, status_code=status.HTTP_200_OK):
+        report = self.get_queryset().get(pk=report.pk)
+        return Response(self.get_serializer(report).data, status=status_code)
+
+    @extend_schema(
+        request=OpenReportSerializer,
+        responses={200: ReportSerializer, 201: ReportSerializer},
+        summary=_("Ouvrir (ou retrouver) le rapport d'une année"),
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = OpenReportSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        contract, year = serializer.validated_data["contract"], serializer.validated_data["year"]
+        existed = ProgressReport.objects.filter(contract=contract, year=year).exists()
+        report = services.open_report(contract, year, by=request.user)
+        return self.detail_response(
+            report, status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=ValuesInputSerializer,
+        responses={200: ReportSerializer},
+        summary=_("Enregistrer des valeurs dans un rapport en brouillon ou rejeté"),
+    )
+    @action(detail=True, methods=["put"])
+    def values(self, request, pk=None):
+        report = self.get_object()
+        serializer = ValuesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entries = [
+            services.ReportedValue(
+                indicator=entry["indicator"],
+                value=entry["value"],
+                source=entry["source"],
+                comment=entry["comment"],
+            )
+            for entry in serializer.validated_data["values"]
+        ]
+        services.save_report_values(report, entries, by=request.user)
+        return self.detail_response(report)
+
+    @extend_schema(
+        request=None, responses={200: ReportSerializer}, summary=_("Soumettre le rapport")
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        report = services.submit_report(self.get_object(), by=request.user)
+        return self.detail_response(report)
+
+    @extend_schema(
+        request=None, responses={200: ReportSerializer}, summary=_("Valider le rapport (agents)")
+    )
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None):
+        report = self.get_object()
+        services.validate_report(report, by=request.user)
+        return self.detail_response(report)
+
+    @extend_schema(
+        request=RejectSerializer,
+        responses={200: ReportSerializer},
+        summary=_("Rejeter le rapport avec un motif (agents)"),
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        report = self.get_object()
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.reject_report(report, by=request.user, reason=serializer.validated_data["reason"])
+        return self.detail_response(report)

@@ -1,0 +1,305 @@
+"""API of the indicator catalogue."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, viewsets
+
+from indicators.models import Aggregate, Indicator, IndicatorValue, Theme
+from tri_portal.api.base import (
+    ApiModelSerializer,
+    ExportMixin,
+    StrictQueryMixin,
+    export_schema,
+)
+from tri_portal.api.exports import Column, Dataset
+from tri_portal.api.filters import (
+    DepartementFilter,
+    IndicatorListFilter,
+    YearFilter,
+    territory_filters,
+)
+from tri_portal.db import JSONArrayLength
+
+EXPORT_CHUNK = 5000
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    theme = django_filters.ChoiceFilter(choices=Theme.choices, help_text=_("Thématique."))
+    is_key = django_filters.BooleanFilter(help_text=_("Indicateurs clés des objectifs TRI."))
+
+    class Meta:
+        model = Indicator
+        fields = []
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    components = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("Identifiants des composantes d'un indicateur calculé."),
+    )
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "identifier",
+            "name",
+            "unit",
+            "theme",
+            "direction",
+            "aggregation",
+            "formula",
+            "components",
+            "is_key",
+            "origin",
+        ]
+
+
+class IndicatorViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+    """The indicator catalogue, by référentiel identifier (ADEME *Territoires en
+    Transitions* where one exists, e.g. ``cae_2.a``)."""
+
+    serializer_class = IndicatorSerializer
+    filterset_class = IndicatorFilter
+    lookup_field = "identifier"
+    lookup_value_regex = r"[A-Za-z0-9_.\-]+"
+    queryset = Indicator.objects.order_by("identifier")
+
+
+class YearRangeFilterSet(django_filters.FilterSet):
+    indicator = IndicatorListFilter(
+        help_text=_("Identifiant(s) d'indicateur, séparés par des virgules (ex. cae_2.a,cae_1.a).")
+    )
+    year = YearFilter(help_text=_("Année."))
+    year_min = YearFilter(field_name="year", lookup_expr="gte", help_text=_("Année minimale."))
+    year_max = YearFilter(field_name="year", lookup_expr="lte", help_text=_("Année maximale."))
+
+
+class ValueFilter(YearRangeFilterSet):
+    locals().update(territory_filters("territory"))  # territory, territory_code, …
+    departement = DepartementFilter(
+        field_name="territory", help_text=_("Code du département contenant le territoire.")
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = []
+
+
+VALUE_FIELDS = [
+    "id",
+    "territory",
+    "territory_kind",
+    "territory_code",
+    "territory_siren",
+    "territory_name",
+    "indicator",
+    "unit",
+    "year",
+    "value",
+    "source",
+    "validated_at",
+]
+# The same columns for the JSON rows and the files, straight from the database.
+VALUE_SOURCES = [
+    "pk",
+    "territory_id",
+    "territory__kind",
+    "territory__code",
+    "territory__siren",
+    "territory__name",
+    "indicator__identifier",
+    "indicator__unit",
+    "year",
+    "value",
+    "source",
+    "validated_at",
+]
+
+
+class ValueSerializer(ApiModelSerializer):
+    territory_kind = serializers.CharField(source="territory.kind")
+    territory_code = serializers.CharField(source="territory.code")
+    territory_siren = serializers.CharField(source="territory.siren", allow_null=True)
+    territory_name = serializers.CharField(source="territory.name")
+    indicator = serializers.CharField(source="indicator.identifier")
+    unit = serializers.CharField(source="indicator.unit")
+
+    class Meta:
+        model = IndicatorValue
+        fields = VALUE_FIELDS
+
+
+VALUES = Dataset(
+    name="valeurs-validees",
+    title="Valeurs validées des indicateurs TRI",
+    description=(
+        "Observations annuelles des indicateurs des territoires sous contrat TRI, "
+        "validées par la Région et l'ADEME. Une ligne par territoire, indicateur et année."
+    ),
+    columns=(
+        Column("id", "Identifiant de la valeur", "integer", required=True),
+        Column("territory", "Identifiant du territoire dans l'API", "integer", required=True),
+        Column(
+            "territory_kind",
+            "Type de territoire",
+            "string",
+            "region, departement, epci, syndicat, commune",
+            True,
+        ),
+        Column(
+            "territory_code",
+            "Code officiel du territoire",
+            "string",
+            "INSEE pour une commune, code du département ou de la région, SIREN pour un EPCI ou un syndicat.",
+            True,
+        ),
+        Column(
+            "territory_siren",
+            "SIREN du territoire",
+            "string",
+            "Vide pour un département ou une région.",
+        ),
+        Column("territory_name", "Nom du territoire", "string", required=True),
+        Column(
+            "indicator",
+            "Identifiant de l'indicateur",
+            "string",
+            "Identifiant du référentiel Territoires en Transitions (ADEME) ou du projet TRI, voir /api/v1/indicators/.",
+            True,
+        ),
+        Column("unit", "Unité", "string", required=True),
+        Column("year", "Année", "integer", required=True),
+        Column("value", "Valeur", "number", "Dans l'unité de la colonne unit.", True),
+        Column("source", "Source", "string"),
+        Column("validated_at", "Validée le", "datetime", "Date et heure de validation (ISO 8601)."),
+    ),
+    primary_key=("id",),
+)
+
+
+class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+    """Validated observations only (drafts, submitted and superseded values are never
+    public), one per territory, indicator and year."""
+
+    serializer_class = ValueSerializer
+    filterset_class = ValueFilter
+    export_dataset = VALUES
+
+    def get_queryset(self):
+        return (
+            IndicatorValue.objects.validated()
+            .select_related("territory", "indicator")
+            .order_by("territory_id", "indicator_id", "year")
+        )
+
+    def export_rows(self, queryset):
+        return queryset.values_list(*VALUE_SOURCES).iterator(chunk_size=EXPORT_CHUNK)
+
+    @export_schema(ValueSerializer)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class AggregateFilter(YearRangeFilterSet):
+    locals().update(territory_filters("scope"))  # scope, scope_code, …
+
+    class Meta:
+        model = Aggregate
+        fields = []
+
+
+class AggregateSerializer(ApiModelSerializer):
+    scope_kind = serializers.CharField(source="scope.kind")
+    scope_code = serializers.CharField(source="scope.code")
+    scope_siren = serializers.CharField(source="scope.siren", allow_null=True)
+    scope_name = serializers.CharField(source="scope.name")
+    indicator = serializers.CharField(source="indicator.identifier")
+    unit = serializers.CharField(source="indicator.unit")
+    conflicts = serializers.IntegerField(
+        source="conflict_count",
+        help_text=_("Territoires écartés car chevauchant partiellement un territoire retenu."),
+    )
+
+    class Meta:
+        model = Aggregate
+        fields = [
+            "id",
+            "scope",
+            "scope_kind",
+            "scope_code",
+            "scope_siren",
+            "scope_name",
+            "indicator",
+            "unit",
+            "year",
+            "value",
+            "covered_population",
+            "contributors",
+            "conflicts",
+            "computed_at",
+        ]
+
+
+AGGREGATES = Dataset(
+    name="agregats",
+    title="Agrégats des indicateurs TRI",
+    description=(
+        "Indicateurs agrégés sur la région, les départements, les syndicats et EPCI, "
+        "sans double compte des territoires imbriqués (recalculés après chaque validation)."
+    ),
+    columns=(
+        Column("id", "Identifiant", "integer", required=True),
+        Column("scope", "Identifiant du périmètre dans l'API", "integer", required=True),
+        Column("scope_kind", "Type de périmètre", "string", required=True),
+        Column("scope_code", "Code officiel du périmètre", "string", required=True),
+        Column("scope_siren", "SIREN du périmètre", "string"),
+        Column("scope_name", "Périmètre", "string", required=True),
+        Column("indicator", "Identifiant de l'indicateur", "string", required=True),
+        Column("unit", "Unité", "string", required=True),
+        Column("year", "Année", "integer", required=True),
+        Column("value", "Valeur agrégée", "number"),
+        Column("covered_population", "Population couverte", "integer"),
+        Column("contributors", "Territoires retenus", "integer"),
+        Column("conflicts", "Territoires écartés (chevauchement)", "integer"),
+        Column("computed_at", "Calculé le", "datetime"),
+    ),
+    primary_key=("id",),
+)
+
+
+class AggregateViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+    """Materialised aggregates (never computed on the fly)."""
+
+    serializer_class = AggregateSerializer
+    filterset_class = AggregateFilter
+    export_dataset = AGGREGATES
+
+    def get_queryset(self):
+        return (
+            Aggregate.objects.select_related("scope", "indicator")
+            .annotate(conflict_count=JSONArrayLength("conflicts"))
+            .order_by("scope_id", "indicator_id", "year")
+        )
+
+    def export_rows(self, queryset):
+        return queryset.values_list(
+            "pk",
+            "scope_id",
+            "scope__kind",
+            "scope__code",
+            "scope__siren",
+            "scope__name",
+            "indicator__identifier",
+            "indicator__unit",
+            "year",
+            "value",
+            "covered_population",
+            "contributors",
+            "conflict_count",
+            "computed_at",
+        ).iterator(chunk_size=EXPORT_CHUNK)
+
+    @export_schema(AggregateSerializer)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

@@ -1,0 +1,99 @@
+"""API of territories: official codes, nesting, population."""
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, viewsets
+
+from territories.models import Territory, TerritoryClosure, TerritoryKind
+from tri_portal.api.base import StrictQueryMixin
+from tri_portal.api.filters import CodeFilter, DepartementFilter, SirenFilter
+
+
+class TerritoryFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=TerritoryKind.choices, help_text=_("Type."))
+    code = CodeFilter(help_text=_("Code officiel : INSEE (commune), département, région."))
+    siren = SirenFilter(help_text=_("SIREN (EPCI, syndicat, commune)."))
+    departement = DepartementFilter(
+        field_name="", help_text=_("Code du département contenant le territoire.")
+    )
+    parent = django_filters.NumberFilter(
+        field_name="parent_memberships__parent",
+        help_text=_("Identifiant du territoire dont il est membre direct (EPCI, syndicat…)."),
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=100, help_text=_("Nom (contient), code ou SIREN.")
+    )
+
+    class Meta:
+        model = Territory
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class TerritorySerializer(serializers.ModelSerializer):
+    nature = serializers.SerializerMethodField(help_text=_("Nature juridique (CA, CC, SCoT…)."))
+    departements = serializers.SerializerMethodField(
+        help_text=_("Codes des départements où il se trouve.")
+    )
+    region = serializers.SerializerMethodField(help_text=_("Code de la région."))
+
+    class Meta:
+        model = Territory
+        fields = [
+            "id",
+            "kind",
+            "code",
+            "siren",
+            "name",
+            "slug",
+            "nature",
+            "population",
+            "population_year",
+            "departements",
+            "region",
+        ]
+
+    def get_nature(self, territory) -> str:
+        return territory.epci_nature or territory.syndicat_nature or ""
+
+    def get_departements(self, territory) -> list[str]:
+        return sorted(
+            link.ancestor.code
+            for link in territory.parent_links
+            if link.ancestor.kind == TerritoryKind.DEPARTEMENT
+        )
+
+    def get_region(self, territory) -> str | None:
+        regions = [
+            link.ancestor.code
+            for link in territory.parent_links
+            if link.ancestor.kind == TerritoryKind.REGION
+        ]
+        return min(regions) if regions else None
+
+
+def with_parent_links(queryset):
+    """Prefetch the département and region above each territory (one query)."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "ancestor_links",
+            queryset=TerritoryClosure.objects.filter(
+                ancestor__kind__in=[TerritoryKind.DEPARTEMENT, TerritoryKind.REGION]
+            ).select_related("ancestor"),
+            to_attr="parent_links",
+        )
+    )
+
+
+class TerritoryViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+    """Territories of the reference data (Etalab découpage administratif) and the
+    syndicats entered by the Region, ordered by type then code."""
+
+    serializer_class = TerritorySerializer
+    filterset_class = TerritoryFilter
+
+    def get_queryset(self):
+        return with_parent_links(Territory.objects.order_by("kind", "code", "pk"))

@@ -1,0 +1,244 @@
+"""Pagination, throttling, error format and strict query parameters shared by every
+endpoint of the API."""
+
+import contextlib
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status, throttling
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tri_portal.api import exports
+from tri_portal.models import ApiToken
+
+# Codes of the service errors that mean "the object is not in a state that allows
+# this" (HTTP 409) rather than "your input is wrong" (HTTP 400).
+CONFLICT_CODES = {"not_editable", "invalid_transition"}
+COMMON_PARAMETERS = {"page", "page_size"}
+
+
+class PagePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class SettingsRateMixin:
+    """Read the rate from the settings at each request (not once at import), so a
+    deployment or a test can change it."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class AnonThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
+    """Anonymous requests, per IP address."""
+
+
+class TokenThrottle(SettingsRateMixin, throttling.UserRateThrottle):
+    """Authenticated requests, per token (or per user for a browser session)."""
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        else:
+            ident = f"user-{request.user.pk}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflit avec l'état actuel de la ressource."
+    default_code = "conflict"
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer: a French message, and the messages of each invalid field
+    or parameter for a 400."""
+
+    detail = serializers.CharField(help_text="Message d'erreur en français.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages par champ ou paramètre (réponses 400 et 409).",
+    )
+
+
+def _flatten(data, prefix="") -> dict[str, list[str]]:
+    """DRF's nested error structure as ``{"field" | "values.0.value": [messages]}``."""
+    if isinstance(data, dict):
+        flat = {}
+        for key, value in data.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(data, list) and data and all(isinstance(item, str) for item in data):
+        return {prefix or "non_field_errors": [str(item) for item in data]}
+    if isinstance(data, list):
+        flat = {}
+        for index, item in enumerate(data):
+            flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": [str(data)]}
+
+
+def _from_django(exc: DjangoValidationError) -> exceptions.APIException:
+    codes = {error.code for error in exc.error_list} if not hasattr(exc, "error_dict") else set()
+    if hasattr(exc, "error_dict"):
+        for errors in exc.error_dict.values():
+            codes.update(error.code for error in errors)
+        detail = exc.message_dict
+    else:
+        detail = {"non_field_errors": exc.messages}
+    if codes and codes <= CONFLICT_CODES:
+        conflict = Conflict(" ".join(exc.messages))
+        conflict.errors = _flatten(detail)
+        return conflict
+    return exceptions.ValidationError(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "detail": _("Requête invalide : voir les messages par champ."),
+            "errors": _flatten(response.data),
+        }
+    else:
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        response.data = {"detail": str(detail or exc)}
+        if getattr(exc, "errors", None):
+            response.data["errors"] = exc.errors
+    return response
+
+
+class StrictQueryMixin:
+    """Refuse unknown query parameters (a misspelt filter would otherwise silently
+    return everything)."""
+
+    extra_query_parameters: set[str] = set()
+
+    def allowed_query_parameters(self) -> set[str]:
+        allowed = COMMON_PARAMETERS | self.extra_query_parameters
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            allowed |= set(filterset_class.base_filters)
+        return allowed
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
+        if unknown:
+            raise exceptions.ValidationError({name: [_("Paramètre inconnu.")] for name in unknown})
+
+
+class ExportMixin:
+    """``?format=csv|xlsx`` on a list endpoint: every filtered row (not one page), as an
+    open-data file streamed from the database. Subclasses give the dataset and
+    ``export_rows(queryset)`` yielding one tuple per row in the dataset's column order."""
+
+    export_dataset: "exports.Dataset"
+
+    def allowed_query_parameters(self) -> set[str]:
+        return super().allowed_query_parameters() | {"format", "sep"}
+
+    def export_rows(self, queryset):
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        fmt = request.query_params.get("format", "json")
+        if fmt not in exports.FORMATS:
+            raise exceptions.ValidationError(
+                {"format": [_("Format inconnu : choisissez json, csv ou xlsx.")]}
+            )
+        separator = request.query_params.get("sep", ",")
+        if separator not in exports.SEPARATORS:
+            raise exceptions.ValidationError(
+                {"sep": [_("Séparateur inconnu : choisissez « , » ou « ; ».")]}
+            )
+        if fmt == "json":
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        filename = f"{self.export_dataset.name}-{timezone.localdate().isoformat()}"
+        if fmt == "csv":
+            return exports.csv_response(
+                self.export_dataset,
+                self.export_rows(queryset),
+                filename,
+                separator=exports.SEPARATORS[separator],
+            )
+        if queryset.count() > exports.XLSX_MAX_ROWS:
+            raise exceptions.ValidationError(
+                {
+                    "format": [
+                        _(
+                            "Trop de lignes pour un classeur XLSX (plus d'un million) : "
+                            "filtrez davantage ou téléchargez le CSV."
+                        )
+                    ]
+                }
+            )
+        return exports.xlsx_response(self.export_dataset, self.export_rows(queryset), filename)
+
+
+def export_schema(serializer_class):
+    """OpenAPI of an exportable list: JSON pages, or the whole CSV / XLSX file."""
+    return extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=list(exports.FORMATS),
+                description=_(
+                    "json (par défaut, paginé), csv ou xlsx : toutes les lignes filtrées, "
+                    "en fichier de données ouvertes."
+                ),
+            ),
+            OpenApiParameter(
+                "sep",
+                str,
+                enum=[",", ";"],
+                description=_(
+                    "CSV : « , » (par défaut, point décimal) ou « ; » (tableurs français : "
+                    "virgule décimale, UTF-8 avec BOM)."
+                ),
+            ),
+        ],
+        responses={
+            (200, "application/json"): serializer_class(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, exports.XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+        },
+    )
+
+
+class PlainDecimalField(serializers.DecimalField):
+    """Decimals as strings without trailing zeros: ``"1234.5"``, never ``1.2345E+3``."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        number = Decimal(value)
+        if number.is_finite():
+            with contextlib.suppress(InvalidOperation):  # more digits than the context
+                number = number.quantize(Decimal(1).scaleb(-self.decimal_places))
+        return exports.plain_decimal(number)
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: PlainDecimalField,
+    }

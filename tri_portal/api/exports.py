@@ -1,0 +1,169 @@
+"""Open-data files: CSV (streamed) and XLSX (written row by row) of a dataset, and its
+Table Schema (https://specs.frictionlessdata.io/table-schema/) generated from the same
+column list, so the published description can never drift from the file.
+
+CSV: UTF-8, comma separator and decimal point (RFC 4180); ``sep=;`` gives the French
+spreadsheet dialect (semicolon, decimal comma, byte-order mark so Excel reads UTF-8).
+"""
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+XLSX_MAX_ROWS = 1_048_575  # a worksheet holds 1 048 576 rows, one is the header
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("json", "csv", "xlsx")
+SEPARATORS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: str
+    type: str  # Table Schema type: string, integer, number, date, datetime, boolean
+    description: str = ""
+    required: bool = False
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+
+    @property
+    def header(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def table_schema(self) -> dict:
+        fields = []
+        for column in self.columns:
+            field = {"name": column.name, "title": column.title, "type": column.type}
+            if column.description:
+                field["description"] = column.description
+            if column.type == "number":
+                field["decimalChar"] = "."
+            if column.type == "datetime":
+                field["format"] = "default"
+            if column.required:
+                field["constraints"] = {"required": True}
+            fields.append(field)
+        schema = {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "fields": fields,
+            "missingValues": [""],
+        }
+        if self.primary_key:
+            schema["primaryKey"] = list(self.primary_key)
+        return schema
+
+
+def plain_decimal(number: Decimal) -> str:
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def _csv_cell(value, column: Column, decimal_comma: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = plain_decimal(value)
+        return text.replace(".", ",") if decimal_comma else text
+    if isinstance(value, float):
+        text = repr(value)
+        return text.replace(".", ",") if decimal_comma else text
+    if isinstance(value, datetime):
+        return (
+            timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if column.type == "string" and text.startswith(FORMULA_TRIGGERS):
+        # A spreadsheet would run it as a formula (CSV injection): keep it as text.
+        text = "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(
+    dataset: Dataset, rows: Iterable[Sequence], filename: str, *, separator: str = ","
+) -> StreamingHttpResponse:
+    french = separator == ";"
+    writer = csv.writer(_Echo(), delimiter=separator, lineterminator="\r\n")
+    columns = dataset.columns
+
+    def lines() -> Iterator[str]:
+        yield ("\ufeff" if french else "") + writer.writerow(dataset.header)
+        for row in rows:
+            yield writer.writerow(
+                [
+                    _csv_cell(value, column, french)
+                    for value, column in zip(row, columns, strict=True)
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _xlsx_value(value):
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return value
+
+
+def xlsx_response(dataset: Dataset, rows: Iterable[Sequence], filename: str) -> FileResponse:
+    """The workbook is written row by row (openpyxl write-only mode) to a temporary
+    file, then streamed: memory stays flat whatever the number of rows."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(dataset.title[:31])
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for column in dataset.columns:
+        cell = WriteOnlyCell(sheet, value=column.name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            value = _xlsx_value(value)
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    buffer = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
+    workbook.save(buffer)
+    buffer.seek(0)
+    return FileResponse(
+        buffer, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_MEDIA_TYPE
+    )

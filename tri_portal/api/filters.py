@@ -1,0 +1,133 @@
+"""Filters shared by several endpoints: identifiers a reuser joins on (INSEE / SIREN
+codes, référentiel identifiers) and year ranges. An unknown value is a 400 with the
+reason, never a silent empty answer."""
+
+import re
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from indicators.models import Indicator
+from territories.models import Territory, TerritoryKind
+
+YEAR_MIN, YEAR_MAX = 1990, 2100
+CODE_RE = re.compile(r"^[0-9AB]{2,5}$")
+SIREN_RE = re.compile(r"^\d{9}$")
+MAX_LIST = 50
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", YEAR_MIN)
+        kwargs.setdefault("max_value", YEAR_MAX)
+        super().__init__(*args, **kwargs)
+
+
+def validate_code(value):
+    if not CODE_RE.match(value):
+        raise ValidationError(
+            _("« %(v)s » n'est pas un code officiel (INSEE, département, région).")
+            % {"v": value[:20]}
+        )
+
+
+def validate_siren(value):
+    if not SIREN_RE.match(value):
+        raise ValidationError(_("Un SIREN compte 9 chiffres."))
+
+
+class CodeFilter(django_filters.CharFilter):
+    """An official code (INSEE commune, département, région): format checked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validators=[validate_code], **kwargs)
+
+
+class SirenFilter(django_filters.CharFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validators=[validate_siren], **kwargs)
+
+
+class IndicatorListField(forms.CharField):
+    """``cae_2.a`` or ``cae_2.a,cae_1.a``: every identifier must be in the catalogue."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return []
+        identifiers = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        if len(identifiers) > MAX_LIST:
+            raise ValidationError(_("Au plus %(n)s indicateurs à la fois.") % {"n": MAX_LIST})
+        known = dict(
+            Indicator.objects.filter(identifier__in=identifiers).values_list("identifier", "pk")
+        )
+        unknown = [i for i in identifiers if i not in known]
+        if unknown:
+            raise ValidationError(
+                _("Indicateur inconnu : %(ids)s (voir /api/v1/indicators/).")
+                % {"ids": ", ".join(i[:60] for i in unknown)}
+            )
+        return [known[i] for i in identifiers]
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class IndicatorListFilter(django_filters.Filter):
+    field_class = IndicatorListField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}_id__in": value})
+
+
+class DepartementField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        departement = Territory.objects.filter(kind=TerritoryKind.DEPARTEMENT, code=value).first()
+        if departement is None:
+            raise ValidationError(_("Département inconnu : « %(v)s ».") % {"v": value[:20]})
+        return departement
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DepartementFilter(django_filters.Filter):
+    """Rows whose territory lies in a département (by its code), through the closure
+    table. ``field_name`` is the path to the territory ("" for territories)."""
+
+    field_class = DepartementField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        prefix = f"{self.field_name}__" if self.field_name else ""
+        return qs.filter(**{f"{prefix}ancestor_links__ancestor": value})
+
+
+def territory_filters(prefix: str):
+    """The filters selecting the territory of a row (value, contract, aggregate)."""
+    return {
+        f"{prefix}": django_filters.NumberFilter(
+            field_name=prefix, help_text=_("Identifiant du territoire dans l'API.")
+        ),
+        f"{prefix}_code": CodeFilter(
+            field_name=f"{prefix}__code",
+            help_text=_("Code officiel du territoire : INSEE (commune), département, région."),
+        ),
+        f"{prefix}_siren": SirenFilter(
+            field_name=f"{prefix}__siren",
+            help_text=_("SIREN du territoire (EPCI, syndicat, commune)."),
+        ),
+        f"{prefix}_kind": django_filters.ChoiceFilter(
+            field_name=f"{prefix}__kind",
+            choices=TerritoryKind.choices,
+            help_text=_("Type de territoire."),
+        ),
+    }

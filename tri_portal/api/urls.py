@@ -1,0 +1,29 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from contracts.api import ContractViewSet, TargetViewSet
+from contracts.api_reports import ReportViewSet
+from indicators.api import AggregateViewSet, IndicatorViewSet, ValueViewSet
+from territories.api import TerritoryViewSet
+from tri_portal.api.views import TableSchemaView
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("territories", TerritoryViewSet, basename="territory")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("targets", TargetViewSet, basename="target")
+router.register("values", ValueViewSet, basename="value")
+router.register("aggregates", AggregateViewSet, basename="aggregate")
+router.register("reports", ReportViewSet, basename="report")
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("table-schemas/<slug:name>.json", TableSchemaView.as_view(), name="table_schema"),
+]

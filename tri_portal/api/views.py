@@ -1,0 +1,19 @@
+from django.http import Http404, JsonResponse
+from django.views import View
+
+from contracts.api import CONTRACTS, TARGETS
+from indicators.api import AGGREGATES, VALUES
+
+DATASETS = {dataset.name: dataset for dataset in (CONTRACTS, TARGETS, VALUES, AGGREGATES)}
+
+
+class TableSchemaView(View):
+    """The Table Schema (frictionless) of each open-data file."""
+
+    def get(self, request, name):
+        dataset = DATASETS.get(name)
+        if dataset is None:
+            raise Http404
+        return JsonResponse(
+            dataset.table_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
