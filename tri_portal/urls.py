@@ -6,6 +6,7 @@ from contracts import public_views
 from contracts import views as contract_views
 from territories import views as territory_views
 from tri_portal import public_dashboard, views
+from tri_portal.api import token_views
 
 admin.site.site_header = _("Administration du portail TRI")
 admin.site.site_title = _("Portail TRI")
@@ -46,7 +47,14 @@ urlpatterns = [
         public_dashboard.RegionalDashboardView.as_view(),
         name="regional_dashboard",
     ),
+    path("donnees/", views.OpenDataView.as_view(), name="open_data"),
     path("compte/", include("django.contrib.auth.urls")),
+    path("espace/jetons/", token_views.ApiTokensView.as_view(), name="api_tokens"),
+    path(
+        "espace/jetons/<int:pk>/revoquer/",
+        token_views.RevokeTokenView.as_view(),
+        name="api_token_revoke",
+    ),
     path("espace/", include("contracts.urls")),
     path("gestion/", views.StaffDashboardView.as_view(), name="staff_dashboard"),
     path("gestion/rapports/", contract_views.StaffReportQueueView.as_view(), name="staff_reports"),

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -9,6 +10,7 @@ from django.views.generic import TemplateView
 from contracts.selectors import signed_contracts
 from indicators.tasks import enqueue_full_recompute
 from territories.selectors import region_overview
+from tri_portal.api.views import DATASETS, EXPORT_ROUTES
 from tri_portal.dashboard import staff_dashboard
 
 
@@ -48,3 +50,16 @@ class RecomputeNowView(View):
                 ),
             )
         return redirect("staff_dashboard")
+
+
+class OpenDataView(TemplateView):
+    """The open-data files (CSV, French CSV, XLSX) with their Table Schemas, and the API."""
+
+    template_name = "tri_portal/open_data.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["datasets"] = [
+            {"dataset": DATASETS[name], "url": reverse(route)} for name, route in EXPORT_ROUTES
+        ]
+        return context

@@ -5,6 +5,13 @@ from contracts.api import CONTRACTS, TARGETS
 from indicators.api import AGGREGATES, VALUES
 
 DATASETS = {dataset.name: dataset for dataset in (CONTRACTS, TARGETS, VALUES, AGGREGATES)}
+# Each open-data file is the export of an API list (``?format=csv|xlsx``).
+EXPORT_ROUTES = [
+    (CONTRACTS.name, "api:contract-list"),
+    (TARGETS.name, "api:target-list"),
+    (VALUES.name, "api:value-list"),
+    (AGGREGATES.name, "api:aggregate-list"),
+]
 
 
 class TableSchemaView(View):
