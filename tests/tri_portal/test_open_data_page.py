@@ -1,0 +1,48 @@
+"""The open-data page lists every file in three formats with its Table Schema, and
+links the API documentation served from the project."""
+
+import html
+import re
+
+from django.urls import reverse
+
+from tri_portal.api.views import DATASETS
+
+
+def test_open_data_page_links_every_file_its_schema_and_the_api_docs(client, db):
+    page = html.unescape(client.get(reverse("open_data")).content.decode())
+
+    for name, route in [
+        ("contrats", "api:contract-list"),
+        ("objectifs", "api:target-list"),
+        ("valeurs-validees", "api:value-list"),
+        ("agregats", "api:aggregate-list"),
+    ]:
+        url = reverse(route)
+        assert f'href="{url}?format=csv"' in page
+        assert f'href="{url}?format=csv&sep=%3B"' in page
+        assert f'href="{url}?format=xlsx"' in page
+        assert reverse("api:table_schema", args=[name]) in page
+        assert DATASETS[name].title in page
+    for route in ("api:docs", "api:redoc", "api:schema"):
+        assert reverse(route) in page
+
+
+def test_every_link_of_the_open_data_page_answers(client, db):
+    page = client.get(reverse("open_data")).content.decode()
+    links = [
+        href.replace("&amp;", "&") for href in re.findall(r'href="(/(?:api|donnees)[^"]*)"', page)
+    ]
+
+    assert len(links) >= 15
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_api_documentation_is_served_locally_without_cdn(client, db):
+    for route in ("api:docs", "api:redoc"):
+        page = client.get(reverse(route)).content.decode()
+        assert "drf_spectacular_sidecar" in page
+        assert "cdn" not in page.lower()
+        assert "https://" not in page
+        assert "http://" not in page
