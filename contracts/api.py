@@ -7,7 +7,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
-from contracts.models import PUBLIC_STATUSES, Contract, ContractStatus, ContractTheme, Target
+from contracts.models import (
+    PUBLIC_STATUSES,
+    Contract,
+    ContractKind,
+    ContractStatus,
+    ContractTheme,
+    Target,
+)
+from contracts.public import search_condition
 from contracts.selectors import progress_for_targets
 from indicators import progress
 from tri_portal.api.base import (
@@ -17,13 +25,18 @@ from tri_portal.api.base import (
     StrictQueryMixin,
     export_schema,
 )
-from tri_portal.api.exports import Column, Dataset
+from tri_portal.api.exports import Column, Dataset, rounded
 from tri_portal.api.filters import (
     DepartementFilter,
+    IdFilter,
     IndicatorListFilter,
     YearFilter,
     territory_filters,
 )
+
+# Progress figures, the same in the JSON answers and in the files.
+ACHIEVEMENT_PLACES = 4
+VALUE_PLACES = 6
 
 
 class TerritoryRefSerializer(serializers.Serializer):
@@ -42,16 +55,16 @@ class ProgressSerializer(serializers.Serializer):
         ),
     )
     latest_year = serializers.IntegerField(allow_null=True)
-    latest_value = PlainDecimalField(max_digits=30, decimal_places=6, allow_null=True)
+    latest_value = PlainDecimalField(max_digits=30, decimal_places=VALUE_PLACES, allow_null=True)
     achievement = PlainDecimalField(
         max_digits=30,
-        decimal_places=4,
+        decimal_places=ACHIEVEMENT_PLACES,
         allow_null=True,
         help_text=_("Part du chemin parcouru : 0 à la valeur de référence, 1 à la cible."),
     )
     expected = PlainDecimalField(
         max_digits=30,
-        decimal_places=6,
+        decimal_places=VALUE_PLACES,
         allow_null=True,
         help_text=_("Valeur de la trajectoire linéaire pour latest_year."),
     )
@@ -135,6 +148,10 @@ class WithProgressMixin:
 
 
 class ContractFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        choices=ContractKind.choices,
+        help_text=_("Type : contrat d'objectifs ou objectifs régionaux."),
+    )
     status = django_filters.ChoiceFilter(choices=ContractStatus.choices, help_text=_("Statut."))
     theme = django_filters.ModelChoiceFilter(
         field_name="themes",
@@ -146,9 +163,18 @@ class ContractFilter(django_filters.FilterSet):
     departement = DepartementFilter(field_name="territory", help_text=_("Code du département."))
     locals().update(territory_filters("territory"))  # territory, territory_code, …
 
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=100,
+        help_text=_("Territoire (nom, code INSEE ou SIREN), référence ou intitulé."),
+    )
+
     class Meta:
         model = Contract
         fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_condition(value))
 
 
 CONTRACTS = Dataset(
@@ -244,7 +270,7 @@ class TargetRowSerializer(TargetSerializer):
 
 
 class TargetFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(help_text=_("Identifiant du contrat."))
+    contract = IdFilter(help_text=_("Identifiant du contrat."))
     indicator = IndicatorListFilter(
         help_text=_("Identifiant(s) d'indicateur, séparés par des virgules.")
     )
@@ -329,8 +355,8 @@ class TargetViewSet(
                 target.target_year,
                 target.target_value,
                 p.latest_year,
-                p.latest_value,
-                p.achievement,
+                rounded(p.latest_value, VALUE_PLACES),
+                rounded(p.achievement, ACHIEVEMENT_PLACES),
                 p.status.value,
             )
 

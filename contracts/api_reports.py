@@ -15,6 +15,7 @@ from contracts import services
 from contracts.models import Contract, ProgressReport, ReportStatus
 from indicators.models import Indicator, IndicatorValue
 from tri_portal.api.base import ApiModelSerializer, StrictQueryMixin
+from tri_portal.api.filters import IdFilter, YearFilter
 
 MAX_TEXT = 2000
 
@@ -101,8 +102,8 @@ class RejectSerializer(serializers.Serializer):
 
 
 class ReportFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(help_text=_("Identifiant du contrat."))
-    year = django_filters.NumberFilter(help_text=_("Année du rapport."))
+    contract = IdFilter(help_text=_("Identifiant du contrat."))
+    year = YearFilter(help_text=_("Année du rapport."))
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices, help_text=_("Statut."))
 
     class Meta:

@@ -2,6 +2,7 @@
 contracts, and only validated values."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
@@ -52,18 +53,37 @@ def read_filters(params) -> Filters:
     return filters
 
 
+def search_condition(text: str) -> Q:
+    text = text.strip()
+    return (
+        Q(territory__name__icontains=text)
+        | Q(territory__code=text)
+        | Q(territory__siren=text)
+        | Q(reference__icontains=text)
+        | Q(title__icontains=text)
+    )
+
+
+def export_query(filters: Filters) -> str:
+    """The API query string selecting the same contracts as the public list."""
+    params = {
+        "kind": ContractKind.COTRI,
+        "search": filters.q,
+        "status": filters.statut,
+        "departement": filters.departement,
+        "theme": filters.theme,
+        "signed_year": filters.annee or "",
+        "territory_kind": filters.type,
+    }
+    return urlencode({name: value for name, value in params.items() if value})
+
+
 def public_contracts(filters: Filters):
     contracts = (
         Contract.objects.public().filter(kind=ContractKind.COTRI).select_related("territory")
     )
     if filters.q:
-        contracts = contracts.filter(
-            Q(territory__name__icontains=filters.q)
-            | Q(territory__code=filters.q)
-            | Q(territory__siren=filters.q)
-            | Q(reference__icontains=filters.q)
-            | Q(title__icontains=filters.q)
-        )
+        contracts = contracts.filter(search_condition(filters.q))
     if filters.statut:
         contracts = contracts.filter(status=filters.statut)
     if filters.departement:

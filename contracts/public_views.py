@@ -14,6 +14,7 @@ from contracts.models import Contract, ContractKind
 from contracts.public import (
     contract_csv_rows,
     contract_page,
+    export_query,
     filter_choices,
     public_contracts,
     read_filters,
@@ -40,6 +41,7 @@ class ContractListView(View):
             "page": page,
             "cards": with_summaries(page.object_list),
             "query": query.urlencode(),
+            "export_query": export_query(filters),
             **filter_choices(),
         }
         return render(request, "contracts/public_list.html", context)

@@ -15,6 +15,7 @@ from tri_portal.api.exports import Column, Dataset
 from tri_portal.api.filters import (
     DepartementFilter,
     IndicatorListFilter,
+    StrictBooleanFilter,
     YearFilter,
     territory_filters,
 )
@@ -25,7 +26,7 @@ EXPORT_CHUNK = 5000
 
 class IndicatorFilter(django_filters.FilterSet):
     theme = django_filters.ChoiceFilter(choices=Theme.choices, help_text=_("Thématique."))
-    is_key = django_filters.BooleanFilter(help_text=_("Indicateurs clés des objectifs TRI."))
+    is_key = StrictBooleanFilter(help_text=_("Indicateurs clés des objectifs TRI."))
 
     class Meta:
         model = Indicator

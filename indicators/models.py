@@ -40,6 +40,11 @@ class Origin(models.TextChoices):
     TRI = "tri", _("Indicateur propre aux contrats TRI")
 
 
+# Thousands separators a French number may carry: space, no-break and narrow no-break.
+NUMBER_SPACES = str.maketrans("", "", " \u00a0\u202f")
+VALUE_DECIMALS = 6  # IndicatorValue.value decimal places
+
+
 class Indicator(models.Model):
     identifier = models.CharField(_("identifiant"), max_length=50, unique=True)
     name = models.CharField(_("nom"), max_length=200)
@@ -92,7 +97,10 @@ class Indicator(models.Model):
         """Return ``value`` as a Decimal or raise a French ValidationError."""
         try:
             number = Decimal(
-                str(value).strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+                str(value)
+                .strip()
+                .translate(NUMBER_SPACES)
+                .replace(",", ".")
             )
         except (ArithmeticError, ValueError) as exc:
             raise ValidationError(
@@ -102,6 +110,12 @@ class Indicator(models.Model):
             ) from exc
         if not number.is_finite():
             raise ValidationError(_("La valeur doit être un nombre fini."), code="not_finite")
+        if number.as_tuple().exponent < -VALUE_DECIMALS:
+            raise ValidationError(
+                _("%(value)s a plus de %(n)s décimales : arrondissez la valeur."),
+                code="too_precise",
+                params={"value": value, "n": VALUE_DECIMALS},
+            )
         low, high = self.bounds
         if not low <= number <= high:
             raise ValidationError(

@@ -7,7 +7,7 @@ from rest_framework import serializers, viewsets
 
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 from tri_portal.api.base import StrictQueryMixin
-from tri_portal.api.filters import CodeFilter, DepartementFilter, SirenFilter
+from tri_portal.api.filters import CodeFilter, DepartementFilter, IdFilter, SirenFilter
 
 
 class TerritoryFilter(django_filters.FilterSet):
@@ -17,7 +17,7 @@ class TerritoryFilter(django_filters.FilterSet):
     departement = DepartementFilter(
         field_name="", help_text=_("Code du département contenant le territoire.")
     )
-    parent = django_filters.NumberFilter(
+    parent = IdFilter(
         field_name="parent_memberships__parent",
         help_text=_("Identifiant du territoire dont il est membre direct (EPCI, syndicat…)."),
     )

@@ -2,8 +2,10 @@
 links the API documentation served from the project."""
 
 import html
+import io
 import re
 
+from django.core.management import call_command
 from django.urls import reverse
 
 from tri_portal.api.views import DATASETS
@@ -46,3 +48,15 @@ def test_api_documentation_is_served_locally_without_cdn(client, db):
         assert "cdn" not in page.lower()
         assert "https://" not in page
         assert "http://" not in page
+
+
+def test_contract_list_offers_the_same_selection_as_open_data_files(client, db):
+    call_command("load_demo", stdout=io.StringIO())
+
+    page = html.unescape(client.get(reverse("contracts"), {"departement": "59"}).content.decode())
+
+    csv_link = re.search(r'href="(/api/v1/contracts/\?[^"]*format=csv)"', page).group(1)
+    listed = page.count('class="card h-100"')
+    rows = b"".join(client.get(csv_link).streaming_content).decode().splitlines()
+    assert listed >= 2
+    assert len(rows) - 1 == listed

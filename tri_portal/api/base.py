@@ -1,11 +1,12 @@
 """Pagination, throttling, error format and strict query parameters shared by every
 endpoint of the API."""
 
-import contextlib
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -105,9 +106,28 @@ def _from_django(exc: DjangoValidationError) -> exceptions.APIException:
     return exceptions.ValidationError(detail)
 
 
-def exception_handler(exc, context):
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+def _translated(exc):
+    """Django's and DRF's own errors, in the API's French (and without naming models)."""
     if isinstance(exc, DjangoValidationError):
-        exc = _from_django(exc)
+        return _from_django(exc)
+    if isinstance(exc, Http404):  # Django's text is English and names the model
+        return exceptions.NotFound(_("Ressource introuvable (ou hors de votre périmètre)."))
+    if isinstance(exc, exceptions.ParseError):
+        return exceptions.ParseError(
+            _("Corps de requête illisible : JSON attendu (UTF-8, sans NaN ni Infinity).")
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(_("Requête trop volumineuse."))
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _translated(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -230,11 +250,7 @@ class PlainDecimalField(serializers.DecimalField):
     def to_representation(self, value):
         if value is None:
             return None
-        number = Decimal(value)
-        if number.is_finite():
-            with contextlib.suppress(InvalidOperation):  # more digits than the context
-                number = number.quantize(Decimal(1).scaleb(-self.decimal_places))
-        return exports.plain_decimal(number)
+        return exports.plain_decimal(exports.rounded(Decimal(value), self.decimal_places))
 
 
 class ApiModelSerializer(serializers.ModelSerializer):

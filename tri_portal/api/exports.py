@@ -11,12 +11,13 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet holds 1 048 576 rows, one is the header
@@ -71,6 +72,16 @@ class Dataset:
         if self.primary_key:
             schema["primaryKey"] = list(self.primary_key)
         return schema
+
+
+def rounded(number: Decimal | None, places: int) -> Decimal | None:
+    """``number`` to ``places`` decimals (unchanged if not finite or too long)."""
+    if number is None or not number.is_finite():
+        return number
+    try:
+        return number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        return number
 
 
 def plain_decimal(number: Decimal) -> str:
@@ -130,6 +141,9 @@ def csv_response(
 
 
 def _xlsx_value(value):
+    if isinstance(value, str):
+        # Control characters are not allowed in a worksheet (openpyxl refuses them).
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, list | tuple):

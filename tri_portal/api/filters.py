@@ -15,9 +15,39 @@ from indicators.models import Indicator
 from territories.models import Territory, TerritoryKind
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
-CODE_RE = re.compile(r"^[0-9AB]{2,5}$")
+CODE_RE = re.compile(r"^(?:[0-9AB]{2,5}|\d{9})$")  # INSEE, département, région, SIREN
 SIREN_RE = re.compile(r"^\d{9}$")
 MAX_LIST = 50
+
+
+ID_MAX = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An API identifier: a positive whole number (a decimal or an overflow is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    def to_python(self, value):
+        text = str(value or "").strip().lower()
+        if text == "":
+            return None
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise ValidationError(_("Valeur attendue : true ou false."))
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -32,7 +62,7 @@ class YearFilter(django_filters.NumberFilter):
 def validate_code(value):
     if not CODE_RE.match(value):
         raise ValidationError(
-            _("« %(v)s » n'est pas un code officiel (INSEE, département, région).")
+            _("« %(v)s » n'est pas un code officiel (INSEE, département, région ou SIREN).")
             % {"v": value[:20]}
         )
 
@@ -114,7 +144,7 @@ class DepartementFilter(django_filters.Filter):
 def territory_filters(prefix: str):
     """The filters selecting the territory of a row (value, contract, aggregate)."""
     return {
-        f"{prefix}": django_filters.NumberFilter(
+        f"{prefix}": IdFilter(
             field_name=prefix, help_text=_("Identifiant du territoire dans l'API.")
         ),
         f"{prefix}_code": CodeFilter(
