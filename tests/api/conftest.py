@@ -14,6 +14,13 @@ from tests.factories import UserFactory
 from tri_portal.models import ApiToken
 
 
+@pytest.fixture(autouse=True)
+def _no_dashboard_figures(monkeypatch):
+    """Signing a contract refreshes the dashboards' materialised figures (seconds on
+    the whole region): the API does not read them, so these tests skip it."""
+    monkeypatch.setattr(services, "refresh_contract_stats", lambda: 0)
+
+
 def active_contract(territory, staff, reference):
     contract = ContractFactory(territory=territory, reference=reference)
     TargetFactory(contract=contract)  # cae_2.a: 1000 (2015) → 900 (2020)

@@ -25,13 +25,6 @@ ENGLISH = re.compile(
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_setup(settings, monkeypatch):
-    """Cheaper fixtures, same behaviour under test: MD5 passwords, and no dashboard
-    statistics when the fixture contracts are signed and activated."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda: 0)
-
 
 @pytest.fixture
 def report(contract_a, officer_a):

@@ -21,15 +21,6 @@ REPORTS = "/api/v1/reports/"
 A_MARKERS = ("COTRI-FOURMIES", "Fourmies", "59249", "Observatoire")
 
 
-@pytest.fixture(autouse=True)
-def _fast_setup(settings, monkeypatch):
-    """Cheaper fixtures, same behaviour under test: the users' passwords are hashed
-    with MD5 (PBKDF2 takes about a second each), and signing or activating the
-    fixture contracts skips the dashboard statistics (no report service uses them;
-    about half a second per call)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda: 0)
-
 
 def report_url(report_id: int, action: str = "") -> str:
     return f"{REPORTS}{report_id}/{action + '/' if action else ''}"

@@ -32,11 +32,6 @@ BUDGETS = {
 # --- Helpers ----------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_setup(settings):
-    """Users' passwords are hashed quickly (the API authenticates with tokens)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def measure(client, path, **params):
     """(number of queries, body) of one request, a streamed file read in full."""

@@ -26,14 +26,6 @@ INVALID_REQUEST = "Requête invalide : voir les messages par champ."
 # --- Helpers ----------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_setup(monkeypatch, settings):
-    """Signing a contract refreshes the dashboards' materialised figures (seconds on
-    the whole region): the API does not read them, so these tests skip it. Users'
-    passwords are hashed quickly (the API authenticates with tokens)."""
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda: 0)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def get_json(client, path, expected_status=200, **params):
     response = client.get(f"{API}/{path}", params)

@@ -4,7 +4,6 @@ A throttled client gets 429, a Retry-After header and a French message."""
 
 import pytest
 
-from contracts import services
 from indicators.models import IndicatorValue
 from tests.api.conftest import token_client
 from tests.contracts.factories import ReportFactory
@@ -12,13 +11,6 @@ from tests.contracts.factories import ReportFactory
 PUBLIC = "/api/v1/indicators/"
 REPORTS = "/api/v1/reports/"
 
-
-@pytest.fixture(autouse=True)
-def _fast_setup(settings, monkeypatch):
-    """Cheaper fixtures, same behaviour under test: MD5 passwords, and no dashboard
-    statistics when the fixture contracts are signed and activated."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda: 0)
 
 
 def set_rates(settings, anon="3/min", user="3/min"):
