@@ -8,13 +8,15 @@ MANAGE := $(BIN)/python manage.py
 ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
+FUZZ_EXAMPLES ?= 500
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format install install-dev demo clean
+.PHONY: help run test fuzz lint format install install-dev demo clean
 
 help:
 	@echo "make run    — installe, migre, importe les territoires, charge la démo et sert http://$(HOST):$(PORT)"
 	@echo "make test   — installe les dépendances de dev et lance toute la suite (ARGS=… pour pytest)"
+	@echo "make fuzz   — fuzzing long de l'API contre son schéma OpenAPI (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) par opération)"
 	@echo "make lint   — ruff, ruff format --check, djlint, makemigrations --check"
 	@echo "make format — reformate le code (ruff) et les gabarits (djlint)"
 
@@ -49,6 +51,12 @@ run: demo
 test: install-dev
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(ARGS)
+
+# Long schemathesis campaign on every API operation (CI runs the same test with a few
+# examples per operation); derandomized, so a failure replays with the same count.
+fuzz: install-dev
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py $(ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -96,12 +96,7 @@ class Indicator(models.Model):
     def check_value(self, value) -> Decimal:
         """Return ``value`` as a Decimal or raise a French ValidationError."""
         try:
-            number = Decimal(
-                str(value)
-                .strip()
-                .translate(NUMBER_SPACES)
-                .replace(",", ".")
-            )
+            number = Decimal(str(value).strip().translate(NUMBER_SPACES).replace(",", "."))
         except (ArithmeticError, ValueError) as exc:
             raise ValidationError(
                 _("« %(value)s » n'est pas un nombre."),

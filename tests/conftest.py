@@ -60,5 +60,9 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Hashing with the production hasher costs ~0.7 s per user; tests do not need it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Hashing with the production hasher costs ~0.7 s per user; tests do not need it
+    (the production hasher stays listed to check passwords set by class-scoped data)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]

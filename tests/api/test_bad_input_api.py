@@ -25,7 +25,6 @@ ENGLISH = re.compile(
 )
 
 
-
 @pytest.fixture
 def report(contract_a, officer_a):
     """A's 2018 report, in draft, with cae_2.a = 1000 (Observatoire)."""

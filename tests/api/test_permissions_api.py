@@ -21,7 +21,6 @@ REPORTS = "/api/v1/reports/"
 A_MARKERS = ("COTRI-FOURMIES", "Fourmies", "59249", "Observatoire")
 
 
-
 def report_url(report_id: int, action: str = "") -> str:
     return f"{REPORTS}{report_id}/{action + '/' if action else ''}"
 

@@ -32,7 +32,6 @@ BUDGETS = {
 # --- Helpers ----------------------------------------------------------------------
 
 
-
 def measure(client, path, **params):
     """(number of queries, body) of one request, a streamed file read in full."""
     with CaptureQueriesContext(connection) as queries:

@@ -26,7 +26,6 @@ INVALID_REQUEST = "Requête invalide : voir les messages par champ."
 # --- Helpers ----------------------------------------------------------------------
 
 
-
 def get_json(client, path, expected_status=200, **params):
     response = client.get(f"{API}/{path}", params)
     assert response.status_code == expected_status, response.content[:500]
@@ -811,18 +810,26 @@ def test_walking_value_pages_gives_every_row_once(anonymous_api):
 
 
 @pytest.mark.django_db
-def test_page_size_is_capped_at_one_thousand(anonymous_api):
-    page = get_json(anonymous_api, "territories/", page_size=5000)
+def test_pages_hold_up_to_one_thousand_rows(anonymous_api):
+    page = get_json(anonymous_api, "territories/", page_size=1000)
 
     assert page["count"] == Territory.objects.count()
     assert len(page["results"]) == 1000
 
 
 @pytest.mark.django_db
-def test_a_page_past_the_end_is_a_404_in_french(anonymous_api):
-    body = get_json(anonymous_api, "territories/", expected_status=404, kind="region", page=2)
+@pytest.mark.parametrize("page_size", ["0", "1001", "5000", "abc", "-1", "2.5"])
+def test_a_page_size_out_of_range_is_a_400_in_french(anonymous_api, page_size):
+    body = get_json(anonymous_api, "territories/", expected_status=400, page_size=page_size)
 
-    assert body == {"detail": "Page non valide."}
+    assert body["errors"] == {"page_size": ["Nombre entier de 1 à 1000 attendu."]}
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_is_a_400_on_page_in_french(anonymous_api):
+    body = get_json(anonymous_api, "territories/", expected_status=400, kind="region", page=2)
+
+    assert body["errors"] == {"page": ["Page inexistante : Page non valide."]}
 
 
 # --- Errors -----------------------------------------------------------------------

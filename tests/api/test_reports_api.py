@@ -15,7 +15,6 @@ from indicators.models import IndicatorValue, ValueStatus
 REPORTS = "/api/v1/reports/"
 
 
-
 def report_url(report_id: int, action: str = "") -> str:
     return f"{REPORTS}{report_id}/{action + '/' if action else ''}"
 

@@ -12,7 +12,6 @@ PUBLIC = "/api/v1/indicators/"
 REPORTS = "/api/v1/reports/"
 
 
-
 def set_rates(settings, anon="3/min", user="3/min"):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

@@ -26,9 +26,38 @@ COMMON_PARAMETERS = {"page", "page_size"}
 
 
 class PagePagination(PageNumberPagination):
+    """``page`` and ``page_size``: a value that is not a whole number in range is a
+    400 on that parameter (not a silent default, not a 404)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Nombre entier de 1 à %(max)s attendu.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:
+            raise exceptions.ValidationError(
+                {
+                    self.page_query_param: [
+                        _("Page inexistante : %(reason)s") % {"reason": exc.detail}
+                    ]
+                }
+            ) from exc
 
 
 class SettingsRateMixin:
@@ -159,9 +188,17 @@ class StrictQueryMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
-        if unknown:
-            raise exceptions.ValidationError({name: [_("Paramètre inconnu.")] for name in unknown})
+        if getattr(self, "action", None) is None:
+            return  # a method the endpoint does not have: 405 comes first
+        allowed = self.allowed_query_parameters()
+        errors = {}
+        for name, values in request.query_params.lists():
+            if name not in allowed:
+                errors[name] = [_("Paramètre inconnu.")]
+            elif any(value.strip() == "" for value in values):
+                errors[name] = [_("Valeur vide : donnez une valeur ou retirez le paramètre.")]
+        if errors:
+            raise exceptions.ValidationError(dict(sorted(errors.items())))
 
 
 class ExportMixin:

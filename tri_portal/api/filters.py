@@ -62,8 +62,8 @@ class YearFilter(django_filters.NumberFilter):
 def validate_code(value):
     if not CODE_RE.match(value):
         raise ValidationError(
-            _("« %(v)s » n'est pas un code officiel (INSEE, département, région ou SIREN).")
-            % {"v": value[:20]}
+            _("« %(v)s » n'est pas un code officiel (INSEE, département, région ou SIREN)."),
+            params={"v": value[:20]},
         )
 
 
@@ -93,15 +93,15 @@ class IndicatorListField(forms.CharField):
             return []
         identifiers = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
         if len(identifiers) > MAX_LIST:
-            raise ValidationError(_("Au plus %(n)s indicateurs à la fois.") % {"n": MAX_LIST})
+            raise ValidationError(_("Au plus %(n)s indicateurs à la fois."), params={"n": MAX_LIST})
         known = dict(
             Indicator.objects.filter(identifier__in=identifiers).values_list("identifier", "pk")
         )
         unknown = [i for i in identifiers if i not in known]
         if unknown:
             raise ValidationError(
-                _("Indicateur inconnu : %(ids)s (voir /api/v1/indicators/).")
-                % {"ids": ", ".join(i[:60] for i in unknown)}
+                _("Indicateur inconnu : %(ids)s (voir /api/v1/indicators/)."),
+                params={"ids": ", ".join(i[:60] for i in unknown)},
             )
         return [known[i] for i in identifiers]
 
@@ -123,7 +123,7 @@ class DepartementField(forms.CharField):
             return None
         departement = Territory.objects.filter(kind=TerritoryKind.DEPARTEMENT, code=value).first()
         if departement is None:
-            raise ValidationError(_("Département inconnu : « %(v)s ».") % {"v": value[:20]})
+            raise ValidationError(_("Département inconnu : « %(v)s »."), params={"v": value[:20]})
         return departement
 
 

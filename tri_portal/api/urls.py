@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -10,10 +10,11 @@ from contracts.api import ContractViewSet, TargetViewSet
 from contracts.api_reports import ReportViewSet
 from indicators.api import AggregateViewSet, IndicatorViewSet, ValueViewSet
 from territories.api import TerritoryViewSet
-from tri_portal.api.views import TableSchemaView
+from tri_portal.api.views import TableSchemaView, not_found
 
 router = DefaultRouter()
 router.include_root_view = False
+router.include_format_suffixes = False  # ?format= selects the exports, not a suffix
 router.register("territories", TerritoryViewSet, basename="territory")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("contracts", ContractViewSet, basename="contract")
@@ -30,4 +31,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("table-schemas/<slug:name>.json", TableSchemaView.as_view(), name="table_schema"),
+    # Anything else under /api/v1/ is a JSON 404, like an unknown id.
+    re_path(r"^.*/$", not_found),
 ]

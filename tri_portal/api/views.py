@@ -1,5 +1,7 @@
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from contracts.api import CONTRACTS, TARGETS
 from indicators.api import AGGREGATES, VALUES
@@ -12,6 +14,15 @@ EXPORT_ROUTES = [
     (VALUES.name, "api:value-list"),
     (AGGREGATES.name, "api:aggregate-list"),
 ]
+
+
+@csrf_exempt  # it changes nothing, whatever the method
+def not_found(request):
+    return JsonResponse(
+        {"detail": _("Adresse inconnue dans l'API (voir /api/v1/docs/).")},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 class TableSchemaView(View):
