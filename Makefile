@@ -11,12 +11,14 @@ PORT ?= 8000
 FUZZ_EXAMPLES ?= 500
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format install install-dev demo clean
+.PHONY: help run test fuzz backup restore lint format install install-dev demo clean
 
 help:
 	@echo "make run    — installe, migre, importe les territoires, charge la démo et sert http://$(HOST):$(PORT)"
 	@echo "make test   — installe les dépendances de dev et lance toute la suite (ARGS=… pour pytest)"
 	@echo "make fuzz   — fuzzing long de l'API contre son schéma OpenAPI (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) par opération)"
+	@echo "make backup — sauvegarde la base (pg_dump ou copie SQLite) dans var/backups/, avec manifeste"
+	@echo "make restore FILE=… — restaure une sauvegarde et vérifie chaque table"
 	@echo "make lint   — ruff, ruff format --check, djlint, makemigrations --check"
 	@echo "make format — reformate le code (ruff) et les gabarits (djlint)"
 
@@ -57,6 +59,14 @@ test: install-dev
 fuzz: install-dev
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py $(ARGS)
+
+# Backups: DATABASE_URL decides (PostgreSQL: pg_dump/pg_restore; SQLite: file copy).
+backup: install
+	$(MANAGE) backup $(if $(FILE),--output $(FILE))
+
+restore: install
+	@test -n "$(FILE)" || { echo "Indiquez la sauvegarde : make restore FILE=var/backups/…"; exit 2; }
+	$(MANAGE) restore $(FILE)
 
 lint: install-dev
 	$(BIN)/ruff check .

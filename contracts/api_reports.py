@@ -55,6 +55,7 @@ class ReportSerializer(ApiModelSerializer):
             "submitted_at",
             "reviewed_at",
             "rejection_reason",
+            "version",
             "values",
         ]
 
@@ -95,6 +96,15 @@ class ValueEntrySerializer(serializers.Serializer):
 
 class ValuesInputSerializer(serializers.Serializer):
     values = ValueEntrySerializer(many=True, allow_empty=False, max_length=200)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=_(
+            "La version du rapport que vous avez lue : si quelqu'un l'a enregistré depuis, "
+            "la requête est refusée (409) au lieu d'écraser son travail."
+        ),
+    )
 
 
 class RejectSerializer(serializers.Serializer):
@@ -184,7 +194,12 @@ class ReportViewSet(
             )
             for entry in serializer.validated_data["values"]
         ]
-        services.save_report_values(report, entries, by=request.user)
+        services.save_report_values(
+            report,
+            entries,
+            by=request.user,
+            expected_version=serializer.validated_data.get("version"),
+        )
         return self.detail_response(report)
 
     @extend_schema(

@@ -11,9 +11,14 @@ class ProgressForm(forms.Form):
     Numbers are read in French (``1 234,5``) or English (``1234.5``) notation and
     checked against the indicator's bounds; derived indicators have no field."""
 
-    def __init__(self, rows, *args, **kwargs):
+    def __init__(self, rows, *args, version=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
+        # The report version the officer is editing: a report saved by someone else in
+        # the meantime is not overwritten (services.check_version).
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, min_value=0, initial=version
+        )
         for row in rows:
             if not row.editable:
                 continue
@@ -66,16 +71,27 @@ class ProgressForm(forms.Form):
         return data
 
     def entries(self) -> list[services.ReportedValue]:
-        return [
-            services.ReportedValue(
-                indicator=row.indicator,
-                value=self.cleaned_data.get(row.field_names["value"]) or None,
-                source=self.cleaned_data.get(row.field_names["source"], ""),
-                comment=self.cleaned_data.get(row.field_names["comment"], ""),
+        entries = []
+        for row in self.rows:
+            if not row.editable:
+                continue
+            value = self.cleaned_data.get(row.field_names["value"])
+            value = None if value in (None, "") else value  # 0 is a value, not a blank
+            if value is None and not row.current:
+                continue
+            entries.append(
+                services.ReportedValue(
+                    indicator=row.indicator,
+                    value=value,
+                    source=self.cleaned_data.get(row.field_names["source"], ""),
+                    comment=self.cleaned_data.get(row.field_names["comment"], ""),
+                )
             )
-            for row in self.rows
-            if row.editable and (self.cleaned_data.get(row.field_names["value"]) or row.current)
-        ]
+        return entries
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("version")
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Errors of save_report_values are keyed by indicator identifier."""

@@ -413,6 +413,14 @@ class ProgressReport(models.Model):
         verbose_name=_("examiné par"),
     )
     rejection_reason = models.TextField(_("motif du rejet"), blank=True)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Augmente à chaque enregistrement : deux saisies simultanées ne s'écrasent pas."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = ProgressReportQuerySet.as_manager()

@@ -192,12 +192,27 @@ def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
         return ProgressReport.objects.get_or_create(contract=contract, year=year)[0]
 
 
+def check_version(report: ProgressReport, expected_version: int | None) -> None:
+    """Optimistic locking: the writer saw ``expected_version``; if someone saved the
+    report since, refuse instead of overwriting their work."""
+    if expected_version is not None and report.version != expected_version:
+        raise ValidationError(
+            _(
+                "Le rapport %(year)s a été modifié par quelqu'un d'autre pendant votre saisie : "
+                "rechargez-le pour voir ses valeurs actuelles, puis recommencez."
+            )
+            % {"year": report.year},
+            code="stale",
+        )
+
+
 def save_report_values(
-    report: ProgressReport, entries: Iterable[ReportedValue], by
+    report: ProgressReport, entries: Iterable[ReportedValue], by, expected_version=None
 ) -> list[IndicatorValue]:
     """Create or update the report's draft values; an entry whose value is None or
     empty removes that indicator's value. All entries are checked first: one bad
-    entry and nothing is saved (the ValidationError maps identifiers to messages)."""
+    entry and nothing is saved (the ValidationError maps identifiers to messages).
+    With ``expected_version``, a report saved by someone else since is refused."""
     entries = list(entries)
     errors: dict[str, list[str]] = {}
     checked: list[tuple[ReportedValue, Decimal | None]] = []
@@ -226,6 +241,7 @@ def save_report_values(
     saved = []
     with transaction.atomic():
         report = _locked(report)
+        check_version(report, expected_version)
         if not report.is_editable:
             raise ValidationError(
                 _("Le rapport %(year)s est « %(status)s » : il n'est plus modifiable.")
@@ -258,6 +274,9 @@ def save_report_values(
             value._history_user = by
             value.save()
             saved.append(value)
+        report.version += 1
+        report._history_user = by
+        report.save(update_fields=["version"])
     return saved
 
 
@@ -285,6 +304,7 @@ def _transition_report(report, allowed, new_status, by) -> ProgressReport:
             code="invalid_transition",
         )
     locked.status = new_status
+    locked.version += 1
     locked._history_user = by
     return locked
 

@@ -62,9 +62,10 @@ class ReportView(View):
     def get(self, request, contract_id, year):
         contract = self.get_contract(contract_id, year)
         report = ProgressReport.objects.filter(contract=contract, year=year).first()
-        return self.render_form(
-            contract, year, report, ProgressForm(report_rows(contract, year, report))
+        form = ProgressForm(
+            report_rows(contract, year, report), version=report.version if report else None
         )
+        return self.render_form(contract, year, report, form)
 
     def post(self, request, contract_id, year):
         contract = self.get_contract(contract_id, year)
@@ -86,7 +87,9 @@ class ReportView(View):
         try:
             with transaction.atomic():
                 report = services.open_report(contract, year, request.user)
-                services.save_report_values(report, form.entries(), request.user)
+                services.save_report_values(
+                    report, form.entries(), request.user, expected_version=form.expected_version
+                )
                 if submitting:
                     services.submit_report(report, request.user)
         except ValidationError as exc:

@@ -5,8 +5,10 @@ eagerly in-process. Full stack: ``DATABASE_URL=postgres://…`` and
 ``CELERY_BROKER_URL=redis://…``. See README.md for every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from tri_portal.env import env_bool, env_int, env_list, env_str, parse_database_url
@@ -20,6 +22,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "django-insecure-tri-portal-development-only-never-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", default=False)
+# TRI_ENV=production: every hardening default on, JSON logs, and the process refuses
+# to start with DEBUG on or the development key (see tri_portal/production.py).
+TRI_ENV = env_str("TRI_ENV", "development")
+PRODUCTION = TRI_ENV == "production"
+if PRODUCTION and (DEBUG or SECRET_KEY == DEV_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "TRI_ENV=production refuses DEBUG=1 and the development SECRET_KEY: set DEBUG=0 "
+        "and SECRET_KEY to a long random value."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -38,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
+    "axes",
+    "csp",
     "tri_portal",
     "territories",
     "indicators",
@@ -45,7 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tri_portal.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -55,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tri_portal.urls"
@@ -99,6 +115,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login protection: after LOGIN_FAILURE_LIMIT failures, the account and the address are
+# each locked for LOGIN_LOCKOUT_MINUTES (French page, HTTP 429). Staff unlock in the
+# admin (Axes → access attempts) or with `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tri_portal.security.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+# The client address: REMOTE_ADDR, or N hops back in X-Forwarded-For behind N proxies.
+AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_int("API_NUM_PROXIES", 0) else ["REMOTE_ADDR"]
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "officer:dashboard"
 LOGOUT_REDIRECT_URL = "home"
@@ -227,20 +262,46 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Security (hardened further in production, see README) ---------------------
+# --- Security ------------------------------------------------------------------
+# Safe everywhere; the HTTPS settings default on in production (TRI_ENV=production),
+# where `manage.py check --deploy` reports no warning.
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 if env_bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz answers plain HTTP too (load balancers and container health checks).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy: no inline script anywhere (charts read JSON data blocks),
+# everything served by the portal itself. The API documentation pages, whose
+# vendored libraries inject styles and a worker, widen it for themselves only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Email --------------------------------------------------------------------
 
@@ -257,12 +318,30 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Logging ------------------------------------------------------------------
 
+# One line of JSON per record in production (LOG_FORMAT=json), readable lines in
+# development; every request and task line carries its request or task id.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "tri_portal.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "tri_portal.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The request line is written by RequestLogMiddleware (with duration and ids).
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING" if LOG_FORMAT == "json" else "INFO"},
+    },
 }
 
 # --- Project ------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts import public_views
 from contracts import views as contract_views
 from territories import views as territory_views
-from tri_portal import public_dashboard, views
+from tri_portal import health, public_dashboard, views
 from tri_portal.api import token_views
 
 admin.site.site_header = _("Administration du portail TRI")
@@ -14,6 +14,7 @@ admin.site.index_title = _("Gestion des territoires, contrats et indicateurs")
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "mentions-legales/",
         views.StaticPageView.as_view(template_name="tri_portal/legal_notice.html"),

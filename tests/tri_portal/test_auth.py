@@ -3,7 +3,7 @@ import re
 from django.core import mail
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, log_in
 
 PASSWORD = "mot-de-passe-solide-2026"
 
@@ -47,7 +47,7 @@ def test_password_reset_sends_a_french_link_that_works(client, db):
         },
     )
     assert done.status_code == 302
-    assert client.login(username="referent", password="un-nouveau-mot-de-passe-2026")
+    assert log_in(client, "referent", "un-nouveau-mot-de-passe-2026")
 
 
 def test_an_unknown_address_gets_the_same_answer(client, db):

@@ -30,6 +30,7 @@ from contracts.models import (
 )
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
+from tests.factories import log_in
 
 DEMO_SOURCE = "Données de démonstration (fictives)"
 CORE_INDICATORS = {"cae_2.a", "cae_1.a", "cae_3.a", "cae_3.b"}
@@ -418,12 +419,12 @@ class TestDemoAccountsInDebug:
     def test_documented_login_works(self, client, username):
         password, _staff, _territory = DEMO_ACCOUNTS[username]
 
-        assert client.login(username=username, password=password)
+        assert log_in(client, username, password)
 
     @pytest.mark.parametrize("username", DEMO_ACCOUNTS)
     def test_only_agents_can_open_the_admin(self, client, username):
         password, staff, _territory = DEMO_ACCOUNTS[username]
-        client.login(username=username, password=password)
+        log_in(client, username, password)
 
         response = client.get(reverse("admin:index"))
 
@@ -441,7 +442,7 @@ class TestDemoAccountsInDebug:
         assert set(territories) == ({assigned} if assigned else set())
 
     def test_a_wrong_password_is_refused(self, client):
-        assert not client.login(username="referent.fourmies", password="demo-region-2026")
+        assert not log_in(client, "referent.fourmies", "demo-region-2026")
 
 
 def test_without_debug_the_demo_accounts_exist_without_a_usable_password(db, settings, client):
@@ -454,7 +455,7 @@ def test_without_debug_the_demo_accounts_exist_without_a_usable_password(db, set
         DEMO_ACCOUNTS, False
     )
     assert not any(
-        client.login(username=username, password=password)
+        log_in(client, username, password)
         for username, (password, _staff, _territory) in DEMO_ACCOUNTS.items()
     )
     assert OfficerAssignment.objects.filter(
@@ -469,4 +470,4 @@ def test_loading_the_demo_without_debug_revokes_the_documented_passwords(db, set
 
     load_demo()
 
-    assert not client.login(username="agent.region", password="demo-region-2026")
+    assert not log_in(client, "agent.region", "demo-region-2026")

@@ -21,7 +21,7 @@ from tri_portal.models import ApiToken
 
 # Codes of the service errors that mean "the object is not in a state that allows
 # this" (HTTP 409) rather than "your input is wrong" (HTTP 400).
-CONFLICT_CODES = {"not_editable", "invalid_transition"}
+CONFLICT_CODES = {"not_editable", "invalid_transition", "stale"}
 COMMON_PARAMETERS = {"page", "page_size"}
 
 
