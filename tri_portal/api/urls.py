@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -11,6 +12,10 @@ from contracts.api_reports import ReportViewSet
 from indicators.api import AggregateViewSet, IndicatorViewSet, ValueViewSet
 from territories.api import TerritoryViewSet
 from tri_portal.api.views import TableSchemaView, not_found
+
+# The vendored Swagger UI and Redoc inject their styles and Redoc runs a blob worker:
+# their two pages (no user content) allow that; scripts stay 'self' only.
+DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -28,8 +33,12 @@ app_name = "api"
 urlpatterns = [
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "docs/",
+        DOCS_CSP(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path("redoc/", DOCS_CSP(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("table-schemas/<slug:name>.json", TableSchemaView.as_view(), name="table_schema"),
     # Anything else under /api/v1/ is a JSON 404, like an unknown id.
     re_path(r"^.*/$", not_found),
