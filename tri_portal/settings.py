@@ -130,9 +130,9 @@ AXES_LOCKOUT_CALLABLE = "tri_portal.security.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 # The client address: REMOTE_ADDR, or N hops back in X-Forwarded-For behind N proxies.
-AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0) or None
+AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_int("API_NUM_PROXIES", 0) else ["REMOTE_ADDR"]
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_int("NUM_PROXIES", 0) else ["REMOTE_ADDR"]
 )
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "officer:dashboard"
@@ -189,6 +189,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Workers log through LOGGING below (JSON lines in production), not Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A broker outage must not hold a validation for long: the work is recorded in the
 # database (PendingRecompute) and picked up by the next run.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -232,7 +234,7 @@ REST_FRAMEWORK = {
     },
     # Reverse proxies in front of the portal: the client's address for throttling is
     # taken that many hops back in X-Forwarded-For (0: the header is ignored).
-    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "EXCEPTION_HANDLER": "tri_portal.api.base.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
