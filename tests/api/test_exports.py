@@ -256,7 +256,7 @@ CASES = [
 
 
 @pytest.fixture(params=CASES, ids=str)
-def case(request):
+def case(request, db):
     """(dataset, filter selecting ROWS rows) — the data is built for each dataset."""
     return request.param, request.getfixturevalue(request.param.fixture)
 
