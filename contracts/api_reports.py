@@ -169,10 +169,9 @@ class ReportViewSet(
         serializer = OpenReportSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         contract, year = serializer.validated_data["contract"], serializer.validated_data["year"]
-        existed = ProgressReport.objects.filter(contract=contract, year=year).exists()
-        report = services.open_report(contract, year, by=request.user)
+        report, created = services.open_report_created(contract, year, by=request.user)
         return self.detail_response(
-            report, status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+            report, status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @extend_schema(

@@ -180,6 +180,12 @@ def check_report_year(contract: Contract, year: int) -> None:
 
 def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
     """The report of ``contract`` for ``year``, created as a draft if missing."""
+    return open_report_created(contract, year, by)[0]
+
+
+def open_report_created(contract: Contract, year: int, by=None) -> tuple[ProgressReport, bool]:
+    """As :func:`open_report`, and whether this call created it (concurrent callers:
+    exactly one gets ``True``)."""
     if contract.status not in REPORTABLE_CONTRACT_STATUSES:
         raise ValidationError(
             _(
@@ -189,7 +195,7 @@ def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
         )
     check_report_year(contract, year)
     with transaction.atomic():
-        return ProgressReport.objects.get_or_create(contract=contract, year=year)[0]
+        return ProgressReport.objects.get_or_create(contract=contract, year=year)
 
 
 def check_version(report: ProgressReport, expected_version: int | None) -> None:

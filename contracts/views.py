@@ -63,7 +63,9 @@ class ReportView(View):
         contract = self.get_contract(contract_id, year)
         report = ProgressReport.objects.filter(contract=contract, year=year).first()
         form = ProgressForm(
-            report_rows(contract, year, report), version=report.version if report else None
+            report_rows(contract, year, report),
+            # A report not created yet starts at version 0 (open_report creates it so).
+            version=report.version if report else 0,
         )
         return self.render_form(contract, year, report, form)
 
