@@ -117,6 +117,11 @@ def restore(path: Path) -> list[str]:
     the backup's manifest (empty: identical)."""
     if not path.is_file():
         raise BackupError(f"Sauvegarde introuvable : {path}")
+    if not manifest_path(path).is_file():  # checked before anything is replaced
+        raise BackupError(
+            f"Manifeste introuvable : {manifest_path(path)} (restauration non vérifiable, "
+            "rien n'a été modifié)."
+        )
     database = current_database()
     connection.close()
     if database.is_postgres:
