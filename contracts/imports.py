@@ -32,6 +32,9 @@ COLUMNS = ["code_territoire", "indicateur", "annee", "valeur", "unite", "source"
 BATCH_SIZE = 500  # rows per INSERT, and ids per IN (...) lookup
 UPDATED_FIELDS = ["value", "source", "comment", "status", "entered_by", "entered_at"]
 DECIMAL_PLACES = 6  # IndicatorValue.value
+COMMENT_MAX_LENGTH = 2000  # as the progress form and the API
+YEAR_MIN = 1990
+MAX_CELL = MAX_IMPORT_BYTES  # a cell can be as long as the file
 SOURCE_MAX_LENGTH = IndicatorValue._meta.get_field("source").max_length
 
 
@@ -138,6 +141,7 @@ def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
         raise ImportFileError(_("ce fichier n'est pas un fichier CSV (contenu binaire)."))
     first_line = text.lstrip().split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    csv.field_size_limit(MAX_CELL)  # long cells get a clear message per line, below
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     lines = []
     start = 1
@@ -147,8 +151,8 @@ def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ImportFileError(
-            _("CSV illisible vers la ligne %(line)s : %(error)s")
-            % {"line": reader.line_num, "error": exc}
+            _("CSV illisible vers la ligne %(line)s : guillemet non fermé ou cellule trop longue ?")
+            % {"line": reader.line_num}
         ) from exc
     return lines
 
@@ -280,6 +284,8 @@ def _reports_by_key(
 
 
 def _parse_year(text: str) -> int | None:
+    if len(text) > 12:  # "2018", "2 018", "2018.0": a year is short
+        return None
     try:
         number = Decimal(text.replace("\u202f", "").replace(" ", ""))
     except ArithmeticError:
@@ -392,6 +398,9 @@ class _Checker:
                 % {"year": row.year},
             )
             return None
+        if year < YEAR_MIN:
+            self.error(row.line, _("année trop ancienne : %(year)s.") % {"year": year})
+            return None
         if year > self.today.year:
             self.error(row.line, _("année dans le futur : %(year)s.") % {"year": year})
             return None
@@ -476,8 +485,15 @@ class _Checker:
                 row.line,
                 _("source trop longue : %(max)s caractères au plus.") % {"max": SOURCE_MAX_LENGTH},
             )
-        contract = self.contract(row, territory, year) if territory and year else None
-        if territory and indicator and year:
+        if len(row.comment) > COMMENT_MAX_LENGTH:
+            self.error(
+                row.line,
+                _("commentaire trop long : %(max)s caractères au plus.")
+                % {"max": COMMENT_MAX_LENGTH},
+            )
+        has_year = year is not None
+        contract = self.contract(row, territory, year) if territory and has_year else None
+        if territory and indicator and has_year:
             key = (territory.pk, indicator.pk, year)
             if key in self.first_line:
                 self.error(

@@ -44,8 +44,9 @@ def read_filters(params) -> Filters:
         filters.departement = params["departement"].strip()[:3]
     if ContractTheme.objects.filter(slug=params.get("theme", "")).exists():
         filters.theme = params["theme"]
-    if params.get("annee", "").isdigit():
-        filters.annee = int(params["annee"])
+    year = params.get("annee", "")
+    if len(year) == 4 and year.isascii() and year.isdigit() and 1990 <= int(year) <= 2100:
+        filters.annee = int(year)
     if params.get("type") in TerritoryKind.values:
         filters.type = params["type"]
     if params.get("tri") in SORTS:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tri_portal.observability.RequestLogMiddleware",
+    "tri_portal.security.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,6 +129,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tri_portal.security.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "tri_portal.security.axes_username"
 AXES_VERBOSE = False
 # The client address: REMOTE_ADDR, or N hops back in X-Forwarded-For behind N proxies.
 AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", 0) or None

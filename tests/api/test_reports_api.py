@@ -63,6 +63,7 @@ def test_opening_a_report_creates_it_then_finds_the_same_one(api_a, contract_a):
         "submitted_at": None,
         "reviewed_at": None,
         "rejection_reason": "",
+        "version": 0,
         "values": [],
     }
     again = open_report(api_a, contract_a)
