@@ -274,7 +274,8 @@ def test_staff_validation_publishes_the_values_with_history_and_email(
     report = ProgressReport.objects.get(pk=submitted_id)
     trail = [(h.status, h.history_user) for h in report.history.order_by("history_date")]
     assert trail == [
-        (ReportStatus.DRAFT, officer_a),
+        (ReportStatus.DRAFT, officer_a),  # opened
+        (ReportStatus.DRAFT, officer_a),  # values saved (version + 1)
         (ReportStatus.SUBMITTED, officer_a),
         (ReportStatus.VALIDATED, staff),
     ]
@@ -343,9 +344,11 @@ def test_a_rejected_report_is_corrected_and_resubmitted_by_the_officer(
     ]
     report = ProgressReport.objects.get(pk=submitted_id)
     assert [(h.status, h.history_user) for h in report.history.order_by("history_date")] == [
-        (ReportStatus.DRAFT, officer_a),
+        (ReportStatus.DRAFT, officer_a),  # opened
+        (ReportStatus.DRAFT, officer_a),  # values saved
         (ReportStatus.SUBMITTED, officer_a),
         (ReportStatus.REJECTED, staff),
+        (ReportStatus.REJECTED, officer_a),  # corrected values saved
         (ReportStatus.SUBMITTED, officer_a),
         (ReportStatus.VALIDATED, staff),
     ]
