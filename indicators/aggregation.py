@@ -182,11 +182,10 @@ def _cte(plan: Plan, years, scopes, params: list) -> str:
         WHERE c.contains_whole = %s AND c.ancestor_id IN (SELECT id FROM scopes)
     ),
     dominated AS (
-        SELECT DISTINCT cs.ancestor_id AS scope_id, ct.territory_id, ct.year
+        SELECT cs.ancestor_id AS scope_id, cq.descendant_id AS territory_id, ca.year
         FROM cand ca
         JOIN {TABLES["c"]} cq ON cq.ancestor_id = ca.territory_id
             AND cq.depth > 0 AND cq.contains_whole = %s
-        JOIN cand ct ON ct.territory_id = cq.descendant_id AND ct.year = ca.year
         JOIN {TABLES["c"]} cs ON cs.descendant_id = ca.territory_id AND cs.contains_whole = %s
         WHERE cs.ancestor_id IN (SELECT id FROM scopes)
     ),

@@ -1,0 +1,261 @@
+"""`make bench`: generate (once) the synthetic databases, measure B1–B6 side by side with
+their floors, write results.json and results.md, exit 1 when a target is missed.
+
+    python -m bench --scale national --baseline-scale region     # what `make bench` runs
+    python -m bench --scale tiny --baseline-scale tiny --years 2 --smoke   # CI smoke
+
+Each measurement runs in its own process (``bench.task``) against PostgreSQL and Redis.
+The synthetic databases (``tri_bench_<scale>``) are kept between runs and regenerated
+when the generation parameters change (``--fresh`` forces it); migrations are applied
+to them at every run."""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+
+from bench.results import AT_LEAST, AT_MOST, Result, markdown_table, write
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="national", choices=["tiny", "region", "national"])
+    parser.add_argument(
+        "--baseline-scale", default="region", choices=["tiny", "region", "national"]
+    )
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--last-year", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=2, help="runs of B1 and of its floor")
+    parser.add_argument("--incremental-runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per load run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument("--fresh", action="store_true", help="regenerate the databases")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check that everything runs; report the targets without failing on them",
+    )
+    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"))
+    return parser.parse_args(argv)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- Databases ----------------------------------------------------------------------------
+
+
+def admin_connection(server: str):
+    parts = urlsplit(server)
+    connection = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres"
+    )
+    connection.autocommit = True
+    return connection
+
+
+def database_comment(cursor, name: str) -> str | None:
+    cursor.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+        [name],
+    )
+    row = cursor.fetchone()
+    return None if row is None else (row[0] or "")
+
+
+def run_manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(args, scale: str, env: dict) -> str:
+    """The URL of an up-to-date synthetic database for ``scale``."""
+    name = f"tri_bench_{scale}"
+    url = f"{args.postgres.rstrip('/')}/{name}"
+    fingerprint = (
+        f"generate_synthetic scale={scale} years={args.years} seed={args.seed} "
+        f"last_year={args.last_year or 'default'}"
+    )
+    db_env = {**env, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tri_portal.settings"}
+    with admin_connection(args.postgres) as connection, connection.cursor() as cursor:
+        current = database_comment(cursor, name)
+        if current == fingerprint and not args.fresh:
+            log(f"{name}: données déjà générées ({fingerprint}); migrations…")
+            run_manage(db_env, "migrate", "--noinput", "--verbosity", "0")
+            return url
+        log(f"{name}: génération ({fingerprint})")
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    started = time.monotonic()
+    run_manage(db_env, "migrate", "--noinput", "--verbosity", "0")
+    generate = ["generate_synthetic", "--scale", scale, "--years", str(args.years)]
+    generate += ["--seed", str(args.seed)]
+    if args.last_year:
+        generate += ["--last-year", str(args.last_year)]
+    run_manage(db_env, *generate)
+    log(f"{name}: générée en {time.monotonic() - started:.0f} s")
+    with admin_connection(args.postgres) as connection, connection.cursor() as cursor:
+        cursor.execute(f'COMMENT ON DATABASE "{name}" IS %s', [fingerprint])
+    return url
+
+
+# --- Measurements ---------------------------------------------------------------------------
+
+
+def task(env: dict, url: str, name: str, **kwargs) -> dict:
+    completed = subprocess.run(
+        [PYTHON, "-m", "bench.task", name, json.dumps(kwargs)],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        check=True,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def recompute_benches(args, env, url, baseline_url) -> list[Result]:
+    baseline_runs = [task(env, baseline_url, "recompute") for _ in range(args.repeat)]
+    floors, runs = [], []
+    for _ in range(args.repeat):  # side by side: floor, figure, floor, figure…
+        floors.append(task(env, url, "floor_sum"))
+        runs.append(task(env, url, "recompute"))
+        log(f"B1 {runs[-1]['seconds']:.2f} s, plancher {floors[-1]['seconds']:.2f} s")
+    b1 = min(r["seconds"] for r in runs)
+    incremental = [task(env, url, "incremental") for _ in range(args.incremental_runs)]
+    log("B2 " + ", ".join(f"{r['seconds']:.3f} s" for r in incremental))
+    b2 = statistics.median(r["seconds"] for r in incremental)
+    peak = max(r["peak_rss_mb"] for r in runs)
+    baseline_peak = max(r["peak_rss_mb"] for r in baseline_runs)
+    return [
+        Result(
+            "B1",
+            f"Full recompute of all aggregates ({args.scale})",
+            b1,
+            min(f["seconds"] for f in floors),
+            "s",
+            AT_MOST,
+            2,
+            floor_name="one SUM … GROUP BY over the closure",
+            details={"runs": runs, "floor_runs": floors, "statistic": "best of runs"},
+        ),
+        Result(
+            "B2",
+            "Incremental recompute after validating one report",
+            b2,
+            b1,
+            "s",
+            AT_MOST,
+            0.01,
+            floor_name="B1",
+            details={"runs": incremental, "statistic": "median"},
+        ),
+        Result(
+            "B6",
+            f"Peak RSS of B1, {args.scale} vs {args.baseline_scale}",
+            peak,
+            baseline_peak,
+            "MB",
+            AT_MOST,
+            1.5,
+            floor_name=f"B1 {args.baseline_scale}",
+            details={"runs": [r["peak_rss_mb"] for r in runs], "baseline_runs": baseline_runs},
+            checks=[("under 500 MB", peak < 500)],
+        ),
+    ]
+
+
+def from_dicts(items: list[dict]) -> list[Result]:
+    fields = ["id", "name", "figure", "floor", "unit", "op", "bound", "floor_name", "details"]
+    return [
+        Result(
+            **{k: item[k] for k in fields},
+            checks=[(c["check"], c["ok"]) for c in item.get("checks", [])],
+        )
+        for item in items
+    ]
+
+
+def check_services(args) -> None:
+    try:
+        admin_connection(args.postgres).close()
+    except psycopg2.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL injoignable ({args.postgres}) : {exc}") from exc
+    import redis
+
+    try:
+        redis.Redis.from_url(args.redis).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(f"Redis injoignable ({args.redis}) : {exc}") from exc
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    output = args.output or (ROOT / ("var/bench" if args.smoke else "bench"))
+    check_services(args)
+    redis_url = args.redis.rstrip("/")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "CACHE_URL": f"{redis_url}/13",
+        "CELERY_BROKER_URL": f"{redis_url}/14",
+        "PYTHONUNBUFFERED": "1",
+    }
+    started = time.monotonic()
+    url = prepare(args, args.scale, env)
+    baseline_url = url if args.baseline_scale == args.scale else prepare(args, args.baseline_scale, env)
+    results = recompute_benches(args, env, url, baseline_url)
+    log("B3/B4 (charge HTTP)")
+    results += from_dicts(
+        task(
+            env,
+            url,
+            "http",
+            duration=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+        )["results"]
+    )
+    log("B5 (import)")
+    results += from_dicts(task(env, url, "imports", rows=args.import_rows)["results"])
+    results.sort(key=lambda r: r.id)
+    meta = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "scale": args.scale,
+        "baseline_scale": args.baseline_scale,
+        "years": args.years,
+        "seed": args.seed,
+        "machine": {"cpus": os.cpu_count(), "platform": sys.platform},
+        "duration_s": round(time.monotonic() - started, 1),
+    }
+    json_path, md_path = write(results, output, meta)
+    print(markdown_table(results))
+    log(f"résultats : {json_path} et {md_path}")
+    missed = [r.id for r in results if not r.ok]
+    if missed:
+        log(f"objectifs manqués : {', '.join(missed)}")
+        return 0 if args.smoke else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""One measurement in its own process: ``python -m bench.task NAME [JSON args]``.
+
+Runs with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the ``DATABASE_URL`` of the
+database to measure, and prints one JSON object on its last line of stdout. A fresh
+process per measurement keeps caches and memory of one from leaking into the next, and
+gives B6 the peak RSS of the recompute alone."""
+
+import json
+import os
+import resource
+import sys
+import time
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor_sum() -> dict:
+    """B1's floor: one SUM … GROUP BY over every validated value joined to the closure
+    table (every scope containing the territory), no overlap resolution, rows fetched."""
+    from django.db import connection
+
+    from indicators.aggregation import SCOPE_KINDS, TABLES
+
+    kinds = ", ".join(f"'{kind}'" for kind in SCOPE_KINDS)
+    sql = f"""
+        SELECT c.ancestor_id, v.indicator_id, v.year, SUM(v.value), COUNT(*)
+        FROM {TABLES["iv"]} v
+        JOIN {TABLES["c"]} c ON c.descendant_id = v.territory_id AND c.contains_whole
+        JOIN {TABLES["t"]} s ON s.id = c.ancestor_id AND s.kind IN ({kinds})
+        WHERE v.status = 'validated'
+        GROUP BY c.ancestor_id, v.indicator_id, v.year"""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    return {"seconds": time.perf_counter() - started, "rows": len(rows)}
+
+
+def recompute() -> dict:
+    """B1: the full recompute exactly as the nightly job runs it (aggregates and the
+    contract figures refreshed after it)."""
+    from indicators.aggregation import recompute_all
+
+    started = time.perf_counter()
+    run = recompute_all(trigger="bench")
+    return {
+        "seconds": time.perf_counter() - started,
+        "aggregates": run.aggregates_written,
+        "indicators": run.indicators,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def incremental() -> dict:
+    """B2: validate one submitted report through the staff service, then time the
+    incremental recompute a worker runs for it (``recompute_pending``)."""
+    from django.contrib.auth import get_user_model
+
+    from contracts.models import ProgressReport, ReportStatus
+    from contracts.services import validate_report
+    from indicators.aggregation import recompute_pending
+    from indicators.models import PendingRecompute
+    from tri_portal.celery import app
+
+    report = (
+        ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
+        .select_related("contract__territory")
+        .order_by("contract__territory__kind", "-contract__territory__population", "pk")
+        .first()
+    )
+    if report is None:
+        raise SystemExit("Aucun rapport soumis à valider : régénérez la base (--fresh).")
+    staff, _created = get_user_model().objects.get_or_create(
+        username="bench.staff", defaults={"is_staff": True}
+    )
+    PendingRecompute.objects.all().delete()
+    validate_report(report, staff)
+    app.control.purge()  # the worker's copy of this job: we run it here, timed
+    pending = PendingRecompute.objects.count()
+    started = time.perf_counter()
+    run = recompute_pending(trigger="bench")
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "report": f"{report.contract.reference} {report.year}",
+        "territory": report.contract.territory.name,
+        "pending": pending,
+        "aggregates": run.aggregates_written if run else 0,
+    }
+
+
+def http(duration: float, connections: int, threads: int) -> dict:
+    from bench import http as http_bench
+
+    return {"results": [r.as_dict() for r in http_bench.run(duration, connections, threads)]}
+
+
+def imports(rows: int) -> dict:
+    from bench import imports as import_bench
+
+    return {"results": [r.as_dict() for r in import_bench.run(rows)]}
+
+
+TASKS = {
+    "floor_sum": floor_sum,
+    "recompute": recompute,
+    "incremental": incremental,
+    "http": http,
+    "imports": imports,
+}
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    name = argv[0]
+    kwargs = json.loads(argv[1]) if len(argv) > 1 else {}
+    result = TASKS[name](**kwargs)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
