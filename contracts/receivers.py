@@ -5,6 +5,7 @@ from indicators.signals import aggregates_recomputed
 
 
 @receiver(aggregates_recomputed)
-def refresh_stats_after_recompute(sender, run, **kwargs):
-    """Achieved changes depend on the latest validated values: refresh with the aggregates."""
-    refresh_contract_stats()
+def refresh_stats_after_recompute(sender, run, territories=None, **kwargs):
+    """Achieved changes depend on the latest validated values: refresh with the aggregates
+    (only the scopes above the territories whose values changed, after an incremental run)."""
+    refresh_contract_stats(territories)

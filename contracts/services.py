@@ -57,7 +57,7 @@ def _change_contract_status(contract, new_status, by, **fields) -> Contract:
         locked.full_clean()
         locked._history_user = by
         locked.save()
-        refresh_contract_stats()
+        refresh_contract_stats([locked.territory_id])
     contract.refresh_from_db()
     return contract
 

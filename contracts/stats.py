@@ -109,13 +109,20 @@ def stats_for(scope: Territory) -> ContractStats:
 
 
 @transaction.atomic
-def refresh_contract_stats() -> int:
-    """Recompute the figures of every region and département (one transaction)."""
+def refresh_contract_stats(territories=None) -> int:
+    """Recompute the figures of every region and département, or only of those above
+    ``territories`` (ids of territories whose contracts or values changed); one
+    transaction."""
+    scopes = Territory.objects.filter(kind__in=STATS_SCOPE_KINDS)
+    if territories is not None:
+        above = TerritoryClosure.objects.filter(descendant_id__in=list(territories))
+        scopes = scopes.filter(pk__in=above.values("ancestor_id"))
     # Locking the scope rows serialises concurrent refreshes (two recomputes at once).
-    scopes = list(
-        Territory.objects.select_for_update().filter(kind__in=STATS_SCOPE_KINDS).order_by("pk")
-    )
+    scopes = list(scopes.select_for_update().order_by("pk"))
     rows = [stats_for(scope) for scope in scopes]
-    ContractStats.objects.all().delete()
+    stale = ContractStats.objects.all()
+    if territories is not None:
+        stale = stale.filter(scope__in=scopes)
+    stale.delete()
     ContractStats.objects.bulk_create(rows)
     return len(rows)

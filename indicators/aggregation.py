@@ -161,6 +161,13 @@ def _cte(plan: Plan, years, scopes, params: list) -> str:
     params.extend([plan.components[0].pk, ValueStatus.VALIDATED])
     if years is not None:
         where.append(_in_list("v0.year", years, params))
+    if scopes is not None:  # only the territories inside these scopes can count in them
+        where.append(
+            f"v0.territory_id IN (SELECT i.descendant_id FROM {TABLES['c']} i "
+            f"WHERE i.contains_whole = %s AND {_in_list('i.ancestor_id', scopes, [])})"
+        )
+        params.append(True)
+        params.extend(scopes)
     cand = (
         f"SELECT v0.territory_id AS territory_id, v0.year AS year, {', '.join(columns)} "
         f"FROM {TABLES['iv']} v0 {' '.join(joins)} WHERE {' AND '.join(where)}"
@@ -402,8 +409,11 @@ def recompute(
     return _run([(i, years, scopes) for i in chosen], catalogue, trigger, stream)
 
 
-def _run(work, catalogue, trigger, stream, pending_handled: int = 0) -> RecomputeRun:
-    """``work``: (indicator, years or None, scope ids or None) triples."""
+def _run(
+    work, catalogue, trigger, stream, pending_handled: int = 0, territories=None
+) -> RecomputeRun:
+    """``work``: (indicator, years or None, scope ids or None) triples; ``territories``:
+    the territories whose values changed (None: all), passed on to the receivers."""
     started_at = timezone.now()
     jobs = [(plan_for(i, catalogue), y, s) for i, y, s in work]
     jobs = [(p, y, s) for p, y, s in jobs if p is not None and y != [] and s != []]
@@ -423,7 +433,7 @@ def _run(work, catalogue, trigger, stream, pending_handled: int = 0) -> Recomput
         conflicts=conflicts,
         pending_handled=pending_handled,
     )
-    aggregates_recomputed.send(sender=RecomputeRun, run=run)
+    aggregates_recomputed.send(sender=RecomputeRun, run=run, territories=territories)
     return run
 
 
@@ -468,7 +478,10 @@ def recompute_pending(trigger: str = "validation", stream=None) -> RecomputeRun 
         (catalogue[identifier], sorted(years), sorted(scopes_above(territories)))
         for identifier, (years, territories) in sorted(by_indicator.items())
     ]
-    run = _run(work, catalogue, trigger, stream, pending_handled=len(pending))
+    changed = sorted({row[3] for row in pending})
+    run = _run(
+        work, catalogue, trigger, stream, pending_handled=len(pending), territories=changed
+    )
     PendingRecompute.objects.filter(id__in=[row[0] for row in pending]).delete()
     return run
 

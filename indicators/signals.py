@@ -5,5 +5,6 @@ from django.dispatch import Signal
 # elsewhere (Celery) must use transaction.on_commit.
 values_validated = Signal()
 
-# Sent after a recompute run has written its aggregates (``run``: the RecomputeRun).
+# Sent after a recompute run has written its aggregates (``run``: the RecomputeRun;
+# ``territories``: ids of the territories whose values changed, None for a full run).
 aggregates_recomputed = Signal()
