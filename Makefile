@@ -11,12 +11,15 @@ PORT ?= 8000
 FUZZ_EXAMPLES ?= 500
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz backup restore lint format install install-dev demo clean
+.PHONY: help run test fuzz bench bench-smoke synthetic backup restore lint format install install-dev demo clean
 
 help:
 	@echo "make run    — installe, migre, importe les territoires, charge la démo et sert http://$(HOST):$(PORT)"
 	@echo "make test   — installe les dépendances de dev et lance toute la suite (ARGS=… pour pytest)"
 	@echo "make fuzz   — fuzzing long de l'API contre son schéma OpenAPI (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) par opération)"
+	@echo "make bench  — mesures de performance à l'échelle nationale (PostgreSQL + Redis + wrk), voir bench/README.md"
+	@echo "make bench-smoke — la même chose en quelques secondes sur l'Oise (CI)"
+	@echo "make synthetic SCALE=region|national — données synthétiques dans DATABASE_URL"
 	@echo "make backup — sauvegarde la base (pg_dump ou copie SQLite) dans var/backups/, avec manifeste"
 	@echo "make restore FILE=… — restaure une sauvegarde et vérifie chaque table"
 	@echo "make lint   — ruff, ruff format --check, djlint, makemigrations --check"
@@ -59,6 +62,22 @@ test: install-dev
 fuzz: install-dev
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py $(ARGS)
+
+# Performance (bench/README.md): PostgreSQL and Redis on 127.0.0.1 (BENCH_POSTGRES,
+# BENCH_REDIS), Debian's wrk. The synthetic databases tri_bench_<scale> are generated
+# once and kept; BENCH_ARGS=--fresh regenerates them.
+BENCH_ARGS ?=
+bench: install-dev
+	$(BIN)/python -m bench --scale national --baseline-scale region $(BENCH_ARGS)
+
+bench-smoke: install-dev
+	$(BIN)/python -m bench --scale tiny --baseline-scale tiny --years 2 --repeat 1 \
+		--incremental-runs 1 --duration 1 --import-rows 300 --smoke $(BENCH_ARGS)
+
+SCALE ?= region
+synthetic: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) generate_synthetic --scale $(SCALE)
 
 # Backups: DATABASE_URL decides (PostgreSQL: pg_dump/pg_restore; SQLite: file copy).
 backup: install

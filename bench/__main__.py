@@ -16,13 +16,14 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
 
-from bench.results import AT_LEAST, AT_MOST, Result, markdown_table, write
+from bench.results import AT_MOST, Result, markdown_table, write
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -95,7 +96,7 @@ def prepare(args, scale: str, env: dict) -> str:
         f"last_year={args.last_year or 'default'}"
     )
     db_env = {**env, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tri_portal.settings"}
-    with admin_connection(args.postgres) as connection, connection.cursor() as cursor:
+    with closing(admin_connection(args.postgres)) as connection, connection.cursor() as cursor:
         current = database_comment(cursor, name)
         if current == fingerprint and not args.fresh:
             log(f"{name}: données déjà générées ({fingerprint}); migrations…")
@@ -112,7 +113,7 @@ def prepare(args, scale: str, env: dict) -> str:
         generate += ["--last-year", str(args.last_year)]
     run_manage(db_env, *generate)
     log(f"{name}: générée en {time.monotonic() - started:.0f} s")
-    with admin_connection(args.postgres) as connection, connection.cursor() as cursor:
+    with closing(admin_connection(args.postgres)) as connection, connection.cursor() as cursor:
         cursor.execute(f'COMMENT ON DATABASE "{name}" IS %s', [fingerprint])
     return url
 
@@ -148,18 +149,18 @@ def recompute_benches(args, env, url, baseline_url) -> list[Result]:
     return [
         Result(
             "B1",
-            f"Full recompute of all aggregates ({args.scale})",
+            f"Recalcul complet de tous les agrégats ({args.scale})",
             b1,
             min(f["seconds"] for f in floors),
             "s",
             AT_MOST,
             2,
-            floor_name="one SUM … GROUP BY over the closure",
+            floor_name="un seul SUM … GROUP BY sur la table de fermeture",
             details={"runs": runs, "floor_runs": floors, "statistic": "best of runs"},
         ),
         Result(
             "B2",
-            "Incremental recompute after validating one report",
+            "Recalcul incrémental après la validation d'un rapport",
             b2,
             b1,
             "s",
@@ -170,7 +171,7 @@ def recompute_benches(args, env, url, baseline_url) -> list[Result]:
         ),
         Result(
             "B6",
-            f"Peak RSS of B1, {args.scale} vs {args.baseline_scale}",
+            f"Pic de mémoire (RSS) de B1, {args.scale} / {args.baseline_scale}",
             peak,
             baseline_peak,
             "MB",
@@ -178,7 +179,7 @@ def recompute_benches(args, env, url, baseline_url) -> list[Result]:
             1.5,
             floor_name=f"B1 {args.baseline_scale}",
             details={"runs": [r["peak_rss_mb"] for r in runs], "baseline_runs": baseline_runs},
-            checks=[("under 500 MB", peak < 500)],
+            checks=[("moins de 500 Mo", peak < 500)],
         ),
     ]
 

@@ -144,7 +144,9 @@ class Gunicorn:
             "PYTHONUNBUFFERED": "1",
         }
         if env.get("SECRET_KEY", settings.DEV_SECRET_KEY) == settings.DEV_SECRET_KEY:
-            env["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(40)  # DEBUG off refuses the dev key
+            env["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(
+                40
+            )  # DEBUG off refuses the dev key
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -333,4 +335,7 @@ def run(duration: float, connections: int, threads: int) -> list[Result]:
     call_command("collectstatic", "--noinput", verbosity=0)  # the manifest of DEBUG off
     connection.close()  # gunicorn's workers open their own connections
     with Gunicorn() as server:
-        return [b3(server, duration, connections, threads), b4(server, duration, connections, threads)]
+        return [
+            b3(server, duration, connections, threads),
+            b4(server, duration, connections, threads),
+        ]

@@ -56,14 +56,14 @@ def _number(value: float) -> str:
 
 def markdown_table(results: list[Result]) -> str:
     lines = [
-        "| # | Measure | Figure | Floor | Ratio | Target | Met |",
+        "| # | Mesure | Valeur | Plancher | Ratio | Objectif | Tenu |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.id} | {r.name} | {_number(r.figure)} {r.unit} "
             f"| {_number(r.floor)} {r.unit} ({r.floor_name}) | {r.ratio:.3f} "
-            f"| {r.target} | {'yes' if r.ok else '**NO**'} |"
+            f"| {r.target} | {'oui' if r.ok else '**NON**'} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -8,6 +8,8 @@ from indicators.models import Aggregate, Indicator, IndicatorValue, Theme
 from tri_portal.api.base import (
     ApiModelSerializer,
     ExportMixin,
+    FlatListMixin,
+    PublicDataPagination,
     StrictQueryMixin,
     export_schema,
 )
@@ -179,13 +181,15 @@ VALUES = Dataset(
 )
 
 
-class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+class ValueViewSet(ExportMixin, FlatListMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Validated observations only (drafts, submitted and superseded values are never
     public), one per territory, indicator and year."""
 
     serializer_class = ValueSerializer
     filterset_class = ValueFilter
     export_dataset = VALUES
+    pagination_class = PublicDataPagination
+    flat_sources = tuple(VALUE_SOURCES)
 
     def get_queryset(self):
         return (

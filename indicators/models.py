@@ -227,7 +227,16 @@ class IndicatorValue(models.Model):
                 violation_error_message=_("Une valeur validée doit porter sa date de validation."),
             ),
         ]
-        indexes = [models.Index(fields=["indicator", "year", "status"])]
+        indexes = [
+            models.Index(fields=["indicator", "year", "status"]),
+            # The latest validation of an indicator (each aggregate records it): without
+            # it, a scan of every value of the indicator (0.4 s nationally) per recompute.
+            models.Index(
+                fields=["indicator", "validated_at"],
+                condition=Q(status="validated"),
+                name="value_latest_validation",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.indicator.identifier} {self.territory.name} {self.year} = {self.value}"

@@ -1,22 +1,29 @@
 """Pagination, throttling, error format and strict query parameters shared by every
 endpoint of the API."""
 
+import hashlib
 from decimal import Decimal
+from functools import cache
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
+from django.core.paginator import Paginator
+from django.db import connections, models
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, throttling
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.relations import PKOnlyObject, RelatedField
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tri_portal.api import exports
+from tri_portal.cache import versioned_get, versioned_set
 from tri_portal.models import ApiToken
 
 # Codes of the service errors that mean "the object is not in a state that allows
@@ -58,6 +65,82 @@ class PagePagination(PageNumberPagination):
                     ]
                 }
             ) from exc
+
+
+class PublicDataPaginator(Paginator):
+    """A paginator whose row count is cached on the public data version: counting
+    hundreds of thousands of values costs more than reading a page of them. Only for
+    lists of public data, whose every change bumps the version (tri_portal.receivers,
+    the validation and recompute signals)."""
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        sql, params = queryset.query.sql_with_params()
+        database = connections[queryset.db].settings_dict["NAME"]
+        text = f"{database}:{sql}:{params!r}"
+        key = f"tri:count:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+        version, count = versioned_get(key)
+        if count is None:
+            count = super().count
+            versioned_set(key, version, count)
+        return count
+
+    def page(self, number):
+        """A full page even if the count were behind the rows (a bulk write that did
+        not bump the data version): the count bounds the page numbers, not the rows."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
+class PublicDataPagination(PagePagination):
+    """``PagePagination`` for lists of public data (see PublicDataPaginator)."""
+
+    django_paginator_class = PublicDataPaginator
+
+
+@cache
+def _readable_fields(serializer_class) -> tuple:
+    return tuple(serializer_class()._readable_fields)
+
+
+def flat_representation(serializer_class, rows, sources) -> list[dict]:
+    """What ``serializer_class(many=True).data`` gives for the instances behind ``rows``
+    (tuples of ``values_list(*sources)``, one source per readable field, in order):
+    each field's own ``to_representation`` on each value, without model instances."""
+    fields = _readable_fields(serializer_class)
+    if len(fields) != len(sources):
+        raise ValueError(f"{serializer_class.__name__}: one source per field expected")
+    related = tuple(isinstance(field, RelatedField) for field in fields)
+    plan = [
+        (field.field_name, field.to_representation, is_related)
+        for field, is_related in zip(fields, related, strict=True)
+    ]
+    return [
+        {
+            name: None if value is None else represent(PKOnlyObject(value) if is_related else value)
+            for (name, represent, is_related), value in zip(plan, row, strict=True)
+        }
+        for row in rows
+    ]
+
+
+class FlatListMixin:
+    """JSON list pages read with ``values_list`` (a tuple per row, no model instance)
+    and written by the serializer's own fields: the same JSON as the serializer, at a
+    fraction of the cost. ``flat_sources``: the ORM path of each readable field of the
+    serializer, in the serializer's order."""
+
+    flat_sources: tuple[str, ...] = ()
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset()).values_list(*self.flat_sources)
+        page = self.paginate_queryset(queryset)
+        rows = flat_representation(
+            self.get_serializer_class(), queryset if page is None else page, self.flat_sources
+        )
+        return self.get_paginated_response(rows) if page is not None else Response(rows)
 
 
 class SettingsRateMixin:
