@@ -158,17 +158,16 @@ def _choose_contract_territories(seed: int, territories: list[Territory]) -> lis
     rng = _rng(seed, "contracts")
     epcis = [t for t in territories if t.kind == TerritoryKind.EPCI]
     communes = [t for t in territories if t.kind == TerritoryKind.COMMUNE]
-    chosen = rng.sample(epcis, max(1, round(len(epcis) * EPCI_SHARE))) if epcis else []
-    chosen += rng.sample(communes, max(1, round(len(communes) * COMMUNE_SHARE)))
-    nested = rng.sample(chosen[: len(chosen)], max(1, round(len(chosen) * NESTED_SHARE)))
-    members = dict(
-        TerritoryClosure.objects.filter(
-            ancestor__in=[t for t in nested if t.kind == TerritoryKind.EPCI],
-            descendant__kind=TerritoryKind.COMMUNE,
-        )
+    chosen_epcis = rng.sample(epcis, max(1, round(len(epcis) * EPCI_SHARE))) if epcis else []
+    chosen = chosen_epcis + rng.sample(communes, max(1, round(len(communes) * COMMUNE_SHARE)))
+    nested = rng.sample(chosen_epcis, round(len(chosen_epcis) * NESTED_SHARE + 0.5))
+    members: dict[int, int] = {}  # EPCI → its first commune (by code)
+    for epci_id, commune_id in (
+        TerritoryClosure.objects.filter(ancestor__in=nested, descendant__kind=TerritoryKind.COMMUNE)
         .order_by("ancestor_id", "descendant__code")
         .values_list("ancestor_id", "descendant_id")
-    )
+    ):
+        members.setdefault(epci_id, commune_id)
     by_id = {t.pk: t for t in communes}
     taken = {t.pk for t in chosen}
     for commune_id in members.values():
