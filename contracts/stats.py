@@ -23,103 +23,129 @@ COVERING_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE]
 STATS_SCOPE_KINDS = [TerritoryKind.REGION, TerritoryKind.DEPARTEMENT]
 
 
-def _communes_population(territories) -> int:
-    """Population of the union of the communes of these territories (each inhabitant once)."""
-    communes = TerritoryClosure.objects.filter(
-        ancestor__in=territories, descendant__kind=TerritoryKind.COMMUNE
-    ).values("descendant_id")
-    total = Territory.objects.filter(pk__in=communes).aggregate(total=Sum("population"))["total"]
-    return total or 0
+class _Batch:
+    """Everything the figures of many scopes need, read in a fixed number of queries
+    (a national refresh: 119 scopes, a thousand contracts), then assembled per scope."""
 
-
-def _changes(targets: list[Target]) -> dict:
-    """Targeted (target − baseline) and achieved (latest − baseline) changes of the key
-    indicators, summed without double counting: a target is left out when the
-    territory of its contract lies wholly inside another contract territory that has a
-    target on the same indicator."""
-    if not targets:
-        return {}
-    territory_ids = {t.contract.territory_id for t in targets}
-    inside = set(
-        TerritoryClosure.objects.filter(
-            ancestor_id__in=territory_ids,
-            descendant_id__in=territory_ids,
-            depth__gt=0,
-            contains_whole=True,
-        ).values_list("ancestor_id", "descendant_id")
-    )
-    by_indicator: dict[str, list[Target]] = defaultdict(list)
-    for target in targets:
-        by_indicator[target.indicator.identifier].append(target)
-    progress = progress_for_targets(targets)
-    changes = {}
-    for identifier, group in sorted(by_indicator.items()):
-        holders = {t.contract.territory_id for t in group}
-        counted = [
-            t
-            for t in group
-            if not any((other, t.contract.territory_id) in inside for other in holders)
-        ]
-        targeted = sum((t.target_value - t.baseline_value for t in counted), Decimal(0))
-        with_data = [t for t in counted if progress[t.pk].latest_value is not None]
-        achieved = sum(
-            (progress[t.pk].latest_value - t.baseline_value for t in with_data), Decimal(0)
+    def __init__(self, scopes: list[Territory]):
+        scope_ids = [scope.pk for scope in scopes]
+        contracts = list(
+            Contract.objects.filter(kind=ContractKind.COTRI).values_list(
+                "pk", "territory_id", "status"
+            )
         )
-        changes[identifier] = {
-            "unit": group[0].indicator.unit,
-            "targets": len(counted),
-            "targeted": str(targeted),
-            "achieved": str(achieved),
-            "with_data": len(with_data),
-        }
-    return changes
+        territory_ids = {territory for _pk, territory, _status in contracts}
+        self.scopes_of: dict[int, set[int]] = defaultdict(set)
+        for territory, scope in TerritoryClosure.objects.filter(
+            ancestor_id__in=scope_ids, descendant_id__in=territory_ids, contains_whole=True
+        ).values_list("descendant_id", "ancestor_id"):
+            self.scopes_of[territory].add(scope)
+        self.contracts = [c for c in contracts if self.scopes_of.get(c[1])]
+        public_ids = {pk for pk, _t, status in self.contracts if status in PUBLIC_STATUSES}
+        self.themes: dict[int, list[str]] = defaultdict(list)
+        for contract_id, slug in Contract.themes.through.objects.filter(
+            contract_id__in=public_ids
+        ).values_list("contract_id", "contracttheme__slug"):
+            self.themes[contract_id].append(slug)
+        communes = TerritoryClosure.objects.filter(descendant__kind=TerritoryKind.COMMUNE)
+        self.population = dict(
+            communes.filter(ancestor_id__in=scope_ids)
+            .values("ancestor_id")
+            .annotate(total=Sum("descendant__population"))
+            .values_list("ancestor_id", "total")
+        )
+        self.communes_of: dict[int, set[int]] = defaultdict(set)
+        self.commune_population: dict[int, int] = {}
+        for territory, commune, population in communes.filter(
+            ancestor_id__in={c[1] for c in self.contracts}
+        ).values_list("ancestor_id", "descendant_id", "descendant__population"):
+            self.communes_of[territory].add(commune)
+            self.commune_population[commune] = population or 0
+        self.inside = set(
+            TerritoryClosure.objects.filter(
+                ancestor_id__in=territory_ids,
+                descendant_id__in=territory_ids,
+                depth__gt=0,
+                contains_whole=True,
+            ).values_list("ancestor_id", "descendant_id")
+        )
+        self.targets = list(
+            Target.objects.filter(
+                contract_id__in=public_ids,
+                indicator__in=Indicator.objects.filter(is_key=True, formula=""),
+            ).select_related("indicator", "contract__territory")
+        )
+        self.progress = progress_for_targets(self.targets)
+
+    def _population_of(self, territories) -> int:
+        communes = set().union(*(self.communes_of[t] for t in territories))
+        return sum(self.commune_population[c] for c in communes)
+
+    def stats_for(self, scope: Territory) -> ContractStats:
+        mine = [c for c in self.contracts if scope.pk in self.scopes_of[c[1]]]
+        public = [c for c in mine if c[2] in PUBLIC_STATUSES]
+        by_theme = Counter(slug for pk, _t, _s in public for slug in self.themes[pk])
+        public_ids = {pk for pk, _t, _s in public}
+        return ContractStats(
+            scope=scope,
+            population=self.population.get(scope.pk) or 0,
+            covered_population=self._population_of(
+                {t for _pk, t, status in mine if status in COVERING_STATUSES}
+            ),
+            covered_population_all=self._population_of({t for _pk, t, _s in public}),
+            by_status=dict(sorted(Counter(status for _pk, _t, status in mine).items())),
+            by_theme=dict(sorted(by_theme.items())),
+            changes=self._changes([t for t in self.targets if t.contract_id in public_ids]),
+            computed_at=timezone.now(),
+        )
+
+    def _changes(self, targets: list[Target]) -> dict:
+        """Targeted (target − baseline) and achieved (latest − baseline) changes of the
+        key indicators, summed without double counting: a target is left out when the
+        territory of its contract lies wholly inside another contract territory that
+        has a target on the same indicator."""
+        by_indicator: dict[str, list[Target]] = defaultdict(list)
+        for target in targets:
+            by_indicator[target.indicator.identifier].append(target)
+        changes = {}
+        for identifier, group in sorted(by_indicator.items()):
+            holders = {t.contract.territory_id for t in group}
+            counted = [
+                t
+                for t in group
+                if not any((other, t.contract.territory_id) in self.inside for other in holders)
+            ]
+            targeted = sum((t.target_value - t.baseline_value for t in counted), Decimal(0))
+            latest = {t.pk: self.progress[t.pk].latest_value for t in counted}
+            with_data = [t for t in counted if latest[t.pk] is not None]
+            achieved = sum((latest[t.pk] - t.baseline_value for t in with_data), Decimal(0))
+            changes[identifier] = {
+                "unit": group[0].indicator.unit,
+                "targets": len(counted),
+                "targeted": str(targeted),
+                "achieved": str(achieved),
+                "with_data": len(with_data),
+            }
+        return changes
 
 
 def stats_for(scope: Territory) -> ContractStats:
-    inside_scope = TerritoryClosure.objects.filter(ancestor=scope, contains_whole=True).values(
-        "descendant_id"
-    )
-    contracts = Contract.objects.filter(kind=ContractKind.COTRI, territory__in=inside_scope)
-    by_status = Counter(contracts.values_list("status", flat=True))
-    by_theme = Counter(
-        contracts.filter(status__in=PUBLIC_STATUSES).values_list("themes__slug", flat=True)
-    )
-    by_theme.pop(None, None)
-    covering = contracts.filter(status__in=COVERING_STATUSES).values("territory_id")
-    targets = list(
-        Target.objects.filter(
-            contract__in=contracts.filter(status__in=PUBLIC_STATUSES),
-            indicator__in=Indicator.objects.filter(is_key=True, formula=""),
-        ).select_related("indicator", "contract__territory")
-    )
-    return ContractStats(
-        scope=scope,
-        population=_communes_population([scope]),
-        covered_population=_communes_population(Territory.objects.filter(pk__in=covering)),
-        covered_population_all=_communes_population(
-            Territory.objects.filter(
-                pk__in=contracts.filter(status__in=PUBLIC_STATUSES).values("territory_id")
-            )
-        ),
-        by_status=dict(sorted(by_status.items())),
-        by_theme=dict(sorted(by_theme.items())),
-        changes=_changes(targets),
-        computed_at=timezone.now(),
-    )
+    return _Batch([scope]).stats_for(scope)
 
 
 @transaction.atomic
 def refresh_contract_stats(territories=None) -> int:
     """Recompute the figures of every region and département, or only of those above
     ``territories`` (ids of territories whose contracts or values changed); one
-    transaction."""
+    transaction, a fixed number of queries."""
     scopes = Territory.objects.filter(kind__in=STATS_SCOPE_KINDS)
     if territories is not None:
         above = TerritoryClosure.objects.filter(descendant_id__in=list(territories))
         scopes = scopes.filter(pk__in=above.values("ancestor_id"))
     # Locking the scope rows serialises concurrent refreshes (two recomputes at once).
     scopes = list(scopes.select_for_update().order_by("pk"))
-    rows = [stats_for(scope) for scope in scopes]
+    batch = _Batch(scopes)
+    rows = [batch.stats_for(scope) for scope in scopes]
     stale = ContractStats.objects.all()
     if territories is not None:
         stale = stale.filter(scope__in=scopes)
