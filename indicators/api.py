@@ -10,6 +10,7 @@ from tri_portal.api.base import (
     ExportMixin,
     FlatListMixin,
     PublicDataPagination,
+    StaticFormFilterSetMixin,
     StrictQueryMixin,
     export_schema,
 )
@@ -69,7 +70,7 @@ class IndicatorViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Indicator.objects.order_by("identifier")
 
 
-class YearRangeFilterSet(django_filters.FilterSet):
+class YearRangeFilterSet(StaticFormFilterSetMixin, django_filters.FilterSet):
     indicator = IndicatorListFilter(
         help_text=_("Identifiant(s) d'indicateur, séparés par des virgules (ex. cae_2.a,cae_1.a).")
     )

@@ -236,6 +236,14 @@ class IndicatorValue(models.Model):
                 condition=Q(status="validated"),
                 name="value_latest_validation",
             ),
+            # The aggregates read, per indicator, every validated (territory, year,
+            # value): from this index alone (an index-only scan), instead of fetching
+            # rows spread over the whole table (2 s → 0.2 s per indicator nationally).
+            models.Index(
+                fields=["indicator", "year", "territory", "value"],
+                condition=Q(status="validated"),
+                name="value_aggregation_read",
+            ),
         ]
 
     def __str__(self):

@@ -406,7 +406,9 @@ def generate(scale: str, years: int, seed: int, last_year: int | None = None, st
         summary.submitted_reports = sum(
             1 for r in reports.values() if r.status == ReportStatus.SUBMITTED
         )
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # Statistics for the planner, and the visibility map that index-only scans
+        # need (autovacuum would do it later; measurements need it now).
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {IndicatorValue._meta.db_table}")
+            cursor.execute(f"VACUUM ANALYZE {IndicatorValue._meta.db_table}")
     return summary
