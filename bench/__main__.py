@@ -222,7 +222,9 @@ def main(argv=None) -> int:
     }
     started = time.monotonic()
     url = prepare(args, args.scale, env)
-    baseline_url = url if args.baseline_scale == args.scale else prepare(args, args.baseline_scale, env)
+    baseline_url = (
+        url if args.baseline_scale == args.scale else prepare(args, args.baseline_scale, env)
+    )
     results = recompute_benches(args, env, url, baseline_url)
     log("B3/B4 (charge HTTP)")
     results += from_dicts(

@@ -215,9 +215,7 @@ def _kept_cte(plan: Plan, years: list[int], scopes, params: list) -> str:
     scope_sql = _scopes(scopes, params)
     bit = "(CAST(1 AS BIGINT) << ({year} - %s))"
     params.extend([first, True, True, True, True, first])
-    counts = ", ".join(
-        f"SUM((cm.mask >> {k}) & 1) AS n{k}" for k in range(years[-1] - first + 1)
-    )
+    counts = ", ".join(f"SUM((cm.mask >> {k}) & 1) AS n{k}" for k in range(years[-1] - first + 1))
     sql = f"""
     WITH cand AS MATERIALIZED ({cand}),
     scopes AS ({scope_sql}),
@@ -635,9 +633,7 @@ def recompute_pending(trigger: str = "validation", stream=None) -> RecomputeRun 
         for identifier, (years, territories) in sorted(by_indicator.items())
     ]
     changed = sorted({row[3] for row in pending})
-    run = _run(
-        work, catalogue, trigger, stream, pending_handled=len(pending), territories=changed
-    )
+    run = _run(work, catalogue, trigger, stream, pending_handled=len(pending), territories=changed)
     PendingRecompute.objects.filter(id__in=[row[0] for row in pending]).delete()
     return run
 

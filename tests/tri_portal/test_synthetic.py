@@ -84,7 +84,8 @@ def test_contracts_nest_and_the_last_year_waits_for_validation():
 
     contracts = Contract.objects.filter(reference__startswith=synthetic.REFERENCE_PREFIX)
     kinds = Counter(contracts.values_list("territory__kind", flat=True))
-    assert kinds[TerritoryKind.EPCI] >= 1 and kinds[TerritoryKind.COMMUNE] >= 1
+    assert kinds[TerritoryKind.EPCI] >= 1
+    assert kinds[TerritoryKind.COMMUNE] >= 1
     epcis = contracts.filter(territory__kind=TerritoryKind.EPCI).values("territory_id")
     nested = contracts.filter(
         territory__kind=TerritoryKind.COMMUNE,
