@@ -143,9 +143,13 @@ def _in_list(column: str, values, params: list) -> str:
 MASK_YEARS = 62  # years per bit mask (a signed 64-bit integer)
 
 
-def _cand(plan: Plan, years, scopes, params: list) -> str:
-    """(territory, year, component values) of the territories having every component."""
+def _cand(plan: Plan, years, scopes, params: list, plan_no=None, width=None) -> str:
+    """(territory, year, component values) of the territories having every component;
+    with ``plan_no``, that number first and the values padded to ``width`` columns."""
     columns = [f"v{i}.value AS x{i}" for i in range(len(plan.components))]
+    columns += [f"CAST(NULL AS NUMERIC) AS x{i}" for i in range(len(plan.components), width or 0)]
+    if plan_no is not None:
+        columns.insert(0, f"{int(plan_no)} AS plan_no")
     joins = []
     for index, component in enumerate(plan.components[1:], start=1):
         joins.append(
@@ -192,82 +196,90 @@ def _tpop(source: str, params: list) -> str:
         GROUP BY cp.ancestor_id"""
 
 
-def _kept_cte(plan: Plan, years: list[int], scopes, params: list) -> str:
-    """The kept set of every scope and year, on *bit masks of years* (bit k: year
-    ``years[0] + k``) so that the work on territories is done once for all years
-    (36 000 territories nationally instead of 360 000 territory-years):
+def _kept_cte(plans: list[Plan], years: list[int], scopes, params: list) -> str:
+    """The kept set of every plan (indicator), scope and year, in one statement for all
+    the plans (the territory hierarchy is read once, not once per indicator), on *bit
+    masks of years* (bit k: year ``years[0] + k``) so that the work on territories is
+    done once for all years (36 000 territories nationally, not 360 000
+    territory-years):
 
-    * ``cand``: (territory, year, component values) having every component;
-      ``cmask``: the years each territory is a candidate;
+    * ``cand``: (plan, territory, year, component values) having every component;
+      ``cmask``: the years each territory is a candidate of each plan;
     * ``st``: every candidate under every scope wholly containing it, with its years;
     * ``blocked``: the years a candidate lies, in a scope, inside another candidate of
       that scope (already counted through it): OR of the masks of the candidates
       wholly containing it that the scope wholly contains;
-    * ``kept_pairs``: (scope, territory, years kept); ``kept``: one row per year;
+    * ``kept_pairs``: (plan, scope, territory, years kept); ``kept``: one row per year;
     * ``inner_count``: per kept territory and year, the candidates inside it — a
       scope's candidates are its kept territories and the candidates inside them
       (exact when kept territories do not overlap; the exact path counts otherwise);
-    * ``overlapping``: (scope, year) whose kept set holds two partially overlapping
-      territories — the only groups the greedy walk must redo in Python;
+    * ``overlapping``: (plan, scope, year) whose kept set holds two partially
+      overlapping territories — the only groups the greedy walk redoes in Python;
     * ``tpop``: population of the communes of each kept territory."""
     first = years[0]
-    cand = _cand(plan, years, scopes, params)
+    width = max(len(plan.components) for plan in plans)
+    cand = " UNION ALL ".join(
+        _cand(plan, years, scopes, params, plan_no=no, width=width) for no, plan in enumerate(plans)
+    )
     scope_sql = _scopes(scopes, params)
-    bit = "(CAST(1 AS BIGINT) << ({year} - %s))"
+    bit = "(CAST(1 AS BIGINT) << (year - %s))"
     params.extend([first, True, True, True, True, first])
     counts = ", ".join(f"SUM((cm.mask >> {k}) & 1) AS n{k}" for k in range(years[-1] - first + 1))
-    sql = f"""
+    values = ", ".join(f"c.x{i}" for i in range(width))
+    return f"""
     WITH cand AS MATERIALIZED ({cand}),
     scopes AS ({scope_sql}),
     cmask AS MATERIALIZED (
-        SELECT territory_id, CAST(SUM({bit.format(year="year")}) AS BIGINT) AS mask
-        FROM cand GROUP BY territory_id
+        SELECT plan_no, territory_id, CAST(SUM({bit}) AS BIGINT) AS mask
+        FROM cand GROUP BY plan_no, territory_id
     ),
     st AS (
-        SELECT c.ancestor_id AS scope_id, m.territory_id, m.mask
+        SELECT m.plan_no, c.ancestor_id AS scope_id, m.territory_id, m.mask
         FROM cmask m JOIN {TABLES["c"]} c ON c.descendant_id = m.territory_id
         WHERE c.contains_whole = %s AND c.ancestor_id IN (SELECT id FROM scopes)
     ),
     blocked AS (
-        SELECT cs.ancestor_id AS scope_id, cq.descendant_id AS territory_id,
+        SELECT ma.plan_no, cs.ancestor_id AS scope_id, cq.descendant_id AS territory_id,
                BIT_OR(ma.mask) AS mask
         FROM cmask ma
         JOIN {TABLES["c"]} cq ON cq.ancestor_id = ma.territory_id
             AND cq.depth > 0 AND cq.contains_whole = %s
         JOIN {TABLES["c"]} cs ON cs.descendant_id = ma.territory_id AND cs.contains_whole = %s
         WHERE cs.ancestor_id IN (SELECT id FROM scopes)
-        GROUP BY cs.ancestor_id, cq.descendant_id
+        GROUP BY ma.plan_no, cs.ancestor_id, cq.descendant_id
     ),
     kept_pairs AS MATERIALIZED (
-        SELECT st.scope_id, st.territory_id, st.mask & ~COALESCE(b.mask, 0) AS mask
-        FROM st LEFT JOIN blocked b
-            ON b.scope_id = st.scope_id AND b.territory_id = st.territory_id
+        SELECT st.plan_no, st.scope_id, st.territory_id, st.mask & ~COALESCE(b.mask, 0) AS mask
+        FROM st LEFT JOIN blocked b ON b.plan_no = st.plan_no
+            AND b.scope_id = st.scope_id AND b.territory_id = st.territory_id
         WHERE st.mask & ~COALESCE(b.mask, 0) <> 0
     ),
     inner_count AS (
-        SELECT cq.ancestor_id AS territory_id, {counts}
-        FROM {TABLES["c"]} cq JOIN cmask cm ON cm.territory_id = cq.descendant_id
+        SELECT cm.plan_no, cq.ancestor_id AS territory_id, {counts}
+        FROM {TABLES["c"]} cq
+        JOIN cmask cm ON cm.territory_id = cq.descendant_id
+        JOIN (SELECT DISTINCT plan_no, territory_id FROM kept_pairs) kt
+            ON kt.territory_id = cq.ancestor_id AND kt.plan_no = cm.plan_no
         WHERE cq.depth > 0 AND cq.contains_whole = %s
-          AND cq.ancestor_id IN (SELECT territory_id FROM kept_pairs)
-        GROUP BY cq.ancestor_id
+        GROUP BY cm.plan_no, cq.ancestor_id
     ),
     kept AS MATERIALIZED (
-        SELECT kp.scope_id, c.*
-        FROM kept_pairs kp JOIN cand c ON c.territory_id = kp.territory_id
+        SELECT kp.plan_no, kp.scope_id, c.territory_id, c.year, {values}
+        FROM kept_pairs kp
+        JOIN cand c ON c.plan_no = kp.plan_no AND c.territory_id = kp.territory_id
         WHERE (kp.mask >> (c.year - %s)) & 1 = 1
     ),
     kept_overlapping AS (
-        SELECT k.scope_id, k.territory_id, k.year FROM kept k
+        SELECT k.plan_no, k.scope_id, k.territory_id, k.year FROM kept k
         WHERE k.territory_id IN (SELECT territory_id FROM {TABLES["o"]})
     ),
     overlapping AS (
-        SELECT DISTINCT k1.scope_id, k1.year FROM kept_overlapping k1
+        SELECT DISTINCT k1.plan_no, k1.scope_id, k1.year FROM kept_overlapping k1
         JOIN {TABLES["o"]} o ON o.territory_id = k1.territory_id
-        JOIN kept_overlapping k2 ON k2.territory_id = o.other_id
+        JOIN kept_overlapping k2 ON k2.territory_id = o.other_id AND k2.plan_no = k1.plan_no
             AND k2.scope_id = k1.scope_id AND k2.year = k1.year
     ),
-    tpop AS ({_tpop("kept_pairs", params)})"""
-    return sql
+    tpop AS ({_tpop("(SELECT DISTINCT territory_id FROM kept_pairs) kpt", params)})"""
 
 
 def _pairs_cte(plan: Plan, years, scopes, params: list) -> str:
@@ -293,12 +305,12 @@ def _id_list(column: str) -> str:
     return f"group_concat({column}, ',')"
 
 
-def _year_chunks(plan: Plan, years) -> list[list[int]]:
+def _year_chunks(plans: list[Plan], years) -> list[list[int]]:
     """The years to compute, in runs that fit a bit mask."""
     if years is None:
         years = (
             IndicatorValue.objects.validated()
-            .filter(indicator=plan.components[0])
+            .filter(indicator__in=[plan.components[0] for plan in plans])
             .order_by()
             .values_list("year", flat=True)
             .distinct()
@@ -312,31 +324,36 @@ def _year_chunks(plan: Plan, years) -> list[list[int]]:
     return chunks
 
 
-def fast_path_rows(plan: Plan, years, scopes):
-    """One row per (scope, year): kept count, covered population, whether two kept
-    territories overlap, kept ids, candidate count, weighted sum, component sums."""
-    n = len(plan.components)
-    sums = ", ".join(f"SUM(k.x{i})" for i in range(n))
-    weighted = "SUM(k.x0 * COALESCE(tp.population, 0))" if plan.weighted else "NULL"
-    for chunk in _year_chunks(plan, years):
+def fast_path_rows(plans: list[Plan], years, scopes):
+    """One row per (plan, scope, year), ordered by plan: plan number, scope, year, kept
+    count, covered population, whether two kept territories overlap, kept ids,
+    candidate count, population-weighted sum of the first component, component sums.
+    Streamed (a server-side cursor on PostgreSQL): memory does not grow with the data."""
+    width = max(len(plan.components) for plan in plans)
+    sums = ", ".join(f"SUM(k.x{i})" for i in range(width))
+    for chunk in _year_chunks(plans, years):
         params: list = []
-        cte = _kept_cte(plan, chunk, scopes, params)
+        cte = _kept_cte(plans, chunk, scopes, params)
         inner = " ".join(
             f"WHEN {chunk[0] + k} THEN ic.n{k}" for k in range(chunk[-1] - chunk[0] + 1)
         )
         sql = f"""{cte}
-        SELECT k.scope_id, k.year, COUNT(*), SUM(COALESCE(tp.population, 0)),
+        SELECT k.plan_no, k.scope_id, k.year, COUNT(*), SUM(COALESCE(tp.population, 0)),
                MAX(CASE WHEN ov.scope_id IS NULL THEN 0 ELSE 1 END),
                {_id_list("k.territory_id")},
-               SUM(1 + COALESCE(CASE k.year {inner} END, 0)), {weighted}, {sums}
+               SUM(1 + COALESCE(CASE k.year {inner} END, 0)),
+               SUM(k.x0 * COALESCE(tp.population, 0)), {sums}
         FROM kept k
         LEFT JOIN tpop tp ON tp.territory_id = k.territory_id
-        LEFT JOIN inner_count ic ON ic.territory_id = k.territory_id
-        LEFT JOIN overlapping ov ON ov.scope_id = k.scope_id AND ov.year = k.year
-        GROUP BY k.scope_id, k.year"""
-        with connection.cursor() as cursor:
+        LEFT JOIN inner_count ic ON ic.plan_no = k.plan_no AND ic.territory_id = k.territory_id
+        LEFT JOIN overlapping ov ON ov.plan_no = k.plan_no
+            AND ov.scope_id = k.scope_id AND ov.year = k.year
+        GROUP BY k.plan_no, k.scope_id, k.year
+        ORDER BY k.plan_no"""
+        with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
-            yield from cursor
+            while batch := cursor.fetchmany(2000):
+                yield from batch
 
 
 def candidate_rows(plan: Plan, scope_id: int, year: int) -> list[tuple]:
@@ -438,7 +455,20 @@ class Row(NamedTuple):
     computed_from: dict
 
 
-def build_aggregates(plan: Plan, years, scopes, now) -> list[Row]:
+def build_aggregates(plans: list[Plan], years, scopes, now):
+    """Yield (plan, rows) pieces, one plan at a time (memory holds one plan's rows)."""
+    current, raw = None, []
+    for no, *row in fast_path_rows(plans, years, scopes):
+        if no != current and raw:
+            yield plans[current], _plan_rows(plans[current], raw, now)
+            raw = []
+        current = no
+        raw.append(row)
+    if raw:
+        yield plans[current], _plan_rows(plans[current], raw, now)
+
+
+def _plan_rows(plan: Plan, raw: list[tuple], now) -> list[Row]:
     last_validated = (
         IndicatorValue.objects.validated()
         .filter(indicator__in=plan.components)
@@ -446,17 +476,8 @@ def build_aggregates(plan: Plan, years, scopes, now) -> list[Row]:
     )
     n = len(plan.components)
     rows = []
-    for (
-        scope_id,
-        year,
-        count,
-        population,
-        prone,
-        kept_raw,
-        candidates,
-        weighted,
-        *sums,
-    ) in fast_path_rows(plan, years, scopes):
+    for scope_id, year, count, population, prone, kept_raw, candidates, weighted, *sums in raw:
+        sums = sums[:n]
         conflicts: list[dict] = []
         kept_ids = _kept_ids(kept_raw)
         if prone:
@@ -494,7 +515,10 @@ def write_rows(rows: list[Row]) -> None:
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    stamps: dict = {}
     for row in rows:
+        if row.computed_at not in stamps:
+            stamps[row.computed_at] = row.computed_at.isoformat()
         writer.writerow(
             [
                 row.scope_id,
@@ -503,8 +527,8 @@ def write_rows(rows: list[Row]) -> None:
                 r"\N" if row.value is None else row.value,
                 row.covered_population,
                 row.contributors,
-                json.dumps(row.conflicts, ensure_ascii=False),
-                row.computed_at.isoformat(),
+                json.dumps(row.conflicts, ensure_ascii=False) if row.conflicts else "[]",
+                stamps[row.computed_at],
                 json.dumps(row.computed_from, ensure_ascii=False),
             ]
         )
@@ -528,23 +552,38 @@ def _plan_for_analytics() -> None:
             cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute("SET LOCAL enable_mergejoin = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            # The commit need not wait for the disk: the run's next write (its
+            # RecomputeRun, the deletion of the pending work) commits synchronously
+            # and flushes this one with it; aggregates are derived data anyway.
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def replace_aggregates(plan: Plan, years, scopes) -> list[Row]:
-    """Recompute and replace one indicator's rows (restricted to years/scopes) in one
-    transaction; the indicator row lock serialises concurrent recomputes."""
+def replace_aggregates(plans: list[Plan], years, scopes, bar=None) -> tuple[int, int]:
+    """Recompute and replace these indicators' rows (restricted to years/scopes) in one
+    transaction — readers see the old rows until it commits; the locks on the
+    indicator rows serialise concurrent recomputes. Returns (rows, conflicts)."""
+    written = conflicts = 0
+    done: set[int] = set()
     with transaction.atomic():
-        Indicator.objects.select_for_update().filter(pk=plan.indicator.pk).first()
+        indicators = sorted(plan.indicator.pk for plan in plans)
+        list(Indicator.objects.select_for_update().filter(pk__in=indicators).order_by("pk"))
         _plan_for_analytics()
-        rows = build_aggregates(plan, years, scopes, timezone.now())
-        stale = Aggregate.objects.filter(indicator=plan.indicator)
+        stale = Aggregate.objects.filter(indicator__in=indicators)
         if years is not None:
             stale = stale.filter(year__in=list(years))
         if scopes is not None:
             stale = stale.filter(scope_id__in=list(scopes))
         stale.delete()
-        write_rows(rows)
-    return rows
+        for plan, rows in build_aggregates(plans, years, scopes, timezone.now()):
+            write_rows(rows)
+            written += len(rows)
+            conflicts += sum(len(row.conflicts) for row in rows)
+            if bar is not None and plan.indicator.pk not in done:
+                bar.advance()
+            done.add(plan.indicator.pk)
+    if bar is not None:
+        bar.advance(len(plans) - len(done))
+    return written, conflicts
 
 
 def recompute(
@@ -571,13 +610,17 @@ def _run(
     started_at = timezone.now()
     jobs = [(plan_for(i, catalogue), y, s) for i, y, s in work]
     jobs = [(p, y, s) for p, y, s in jobs if p is not None and y != [] and s != []]
+    groups: dict[tuple, list[Plan]] = defaultdict(list)  # same years and scopes: one statement
+    for plan, years, scopes in jobs:
+        groups[
+            (None if years is None else tuple(years), None if scopes is None else tuple(scopes))
+        ].append(plan)
     written = conflicts = 0
     with ProgressBar("Agrégats", len(jobs), stream) as bar:
-        for plan, years, scopes in jobs:
-            rows = replace_aggregates(plan, years, scopes)
-            written += len(rows)
-            conflicts += sum(len(row.conflicts) for row in rows)
-            bar.advance()
+        for (years, scopes), plans in groups.items():
+            rows, found = replace_aggregates(plans, years, scopes, bar)
+            written += rows
+            conflicts += found
     run = RecomputeRun.objects.create(
         started_at=started_at,
         finished_at=timezone.now(),

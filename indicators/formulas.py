@@ -4,6 +4,7 @@ counts as 0 when missing. Evaluated with Decimal arithmetic on a whitelist of
 operators (no ``eval``)."""
 
 import ast
+import functools
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ def components(formula: str) -> list[str]:
     return seen
 
 
+@functools.lru_cache(maxsize=256)  # parsed once per formula, not once per aggregate
 def _compile(formula: str) -> tuple[ast.Expression, dict[str, tuple[str, bool]]]:
     names: dict[str, tuple[str, bool]] = {}
 

@@ -281,9 +281,14 @@ class Aggregate(models.Model):
         on_delete=models.CASCADE,
         related_name="aggregates",
         verbose_name=_("périmètre"),
+        db_index=False,  # the unique (scope, indicator, year) serves it
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="aggregates", verbose_name=_("indicateur")
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="aggregates",
+        verbose_name=_("indicateur"),
+        db_index=False,  # the index (indicator, year) serves it
     )
     year = models.PositiveSmallIntegerField(_("année"))
     value = models.DecimalField(_("valeur"), max_digits=24, decimal_places=6, null=True, blank=True)

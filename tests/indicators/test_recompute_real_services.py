@@ -158,7 +158,7 @@ def test_a_process_killed_mid_recompute_leaves_the_previous_aggregates(contract,
         "catalogue = {i.identifier: i for i in Indicator.objects.all()};"
         "plan = aggregation.plan_for(catalogue['cae_2.a'], catalogue);"
         "atomic = transaction.atomic(); atomic.__enter__();"
-        "aggregation.replace_aggregates(plan, None, None);"
+        "aggregation.replace_aggregates([plan], None, None);"
         "print('written', flush=True); time.sleep(120)"
     )
     process = subprocess.Popen(
@@ -237,7 +237,7 @@ def test_readers_never_see_a_half_written_set(contract, staff):
             with transaction.atomic():
                 catalogue = {i.identifier: i for i in Indicator.objects.all()}
                 plan = aggregation.plan_for(catalogue["cae_2.a"], catalogue)
-                aggregation.replace_aggregates(plan, None, None)
+                aggregation.replace_aggregates([plan], None, None)
                 written.set()
                 release.wait(timeout=30)
         finally:
