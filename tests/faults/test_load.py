@@ -240,7 +240,7 @@ def test_public_pages_answer_under_load_during_an_import_and_recomputes(
     with task_queue(), monkeypatch.context() as patch:
         # The demo's validations are recorded (computed by the runs under load); the
         # dashboard figures are refreshed once instead of after every signature.
-        patch.setattr(services, "refresh_contract_stats", lambda: 0)
+        patch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
         call_command("load_demo", stdout=io.StringIO())
     refresh_contract_stats()
     territories = communes(IMPORT_COMMUNES)
