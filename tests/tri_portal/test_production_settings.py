@@ -511,7 +511,7 @@ def demo(db, eager_tasks, monkeypatch):
     from contracts import services
     from contracts.stats import refresh_contract_stats
 
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda: 0)
+    monkeypatch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
     call_command("load_demo", stdout=io.StringIO())
     refresh_contract_stats()
     return Contract.objects.public().filter(kind=ContractKind.COTRI).order_by("pk").first()
