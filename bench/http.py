@@ -3,8 +3,8 @@
 gunicorn serves ``tri_portal.wsgi`` with ``bench.settings`` (the portal plus the floor
 views of ``bench.urls``) on the bench's PostgreSQL and Redis; wrk loads one URL at a
 time with fixed connections and threads. Each figure is measured next to its floor,
-interleaved (floor, figure, floor, figure), and the best run of each is kept: on a
-shared 2-core machine the best run is the one least disturbed by the rest of the system.
+interleaved (floor, figure, three times), and the best run of each is kept: on a shared
+2-core machine the best run is the one least disturbed by the rest of the system.
 
 gunicorn runs 2 sync workers (one per core of the reference machine, the worker class of
 the production image), the same for the figures and the floors."""
@@ -34,7 +34,7 @@ from bench.results import AT_LEAST, Result
 
 WRK = "/usr/bin/wrk"
 WORKERS = 2
-ROUNDS = 2  # floor, figure, floor, figure
+ROUNDS = 3  # floor, figure, floor, figure, floor, figure
 MAX_DURATION = 30.0
 WARMUP_SECONDS = 1
 START_TIMEOUT = 30.0
@@ -265,7 +265,7 @@ def load_details(figures, floors, connections, threads, seconds) -> dict:
     return {
         "figure_runs_rps": [round(r.requests_per_second, 1) for r in figures],
         "floor_runs_rps": [round(r.requests_per_second, 1) for r in floors],
-        "kept": "best run of each (interleaved floor, figure, floor, figure)",
+        "kept": f"best run of each ({ROUNDS} interleaved rounds: floor, then figure)",
         "errors": sum(r.errors for r in figures + floors),
         "wrk": f"{threads} threads, {connections} connections, {seconds} s per run",
         "gunicorn": f"{WORKERS} sync workers",

@@ -3,7 +3,7 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory, Target
-from indicators.models import IndicatorValue
+from indicators.models import Indicator, IndicatorValue
 from indicators.signals import aggregates_recomputed, values_validated
 from territories.models import Membership, Territory
 from tri_portal.cache import bump_data_version
@@ -17,6 +17,7 @@ for model in (
     ContractStats,
     Territory,
     Membership,
+    Indicator,
     IndicatorValue,
 ):
     post_save.connect(bump_data_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")

@@ -44,6 +44,7 @@ from indicators.catalogue import sync_catalogue
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.importer import build_scope, import_scope, is_up_to_date, load_dataset
 from territories.models import Territory, TerritoryClosure, TerritoryKind
+from tri_portal.cache import bump_data_version
 from tri_portal.progress import ProgressBar
 
 SOURCE = "Données synthétiques (generate_synthetic)"
@@ -406,6 +407,7 @@ def generate(scale: str, years: int, seed: int, last_year: int | None = None, st
         summary.submitted_reports = sum(
             1 for r in reports.values() if r.status == ReportStatus.SUBMITTED
         )
+    bump_data_version()  # cached public pages and counts were made for other data
     if connection.vendor == "postgresql" and connection.get_autocommit():
         # Statistics for the planner, and the visibility map that index-only scans
         # need (autovacuum would do it later; measurements need it now).

@@ -130,6 +130,36 @@ def test_valid_csv_imports_into_draft_reports_with_history(officer, contract, de
     )
 
 
+def history_fields(row) -> dict:
+    """A history row without its own id and date."""
+    names = [f.attname for f in row._meta.concrete_fields]
+    return {n: getattr(row, n) for n in names if n not in ("history_id", "history_date")}
+
+
+def test_the_import_writes_the_history_rows_simple_history_would(officer, contract):
+    """The import copies its history rows in SQL: they must be the rows of the
+    library's own bulk helper (same fields, type, user, no reason), creation then update."""
+    imports.import_values(csv_file(VALID_ROWS), officer)
+    imports.import_values(csv_file([[*row[:3], "7", *row[4:]] for row in VALID_ROWS]), officer)
+
+    values = list(IndicatorValue.objects.order_by("pk"))
+    assert len(values) == 3
+    for value in values:
+        created, updated = value.history.order_by("history_id")
+        assert (created.history_type, updated.history_type) == ("+", "~")
+        [reference] = IndicatorValue.history.bulk_history_create(
+            [value],
+            update=True,
+            default_user=officer,
+            default_change_reason=None,  # as bulk_create_with_history passes it
+            default_date=updated.history_date,
+        )
+        assert history_fields(updated) == history_fields(reference)
+        assert updated.value == Decimal(7) != created.value
+        assert created.history_user == officer
+        assert created.history_change_reason is None
+
+
 def test_valid_xlsx_imports_like_the_csv(officer, contract):
     rows = [
         [59249, "cae_2.a", 2018, 1234.5, "GWh", "Observatoire Climat", None],  # numbers as numbers

@@ -1,10 +1,13 @@
 import io
+import os
+import uuid
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from indicators.aggregation import recompute_all
-from tri_portal.cache import data_version
+from tri_portal.cache import VERSION_KEY, RedisCache, _VersionWatch, data_version
 
 
 def test_the_dashboard_is_served_from_the_cache_until_aggregates_change(
@@ -40,3 +43,40 @@ def test_a_territory_import_changes_the_data_version(db, django_capture_on_commi
         call_command("import_territories", "--force", stdout=io.StringIO(), stderr=io.StringIO())
 
     assert data_version() != before
+
+
+@pytest.mark.redis
+def test_with_redis_a_new_data_version_reaches_every_process_at_once():
+    """Each process keeps a copy of the version, updated by Redis publish/subscribe
+    (no round trip per request): a copy must never lag behind a bump."""
+    url = os.environ["CELERY_BROKER_URL"]
+    params = {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    writer, reader = RedisCache(url, params), RedisCache(url, params)
+    watch = _VersionWatch()  # the reading process's copy
+    try:
+        first = watch.version(reader)
+        for _ in range(20):
+            bump = f"v-{uuid.uuid4().hex}"
+            writer.set_and_publish(VERSION_KEY, bump)
+            assert watch.version(reader) == bump != first
+        assert reader.get(VERSION_KEY) == bump  # stored as the cache's own value
+    finally:
+        watch._reset()
+        writer.delete(VERSION_KEY)
+
+
+@pytest.mark.redis
+def test_with_redis_a_lost_subscription_falls_back_to_reading_the_version():
+    url = os.environ["CELERY_BROKER_URL"]
+    params = {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    backend = RedisCache(url, params)
+    watch = _VersionWatch()
+    try:
+        watch.version(backend)
+        watch._pubsub.connection.disconnect()  # the subscription's connection is lost
+        backend.set(VERSION_KEY, "set-while-not-listening", timeout=None)  # no publish
+
+        assert watch.version(backend) == "set-while-not-listening"
+    finally:
+        watch._reset()
+        backend.delete(VERSION_KEY)

@@ -2,9 +2,11 @@
 endpoint of the API."""
 
 import hashlib
+from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
@@ -15,15 +17,15 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status, throttling
+from rest_framework import ISO_8601, exceptions, serializers, status, throttling
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.relations import PKOnlyObject, RelatedField
+from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, RelatedField
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tri_portal.api import exports
-from tri_portal.cache import versioned_get, versioned_set
+from tri_portal.cache import versioned_value
 from tri_portal.models import ApiToken
 
 # Codes of the service errors that mean "the object is not in a state that allows
@@ -71,20 +73,26 @@ class PublicDataPaginator(Paginator):
     """A paginator whose row count is cached on the public data version: counting
     hundreds of thousands of values costs more than reading a page of them. Only for
     lists of public data, whose every change bumps the version (tri_portal.receivers,
-    the validation and recompute signals)."""
+    the validation and recompute signals). ``count_key`` names what is counted; by
+    default, the query itself."""
+
+    def __init__(self, *args, count_key: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    def _count_key(self) -> str:
+        queryset = self.object_list
+        if self.count_key is None:
+            sql, params = queryset.query.sql_with_params()
+            text = f"{sql}:{params!r}"
+        else:
+            text = self.count_key
+        text = f"{connections[queryset.db].settings_dict['NAME']}:{text}"
+        return f"tri:count:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
     @cached_property
     def count(self):
-        queryset = self.object_list
-        sql, params = queryset.query.sql_with_params()
-        database = connections[queryset.db].settings_dict["NAME"]
-        text = f"{database}:{sql}:{params!r}"
-        key = f"tri:count:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
-        version, count = versioned_get(key)
-        if count is None:
-            count = super().count
-            versioned_set(key, version, count)
-        return count
+        return versioned_value(self._count_key(), lambda: super(PublicDataPaginator, self).count)
 
     def page(self, number):
         """A full page even if the count were behind the rows (a bulk write that did
@@ -95,9 +103,62 @@ class PublicDataPaginator(Paginator):
 
 
 class PublicDataPagination(PagePagination):
-    """``PagePagination`` for lists of public data (see PublicDataPaginator)."""
+    """``PagePagination`` for lists of public data whose rows depend on nothing but the
+    query parameters (not on the user): the row count is cached per endpoint and
+    parameters (see PublicDataPaginator), without compiling the query to name it."""
 
-    django_paginator_class = PublicDataPaginator
+    def paginate_queryset(self, queryset, request, view=None):
+        skipped = {self.page_query_param, self.page_size_query_param}
+        params = sorted(
+            (name, values) for name, values in request.query_params.lists() if name not in skipped
+        )
+        endpoint = f"{type(view).__module__}.{type(view).__qualname__}" if view else ""
+        self.django_paginator_class = partial(
+            PublicDataPaginator, count_key=f"{endpoint}:{params!r}"
+        )
+        return super().paginate_queryset(queryset, request, view)
+
+
+def _same(value):
+    return value
+
+
+def _datetime_converter(field, zone):
+    """DateTimeField.to_representation of an aware datetime in ISO 8601, the current
+    time zone looked up once per page instead of once per value."""
+
+    def convert(value):
+        if type(value) is datetime and value.tzinfo is not None:
+            try:
+                text = value.astimezone(zone).isoformat()
+            except OverflowError:
+                return field.to_representation(value)  # DRF's own error
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return field.to_representation(value)
+
+    return convert
+
+
+def _converter(field, zone):
+    """A function giving ``field.to_representation`` of a raw column value: the plain
+    fields' own conversion without the method call, the others' method."""
+    kind = type(field)
+    if kind is serializers.CharField:
+        return str  # CharField.to_representation is str(value)
+    if kind is serializers.IntegerField:
+        return int
+    if kind is PrimaryKeyRelatedField and field.pk_field is None:
+        return _same  # the related object's pk: the column itself
+    if isinstance(field, RelatedField):
+        return lambda value: field.to_representation(PKOnlyObject(value))
+    if (
+        kind is serializers.DateTimeField
+        and zone is not None
+        and not hasattr(field, "timezone")
+        and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601
+    ):
+        return _datetime_converter(field, zone)
+    return field.to_representation
 
 
 @cache
@@ -107,21 +168,25 @@ def _readable_fields(serializer_class) -> tuple:
 
 def flat_representation(serializer_class, rows, sources) -> list[dict]:
     """What ``serializer_class(many=True).data`` gives for the instances behind ``rows``
-    (tuples of ``values_list(*sources)``, one source per readable field, in order):
-    each field's own ``to_representation`` on each value, without model instances."""
+    (tuples of ``values_list(*sources)``, one source per readable field, in order),
+    without building model instances: each field's conversion on each value."""
     fields = _readable_fields(serializer_class)
     if len(fields) != len(sources):
         raise ValueError(f"{serializer_class.__name__}: one source per field expected")
-    related = tuple(isinstance(field, RelatedField) for field in fields)
-    plan = [
-        (field.field_name, field.to_representation, is_related)
-        for field, is_related in zip(fields, related, strict=True)
-    ]
+    names = [field.field_name for field in fields]
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    converters = [_converter(field, zone) for field in fields]
     return [
-        {
-            name: None if value is None else represent(PKOnlyObject(value) if is_related else value)
-            for (name, represent, is_related), value in zip(plan, row, strict=True)
-        }
+        dict(
+            zip(
+                names,
+                [
+                    None if value is None else convert(value)
+                    for convert, value in zip(converters, row, strict=True)
+                ],
+                strict=True,
+            )
+        )
         for row in rows
     ]
 
@@ -141,6 +206,21 @@ class FlatListMixin:
             self.get_serializer_class(), queryset if page is None else page, self.flat_sources
         )
         return self.get_paginated_response(rows) if page is not None else Response(rows)
+
+
+class StaticFormFilterSetMixin:
+    """A FilterSet whose form class is built once per FilterSet class: django-filter
+    builds a new form class, and each of its fields, at every request. Only for filters
+    whose form fields depend on nothing but the class (no queryset computed from the
+    request)."""
+
+    def get_form_class(self):
+        owner = type(self)
+        form_class = owner.__dict__.get("_static_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            owner._static_form_class = form_class
+        return form_class
 
 
 class SettingsRateMixin:

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from indicators.models import Indicator
 from territories.models import Territory, TerritoryKind
+from tri_portal.cache import versioned_value
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
 CODE_RE = re.compile(r"^(?:[0-9AB]{2,5}|\d{9})$")  # INSEE, département, région, SIREN
@@ -84,6 +85,21 @@ class SirenFilter(django_filters.CharFilter):
         super().__init__(*args, validators=[validate_siren], **kwargs)
 
 
+def indicator_ids(identifiers: list[str]) -> dict[str, int]:
+    """Identifier → id of those of ``identifiers`` in the catalogue: from the catalogue
+    kept for the data version (no query), the database confirming any it lacks."""
+    catalogue = versioned_value(
+        "tri:indicator-ids", lambda: dict(Indicator.objects.values_list("identifier", "pk"))
+    )
+    known = {i: catalogue[i] for i in identifiers if i in catalogue}
+    missing = [i for i in identifiers if i not in known]
+    if missing:
+        known.update(
+            Indicator.objects.filter(identifier__in=missing).values_list("identifier", "pk")
+        )
+    return known
+
+
 class IndicatorListField(forms.CharField):
     """``cae_2.a`` or ``cae_2.a,cae_1.a``: every identifier must be in the catalogue."""
 
@@ -94,9 +110,7 @@ class IndicatorListField(forms.CharField):
         identifiers = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
         if len(identifiers) > MAX_LIST:
             raise ValidationError(_("Au plus %(n)s indicateurs à la fois."), params={"n": MAX_LIST})
-        known = dict(
-            Indicator.objects.filter(identifier__in=identifiers).values_list("identifier", "pk")
-        )
+        known = indicator_ids(identifiers)
         unknown = [i for i in identifiers if i not in known]
         if unknown:
             raise ValidationError(
