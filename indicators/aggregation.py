@@ -455,11 +455,14 @@ class Row(NamedTuple):
     computed_from: dict
 
 
+WRITE_BATCH = 2000  # rows built and written at a time: memory does not grow with the data
+
+
 def build_aggregates(plans: list[Plan], years, scopes, now):
-    """Yield (plan, rows) pieces, one plan at a time (memory holds one plan's rows)."""
+    """Yield (plan, rows) pieces of at most WRITE_BATCH rows, plan after plan."""
     current, raw = None, []
     for no, *row in fast_path_rows(plans, years, scopes):
-        if no != current and raw:
+        if raw and (no != current or len(raw) >= WRITE_BATCH):
             yield plans[current], _plan_rows(plans[current], raw, now)
             raw = []
         current = no
