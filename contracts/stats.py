@@ -129,10 +129,6 @@ class _Batch:
         return changes
 
 
-def stats_for(scope: Territory) -> ContractStats:
-    return _Batch([scope]).stats_for(scope)
-
-
 @transaction.atomic
 def refresh_contract_stats(territories=None) -> int:
     """Recompute the figures of every region and département, or only of those above

@@ -195,7 +195,7 @@ class Plan:
         return ReportStatus.SUBMITTED if year == self.last_year else ReportStatus.VALIDATED
 
 
-def create_contracts(seed, territories, years, plan: Plan, user, values_of) -> dict:
+def create_contracts(territories, years, plan: Plan, user, values_of) -> dict:
     """Contracts, signatories, targets and reports; returns {(territory id, year): report}."""
     now = timezone.now()
     contracts = []
@@ -393,7 +393,7 @@ def generate(scale: str, years: int, seed: int, last_year: int | None = None, st
 
         plan = Plan(last_year)
         contracted = _choose_contract_territories(seed, territories)
-        reports = create_contracts(seed, contracted, year_list, plan, user, values_of)
+        reports = create_contracts(contracted, year_list, plan, user, values_of)
         existing = set(
             IndicatorValue.objects.validated()
             .filter(year__in=year_list)
