@@ -139,7 +139,9 @@ class _VersionWatch:
     def version(self, backend) -> str:
         with self._lock:
             try:
-                if self._pubsub is None or self._pid != os.getpid():  # new, or forked
+                connection = None if self._pubsub is None else self._pubsub.connection
+                lost = connection is None or getattr(connection, "_sock", None) is None
+                if lost or self._pid != os.getpid():  # new, disconnected, or forked
                     self._reset()
                     self._pubsub, self._pid = backend.subscribe(VERSION_KEY), os.getpid()
                 while (message := self._pubsub.get_message(timeout=0.0)) is not None:
