@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from indicators import formulas
@@ -140,7 +140,7 @@ def _in_list(column: str, values, params: list) -> str:
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
-MASK_YEARS = 62  # years per bit mask (a signed 64-bit integer)
+MASK_BITS = 62  # bits per mask column (a signed 64-bit integer, kept positive)
 
 
 def _cand(plan: Plan, years, scopes, params: list, plan_no=None, width=None) -> str:
@@ -196,90 +196,203 @@ def _tpop(source: str, params: list) -> str:
         GROUP BY cp.ancestor_id"""
 
 
-def _kept_cte(plans: list[Plan], years: list[int], scopes, params: list) -> str:
-    """The kept set of every plan (indicator), scope and year, in one statement for all
-    the plans (the territory hierarchy is read once, not once per indicator), on *bit
-    masks of years* (bit k: year ``years[0] + k``) so that the work on territories is
-    done once for all years (36 000 territories nationally, not 360 000
-    territory-years):
+@dataclass(frozen=True)
+class _Layout:
+    """Where the years of each plan sit in the bit masks: year ``y`` of plan ``no`` is bit
+    ``offset(no) + y - first`` of mask column ``column(no)`` (several plans share one
+    64-bit column, so that the territory hierarchy is walked once for all of them)."""
 
-    * ``cand``: (plan, territory, year, component values) having every component;
-      ``cmask``: the years each territory is a candidate of each plan;
-    * ``st``: every candidate under every scope wholly containing it, with its years;
-    * ``blocked``: the years a candidate lies, in a scope, inside another candidate of
-      that scope (already counted through it): OR of the masks of the candidates
-      wholly containing it that the scope wholly contains;
-    * ``kept_pairs``: (plan, scope, territory, years kept); ``kept``: one row per year;
-    * ``inner_count``: per kept territory and year, the candidates inside it — a
+    first: int
+    span: int  # years per plan
+    plans: int
+
+    @property
+    def per_column(self) -> int:
+        return MASK_BITS // self.span
+
+    @property
+    def columns(self) -> int:
+        return -(-self.plans // self.per_column)
+
+    def column(self, no: int) -> int:
+        return no // self.per_column
+
+    def offset(self, no: int) -> int:
+        return (no % self.per_column) * self.span
+
+    def masks(self, alias: str) -> list[str]:
+        return [f"{alias}.m{j}" for j in range(self.columns)]
+
+    def bit(self, masks: str, plan: str, prefix: str) -> str:
+        """SQL: 1 when the bit of the plan and year of alias ``plan`` (with columns
+        ``col``, ``off`` and ``year``) is set in the columns ``{prefix}0``, ``{prefix}1``…
+        of alias ``masks``."""
+        column = (
+            f"{masks}.{prefix}0"
+            if self.columns == 1
+            else "CASE {p}.col {w} END".format(
+                p=plan,
+                w=" ".join(f"WHEN {j} THEN {masks}.{prefix}{j}" for j in range(self.columns)),
+            )
+        )
+        return f"(({column}) >> ({plan}.off + {plan}.year - {self.first})) & 1"
+
+
+STAGES = ("agg_pc", "agg_pm", "agg_cm", "agg_kept", "agg_ic")  # temporary tables
+
+
+def _create(cursor, name: str, select: str, params=()) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", params)
+    if connection.vendor == "postgresql":
+        # Temporary tables have no statistics until analysed: without them the planner
+        # guesses a few rows where there are hundreds of thousands, and picks badly.
+        cursor.execute(f"ANALYZE {name}")
+
+
+def _drop_stages(cursor) -> None:
+    for name in STAGES:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
+    """Work out the kept set of every plan (indicator), scope and year, all plans at
+    once, on *bit masks* rather than rows, in temporary tables (each step a simple
+    statement the planner estimates well, with statistics):
+
+    * ``agg_pc``: the components of each plan and where the plan sits in the masks;
+    * ``agg_pm``: the years each territory has every component of each plan (is a
+      candidate); ``agg_cm``: the same packed in one row per territory, so that the
+      hierarchy is walked for 36 000 territories nationally, not 4 million values;
+    * ``agg_kept``: (scope, territory, masks of the plans and years it is kept): a
+      candidate under the scope, minus the years it lies inside another candidate of
+      the scope (already counted through it) — with the population of its communes
+      and the bits where a partially overlapping territory is kept in the same scope
+      (the only groups the greedy walk redoes in Python);
+    * ``agg_ic``: per kept territory, plan and year, the candidates inside it — a
       scope's candidates are its kept territories and the candidates inside them
-      (exact when kept territories do not overlap; the exact path counts otherwise);
-    * ``overlapping``: (plan, scope, year) whose kept set holds two partially
-      overlapping territories — the only groups the greedy walk redoes in Python;
-    * ``tpop``: population of the communes of each kept territory."""
-    first = years[0]
-    width = max(len(plan.components) for plan in plans)
-    cand = " UNION ALL ".join(
-        _cand(plan, years, scopes, params, plan_no=no, width=width) for no, plan in enumerate(plans)
+      (exact when kept territories do not overlap; the exact path counts otherwise).
+    """
+    layout = _Layout(years[0], years[-1] - years[0] + 1, len(plans))
+    first, columns = layout.first, range(layout.columns)
+    indicators = sorted({component.pk for plan in plans for component in plan.components})
+
+    def masks(expression: str) -> str:
+        return ", ".join(expression.format(j=j) for j in columns)
+
+    components = ", ".join(
+        f"({no}, {index}, {int(component.pk)}, {layout.column(no)}, {layout.offset(no)}, "
+        f"{len(plan.components)})"
+        for no, plan in enumerate(plans)
+        for index, component in enumerate(plan.components)
     )
+    _create(
+        cursor,
+        "agg_pc",
+        "WITH pc (plan_no, comp, indicator_id, col, off, ncomp) "
+        f"AS (VALUES {components}) SELECT * FROM pc",
+    )
+    params: list = [ValueStatus.VALIDATED]
+    where = f"v.status = %s AND {_years_in('v.year', years, params)}"
+    where += f" AND {_in_list('v.indicator_id', indicators, params)}"
+    if scopes is not None:  # only the territories inside these scopes can count in them
+        params.append(True)
+        where += (
+            f" AND v.territory_id IN (SELECT i.descendant_id FROM {TABLES['c']} i "
+            f"WHERE i.contains_whole = %s AND {_in_list('i.ancestor_id', scopes, params)})"
+        )
+    _create(
+        cursor,
+        "agg_pm",
+        f"""
+        SELECT pc.plan_no, MIN(pc.col) AS col, MIN(pc.off) AS off, im.territory_id,
+               BIT_AND(im.ym) AS ym
+        FROM (
+            SELECT v.indicator_id, v.territory_id,
+                   BIT_OR(CAST(1 AS BIGINT) << (v.year - {first})) AS ym
+            FROM {TABLES["iv"]} v WHERE {where}
+            GROUP BY v.indicator_id, v.territory_id
+        ) im
+        JOIN agg_pc pc ON pc.indicator_id = im.indicator_id
+        GROUP BY pc.plan_no, im.territory_id
+        HAVING COUNT(*) = MIN(pc.ncomp) AND BIT_AND(im.ym) <> 0""",
+        params,
+    )
+    _create(
+        cursor,
+        "agg_cm",
+        f"""
+        SELECT territory_id,
+               {masks("BIT_OR(CASE WHEN col = {j} THEN ym << off ELSE 0 END) AS m{j}")}
+        FROM agg_pm GROUP BY territory_id""",
+    )
+    params = []
     scope_sql = _scopes(scopes, params)
-    bit = "(CAST(1 AS BIGINT) << (year - %s))"
-    params.extend([first, True, True, True, True, first])
-    counts = ", ".join(f"SUM((cm.mask >> {k}) & 1) AS n{k}" for k in range(years[-1] - first + 1))
-    values = ", ".join(f"c.x{i}" for i in range(width))
-    return f"""
-    WITH cand AS MATERIALIZED ({cand}),
-    scopes AS ({scope_sql}),
-    cmask AS MATERIALIZED (
-        SELECT plan_no, territory_id, CAST(SUM({bit}) AS BIGINT) AS mask
-        FROM cand GROUP BY plan_no, territory_id
-    ),
-    st AS (
-        SELECT m.plan_no, c.ancestor_id AS scope_id, m.territory_id, m.mask
-        FROM cmask m JOIN {TABLES["c"]} c ON c.descendant_id = m.territory_id
-        WHERE c.contains_whole = %s AND c.ancestor_id IN (SELECT id FROM scopes)
-    ),
-    blocked AS (
-        SELECT ma.plan_no, cs.ancestor_id AS scope_id, cq.descendant_id AS territory_id,
-               BIT_OR(ma.mask) AS mask
-        FROM cmask ma
-        JOIN {TABLES["c"]} cq ON cq.ancestor_id = ma.territory_id
-            AND cq.depth > 0 AND cq.contains_whole = %s
-        JOIN {TABLES["c"]} cs ON cs.descendant_id = ma.territory_id AND cs.contains_whole = %s
-        WHERE cs.ancestor_id IN (SELECT id FROM scopes)
-        GROUP BY ma.plan_no, cs.ancestor_id, cq.descendant_id
-    ),
-    kept_pairs AS MATERIALIZED (
-        SELECT st.plan_no, st.scope_id, st.territory_id, st.mask & ~COALESCE(b.mask, 0) AS mask
-        FROM st LEFT JOIN blocked b ON b.plan_no = st.plan_no
-            AND b.scope_id = st.scope_id AND b.territory_id = st.territory_id
-        WHERE st.mask & ~COALESCE(b.mask, 0) <> 0
-    ),
-    inner_count AS (
-        SELECT cm.plan_no, cq.ancestor_id AS territory_id, {counts}
-        FROM {TABLES["c"]} cq
-        JOIN cmask cm ON cm.territory_id = cq.descendant_id
-        JOIN (SELECT DISTINCT plan_no, territory_id FROM kept_pairs) kt
-            ON kt.territory_id = cq.ancestor_id AND kt.plan_no = cm.plan_no
+    params.extend([True, True, True])
+    tpop = _tpop("kept", params)
+    _create(
+        cursor,
+        "agg_kept",
+        f"""
+        WITH scopes AS ({scope_sql}),
+        st AS (
+            SELECT c.ancestor_id AS scope_id, m.territory_id, {masks("m.m{j}")}
+            FROM agg_cm m JOIN {TABLES["c"]} c ON c.descendant_id = m.territory_id
+            WHERE c.contains_whole = %s AND c.ancestor_id IN (SELECT id FROM scopes)
+        ),
+        blocked AS (
+            SELECT cs.ancestor_id AS scope_id, cq.descendant_id AS territory_id,
+                   {masks("BIT_OR(a.m{j}) AS m{j}")}
+            FROM agg_cm a
+            JOIN {TABLES["c"]} cq ON cq.ancestor_id = a.territory_id
+                AND cq.depth > 0 AND cq.contains_whole = %s
+            JOIN {TABLES["c"]} cs ON cs.descendant_id = a.territory_id
+                AND cs.contains_whole = %s
+            WHERE cs.ancestor_id IN (SELECT id FROM scopes)
+            GROUP BY cs.ancestor_id, cq.descendant_id
+        ),
+        kept AS (
+            SELECT * FROM (
+                SELECT st.scope_id, st.territory_id,
+                       {masks("st.m{j} & ~COALESCE(b.m{j}, 0) AS m{j}")}
+                FROM st LEFT JOIN blocked b
+                    ON b.scope_id = st.scope_id AND b.territory_id = st.territory_id
+            ) k
+            WHERE {" OR ".join(f"k.m{j} <> 0" for j in columns)}
+        ),
+        tpop AS ({tpop}),
+        kept_o AS MATERIALIZED (
+            SELECT k1.*, o.other_id FROM kept k1
+            JOIN {TABLES["o"]} o ON o.territory_id = k1.territory_id
+        ),
+        ov AS (
+            SELECT k1.scope_id, k1.territory_id,
+                   {masks("BIT_OR(k1.m{j} & k2.m{j}) AS m{j}")}
+            FROM kept_o k1
+            JOIN kept k2 ON k2.scope_id = k1.scope_id AND k2.territory_id = k1.other_id
+            GROUP BY k1.scope_id, k1.territory_id
+        )
+        SELECT k.scope_id, k.territory_id, {masks("k.m{j}")},
+               COALESCE(tp.population, 0) AS population,
+               {masks("COALESCE(ov.m{j}, 0) AS o{j}")}
+        FROM kept k
+        LEFT JOIN tpop tp ON tp.territory_id = k.territory_id
+        LEFT JOIN ov ON ov.scope_id = k.scope_id AND ov.territory_id = k.territory_id""",
+        params,
+    )
+    counts = ", ".join(f"SUM((pm.ym >> {k}) & 1) AS n{k}" for k in range(layout.span))
+    _create(
+        cursor,
+        "agg_ic",
+        f"""
+        SELECT cq.ancestor_id AS territory_id, pm.plan_no, {counts}
+        FROM {TABLES["c"]} cq JOIN agg_pm pm ON pm.territory_id = cq.descendant_id
         WHERE cq.depth > 0 AND cq.contains_whole = %s
-        GROUP BY cm.plan_no, cq.ancestor_id
-    ),
-    kept AS MATERIALIZED (
-        SELECT kp.plan_no, kp.scope_id, c.territory_id, c.year, {values}
-        FROM kept_pairs kp
-        JOIN cand c ON c.plan_no = kp.plan_no AND c.territory_id = kp.territory_id
-        WHERE (kp.mask >> (c.year - %s)) & 1 = 1
-    ),
-    kept_overlapping AS (
-        SELECT k.plan_no, k.scope_id, k.territory_id, k.year FROM kept k
-        WHERE k.territory_id IN (SELECT territory_id FROM {TABLES["o"]})
-    ),
-    overlapping AS (
-        SELECT DISTINCT k1.plan_no, k1.scope_id, k1.year FROM kept_overlapping k1
-        JOIN {TABLES["o"]} o ON o.territory_id = k1.territory_id
-        JOIN kept_overlapping k2 ON k2.territory_id = o.other_id AND k2.plan_no = k1.plan_no
-            AND k2.scope_id = k1.scope_id AND k2.year = k1.year
-    ),
-    tpop AS ({_tpop("(SELECT DISTINCT territory_id FROM kept_pairs) kpt", params)})"""
+          AND cq.ancestor_id IN (SELECT territory_id FROM agg_kept)
+        GROUP BY cq.ancestor_id, pm.plan_no""",
+        [True],
+    )
+    return layout
 
 
 def _pairs_cte(plan: Plan, years, scopes, params: list) -> str:
@@ -299,61 +412,132 @@ def _pairs_cte(plan: Plan, years, scopes, params: list) -> str:
     tpop AS ({_tpop("pairs", params)})"""
 
 
-def _id_list(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"string_agg(CAST({column} AS TEXT), ',')"
-    return f"group_concat({column}, ',')"
-
-
 def _year_chunks(plans: list[Plan], years) -> list[list[int]]:
-    """The years to compute, in runs that fit a bit mask."""
+    """The years to compute, in runs that fit a bit mask (all of them, nearly always)."""
     if years is None:
-        years = (
-            IndicatorValue.objects.validated()
-            .filter(indicator__in=[plan.components[0] for plan in plans])
-            .order_by()
-            .values_list("year", flat=True)
-            .distinct()
-        )
+        found = set()
+        for component in {c for plan in plans for c in plan.components}:
+            # Two index probes per indicator, not a scan of its values.
+            bounds = (
+                IndicatorValue.objects.validated()
+                .filter(indicator=component)
+                .aggregate(first=Min("year"), last=Max("year"))
+            )
+            if bounds["first"] is not None:
+                found.update(range(bounds["first"], bounds["last"] + 1))
+        years = found
     chunks: list[list[int]] = []
     for year in sorted(set(years)):
-        if chunks and year - chunks[-1][0] < MASK_YEARS:
+        if chunks and year - chunks[-1][0] < MASK_BITS:
             chunks[-1].append(year)
         else:
             chunks.append([year])
     return chunks
 
 
-def fast_path_rows(plans: list[Plan], years, scopes):
-    """One row per (plan, scope, year), ordered by plan: plan number, scope, year, kept
-    count, covered population, whether two kept territories overlap, kept ids,
-    candidate count, population-weighted sum of the first component, component sums.
-    Streamed (a server-side cursor on PostgreSQL): memory does not grow with the data."""
-    width = max(len(plan.components) for plan in plans)
-    sums = ", ".join(f"SUM(k.x{i})" for i in range(width))
-    for chunk in _year_chunks(plans, years):
-        params: list = []
-        cte = _kept_cte(plans, chunk, scopes, params)
-        inner = " ".join(
-            f"WHEN {chunk[0] + k} THEN ic.n{k}" for k in range(chunk[-1] - chunk[0] + 1)
+class _KeptSets:
+    """The kept territories of every scope (``agg_kept``), grouped by identical masks:
+    nearly every territory kept in a scope is kept there for the same plans and years,
+    so the kept set of a (plan, scope, year) is the union of a group or two — no work
+    per territory and per year."""
+
+    def __init__(self, cursor, layout: _Layout):
+        self.layout = layout
+        n = layout.columns
+        masks = ", ".join(f"m{j}" for j in range(n))
+        overlaps = ", ".join(f"o{j}" for j in range(n))
+        cursor.execute(
+            f"SELECT scope_id, territory_id, population, {masks}, {overlaps} "
+            "FROM agg_kept ORDER BY scope_id, territory_id"
         )
-        sql = f"""{cte}
-        SELECT k.plan_no, k.scope_id, k.year, COUNT(*), SUM(COALESCE(tp.population, 0)),
-               MAX(CASE WHEN ov.scope_id IS NULL THEN 0 ELSE 1 END),
-               {_id_list("k.territory_id")},
-               SUM(1 + COALESCE(CASE k.year {inner} END, 0)),
-               SUM(k.x0 * COALESCE(tp.population, 0)), {sums}
-        FROM kept k
-        LEFT JOIN tpop tp ON tp.territory_id = k.territory_id
-        LEFT JOIN inner_count ic ON ic.plan_no = k.plan_no AND ic.territory_id = k.territory_id
-        LEFT JOIN overlapping ov ON ov.plan_no = k.plan_no
-            AND ov.scope_id = k.scope_id AND ov.year = k.year
-        GROUP BY k.plan_no, k.scope_id, k.year
-        ORDER BY k.plan_no"""
+        groups: dict[int, dict[tuple, list]] = defaultdict(dict)
+        self.overlaps: dict[int, list[tuple]] = defaultdict(list)
+        for scope, territory, population, *bits in cursor.fetchall():
+            group = groups[scope].setdefault(tuple(bits[:n]), [[], 0])
+            group[0].append(territory)
+            group[1] += population
+            if any(bits[n:]):
+                self.overlaps[scope].append(tuple(bits[n:]))
+        self.groups = {scope: list(found.items()) for scope, found in groups.items()}
+
+    def of(self, plan_no: int, scope: int, year: int) -> tuple[list[int], int, bool]:
+        """(kept ids in order, covered population, whether two of them overlap)."""
+        column = self.layout.column(plan_no)
+        bit = self.layout.offset(plan_no) + year - self.layout.first
+        ids: list[int] = []
+        population = matched = 0
+        for masks, (members, members_population) in self.groups.get(scope, ()):
+            if masks[column] >> bit & 1:
+                ids.extend(members)
+                population += members_population
+                matched += 1
+        if matched > 1:
+            ids.sort()
+        prone = any(o[column] >> bit & 1 for o in self.overlaps.get(scope, ()))
+        return ids, population, prone
+
+
+def fast_path_rows(plans: list[Plan], years, scopes):
+    """One row per (plan, scope, year) with a kept territory: plan number, scope, year,
+    kept count, covered population, whether two kept territories overlap, kept ids,
+    candidate count, population-weighted sum of the first component, component sums.
+    The sums come from one aggregation over the values of the kept territories,
+    streamed (a server-side cursor on PostgreSQL): memory does not grow with the data."""
+    width = max(len(plan.components) for plan in plans)
+    weighted = [no for no, plan in enumerate(plans) if plan.weighted] or [-1]
+    for chunk in _year_chunks(plans, years):
+        with connection.cursor() as cursor:
+            layout = _kept_sets(cursor, plans, chunk, scopes)
+            kept = _KeptSets(cursor, layout)
+        inner = " ".join(f"WHEN {layout.first + k} THEN ic.n{k}" for k in range(layout.span))
+        sums = ", ".join(f"SUM(CASE WHEN kv.comp = {i} THEN kv.value END)" for i in range(width))
+        params: list = [ValueStatus.VALIDATED]
+        years_in = _years_in("v.year", chunk, params)
+        sql = f"""
+        WITH kv AS (
+            SELECT pc.plan_no, pc.comp, pc.col, pc.off, v.territory_id, v.year, v.value
+            FROM {TABLES["iv"]} v JOIN agg_pc pc ON pc.indicator_id = v.indicator_id
+            WHERE v.status = %s AND {years_in}
+              AND v.territory_id IN (SELECT territory_id FROM agg_kept)
+        )
+        SELECT kv.plan_no, kp.scope_id, kv.year,
+               SUM(CASE WHEN kv.comp = 0 THEN 1 + COALESCE(CASE kv.year {inner} END, 0) END),
+               SUM(CASE WHEN kv.comp = 0 AND kv.plan_no IN ({", ".join(map(str, weighted))})
+                   THEN kv.value * kp.population END),
+               {sums}
+        FROM kv
+        JOIN agg_kept kp ON kp.territory_id = kv.territory_id
+            AND {layout.bit("kp", "kv", "m")} = 1
+        LEFT JOIN agg_ic ic ON ic.territory_id = kv.territory_id AND ic.plan_no = kv.plan_no
+        GROUP BY kv.plan_no, kp.scope_id, kv.year"""
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(2000):
-                yield from batch
+                for no, scope, year, candidates, weighted_sum, *values in batch:
+                    ids, population, prone = kept.of(no, scope, year)
+                    yield (
+                        no,
+                        scope,
+                        year,
+                        len(ids),
+                        population,
+                        prone,
+                        ids,
+                        candidates,
+                        weighted_sum,
+                        *values,
+                    )
+        with connection.cursor() as cursor:
+            _drop_stages(cursor)
+
+
+def _years_in(column: str, years: list[int], params: list) -> str:
+    """``years`` are consecutive when all the years are computed: a range test is
+    cheaper than a list over millions of values."""
+    if years == list(range(years[0], years[-1] + 1)):
+        params.extend([years[0], years[-1]])
+        return f"{column} BETWEEN %s AND %s"
+    return _in_list(column, years, params)
 
 
 def candidate_rows(plan: Plan, scope_id: int, year: int) -> list[tuple]:
@@ -425,10 +609,6 @@ def greedy_selection(candidates: list[tuple]) -> Selection:
 # --- Writing ---------------------------------------------------------------------------------
 
 
-def _kept_ids(raw: str | None) -> list[int]:
-    return sorted(int(i) for i in (raw or "").split(",") if i)
-
-
 def _computed_from(kept_ids: list[int], candidates: int, last_validated) -> dict:
     data = {
         "kept_count": len(kept_ids),
@@ -459,30 +639,31 @@ WRITE_BATCH = 2000  # rows built and written at a time: memory does not grow wit
 
 
 def build_aggregates(plans: list[Plan], years, scopes, now):
-    """Yield (plan, rows) pieces of at most WRITE_BATCH rows, plan after plan."""
-    current, raw = None, []
+    """Yield (plan, rows) pieces of at most WRITE_BATCH rows of one plan each."""
+    raw: dict[int, list] = defaultdict(list)
+    last_validated: dict[int, object] = {}
     for no, *row in fast_path_rows(plans, years, scopes):
-        if raw and (no != current or len(raw) >= WRITE_BATCH):
-            yield plans[current], _plan_rows(plans[current], raw, now)
-            raw = []
-        current = no
-        raw.append(row)
-    if raw:
-        yield plans[current], _plan_rows(plans[current], raw, now)
+        pending = raw[no]
+        pending.append(row)
+        if len(pending) >= WRITE_BATCH:
+            yield plans[no], _plan_rows(plans[no], raw.pop(no), now, last_validated)
+    for no, pending in sorted(raw.items()):
+        yield plans[no], _plan_rows(plans[no], pending, now, last_validated)
 
 
-def _plan_rows(plan: Plan, raw: list[tuple], now) -> list[Row]:
-    last_validated = (
-        IndicatorValue.objects.validated()
-        .filter(indicator__in=plan.components)
-        .aggregate(last=Max("validated_at"))["last"]
-    )
+def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[Row]:
+    if plan.indicator.pk not in last_validated:
+        last_validated[plan.indicator.pk] = (
+            IndicatorValue.objects.validated()
+            .filter(indicator__in=plan.components)
+            .aggregate(last=Max("validated_at"))["last"]
+        )
+    last = last_validated[plan.indicator.pk]
     n = len(plan.components)
     rows = []
-    for scope_id, year, count, population, prone, kept_raw, candidates, weighted, *sums in raw:
+    for scope_id, year, count, population, prone, kept_ids, candidates, weighted, *sums in raw:
         sums = sums[:n]
         conflicts: list[dict] = []
-        kept_ids = _kept_ids(kept_raw)
         if prone:
             every = candidate_rows(plan, scope_id, year)
             selection = greedy_selection(every)
@@ -504,7 +685,7 @@ def _plan_rows(plan: Plan, raw: list[tuple], now) -> list[Row]:
                 count,
                 conflicts,
                 now,
-                _computed_from(kept_ids, candidates, last_validated),
+                _computed_from(kept_ids, candidates, last),
             )
         )
     return rows
@@ -545,16 +726,19 @@ def write_rows(rows: list[Row]) -> None:
 
 
 def _plan_for_analytics() -> None:
-    """PostgreSQL estimates the rows of a CTE badly (a few where there are thousands) and
-    then picks nested loops over them: quadratic (an incremental run went from 20 s to
-    under a second without them). Hash joins are right for every join of these queries;
-    the hash tables of a national run need more than the default 4 MB. For the current
-    transaction only."""
+    """Planner settings for the recompute transaction (only): the statements work on
+    temporary tables with statistics, but the bit tests of their joins still make the
+    estimated sizes far off; hash joins and hash aggregates are right for all of them,
+    and their hash tables need more than the default 4 MB in a national run."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute("SET LOCAL enable_mergejoin = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            # Compiling these statements costs seconds and saves less.
+            cursor.execute("SET LOCAL jit = off")
+            # With estimated sizes far off (bit tests), the planner sorts a million
+            # rows on disk to group them where hashing them is cheaper.
+            cursor.execute("SET LOCAL enable_sort = off")
             # The commit need not wait for the disk: the run's next write (its
             # RecomputeRun, the deletion of the pending work) commits synchronously
             # and flushes this one with it; aggregates are derived data anyway.
