@@ -29,10 +29,11 @@ class _Batch:
 
     def __init__(self, scopes: list[Territory]):
         scope_ids = [scope.pk for scope in scopes]
+        inside = TerritoryClosure.objects.filter(ancestor_id__in=scope_ids, contains_whole=True)
         contracts = list(
-            Contract.objects.filter(kind=ContractKind.COTRI).values_list(
-                "pk", "territory_id", "status"
-            )
+            Contract.objects.filter(
+                kind=ContractKind.COTRI, territory__in=inside.values("descendant_id")
+            ).values_list("pk", "territory_id", "status")
         )
         territory_ids = {territory for _pk, territory, _status in contracts}
         self.scopes_of: dict[int, set[int]] = defaultdict(set)

@@ -223,10 +223,9 @@ class _Layout:
     def masks(self, alias: str) -> list[str]:
         return [f"{alias}.m{j}" for j in range(self.columns)]
 
-    def bit(self, masks: str, plan: str, prefix: str) -> str:
-        """SQL: 1 when the bit of the plan and year of alias ``plan`` (with columns
-        ``col``, ``off`` and ``year``) is set in the columns ``{prefix}0``, ``{prefix}1``…
-        of alias ``masks``."""
+    def bit(self, masks: str, prefix: str, plan: str, year: str) -> str:
+        """SQL: 1 when the bit of a plan (alias ``plan`` with its ``col`` and ``off``) and
+        ``year`` is set in the columns ``{prefix}0``, ``{prefix}1``… of alias ``masks``."""
         column = (
             f"{masks}.{prefix}0"
             if self.columns == 1
@@ -235,7 +234,7 @@ class _Layout:
                 w=" ".join(f"WHEN {j} THEN {masks}.{prefix}{j}" for j in range(self.columns)),
             )
         )
-        return f"(({column}) >> ({plan}.off + {plan}.year - {self.first})) & 1"
+        return f"(({column}) >> ({plan}.off + {year} - {self.first})) & 1"
 
 
 STAGES = ("agg_pc", "agg_pm", "agg_cm", "agg_kept", "agg_ic")  # temporary tables
@@ -328,7 +327,17 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
     )
     params = []
     scope_sql = _scopes(scopes, params)
-    params.extend([True, True, True])
+
+    def under_scopes(column: str) -> str:
+        """Restricted runs name the scopes too: the planner then reads the closure rows
+        of these scopes through its index instead of all of them."""
+        chosen = f"{column} IN (SELECT id FROM scopes)"
+        return chosen if scopes is None else f"{chosen} AND {_in_list(column, scopes, params)}"
+
+    params.append(True)
+    st_scopes = under_scopes("c.ancestor_id")
+    params.extend([True, True])
+    blocked_scopes = under_scopes("cs.ancestor_id")
     tpop = _tpop("kept", params)
     _create(
         cursor,
@@ -338,7 +347,7 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
         st AS (
             SELECT c.ancestor_id AS scope_id, m.territory_id, {masks("m.m{j}")}
             FROM agg_cm m JOIN {TABLES["c"]} c ON c.descendant_id = m.territory_id
-            WHERE c.contains_whole = %s AND c.ancestor_id IN (SELECT id FROM scopes)
+            WHERE c.contains_whole = %s AND {st_scopes}
         ),
         blocked AS (
             SELECT cs.ancestor_id AS scope_id, cq.descendant_id AS territory_id,
@@ -348,7 +357,7 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
                 AND cq.depth > 0 AND cq.contains_whole = %s
             JOIN {TABLES["c"]} cs ON cs.descendant_id = a.territory_id
                 AND cs.contains_whole = %s
-            WHERE cs.ancestor_id IN (SELECT id FROM scopes)
+            WHERE {blocked_scopes}
             GROUP BY cs.ancestor_id, cq.descendant_id
         ),
         kept AS (
@@ -459,11 +468,18 @@ class _KeptSets:
             if any(bits[n:]):
                 self.overlaps[scope].append(tuple(bits[n:]))
         self.groups = {scope: list(found.items()) for scope, found in groups.items()}
+        counts = ", ".join(f"n{k}" for k in range(layout.span))
+        cursor.execute(f"SELECT plan_no, territory_id, {counts} FROM agg_ic")
+        self.inner: dict[int, dict[int, tuple]] = defaultdict(dict)
+        for plan_no, territory, *years in cursor.fetchall():
+            self.inner[plan_no][territory] = tuple(years)
 
-    def of(self, plan_no: int, scope: int, year: int) -> tuple[list[int], int, bool]:
-        """(kept ids in order, covered population, whether two of them overlap)."""
+    def of(self, plan_no: int, scope: int, year: int) -> tuple[list[int], int, bool, int]:
+        """(kept ids in order, covered population, whether two of them overlap,
+        candidates: the kept territories and the candidates inside them)."""
         column = self.layout.column(plan_no)
-        bit = self.layout.offset(plan_no) + year - self.layout.first
+        k = year - self.layout.first
+        bit = self.layout.offset(plan_no) + k
         ids: list[int] = []
         population = matched = 0
         for masks, (members, members_population) in self.groups.get(scope, ()):
@@ -474,7 +490,9 @@ class _KeptSets:
         if matched > 1:
             ids.sort()
         prone = any(o[column] >> bit & 1 for o in self.overlaps.get(scope, ()))
-        return ids, population, prone
+        inner = self.inner.get(plan_no, {})
+        candidates = len(ids) + sum(inner[t][k] for t in ids if t in inner)
+        return ids, population, prone, candidates
 
 
 def fast_path_rows(plans: list[Plan], years, scopes):
@@ -489,32 +507,24 @@ def fast_path_rows(plans: list[Plan], years, scopes):
         with connection.cursor() as cursor:
             layout = _kept_sets(cursor, plans, chunk, scopes)
             kept = _KeptSets(cursor, layout)
-        inner = " ".join(f"WHEN {layout.first + k} THEN ic.n{k}" for k in range(layout.span))
-        sums = ", ".join(f"SUM(CASE WHEN kv.comp = {i} THEN kv.value END)" for i in range(width))
+        sums = ", ".join(f"SUM(CASE WHEN pc.comp = {i} THEN v.value END)" for i in range(width))
         params: list = [ValueStatus.VALIDATED]
         years_in = _years_in("v.year", chunk, params)
         sql = f"""
-        WITH kv AS (
-            SELECT pc.plan_no, pc.comp, pc.col, pc.off, v.territory_id, v.year, v.value
-            FROM {TABLES["iv"]} v JOIN agg_pc pc ON pc.indicator_id = v.indicator_id
-            WHERE v.status = %s AND {years_in}
-              AND v.territory_id IN (SELECT territory_id FROM agg_kept)
-        )
-        SELECT kv.plan_no, kp.scope_id, kv.year,
-               SUM(CASE WHEN kv.comp = 0 THEN 1 + COALESCE(CASE kv.year {inner} END, 0) END),
-               SUM(CASE WHEN kv.comp = 0 AND kv.plan_no IN ({", ".join(map(str, weighted))})
-                   THEN kv.value * kp.population END),
+        SELECT pc.plan_no, kp.scope_id, v.year,
+               SUM(CASE WHEN pc.comp = 0 AND pc.plan_no IN ({", ".join(map(str, weighted))})
+                   THEN v.value * kp.population END),
                {sums}
-        FROM kv
-        JOIN agg_kept kp ON kp.territory_id = kv.territory_id
-            AND {layout.bit("kp", "kv", "m")} = 1
-        LEFT JOIN agg_ic ic ON ic.territory_id = kv.territory_id AND ic.plan_no = kv.plan_no
-        GROUP BY kv.plan_no, kp.scope_id, kv.year"""
+        FROM agg_kept kp
+        JOIN {TABLES["iv"]} v ON v.territory_id = kp.territory_id
+        JOIN agg_pc pc ON pc.indicator_id = v.indicator_id
+        WHERE v.status = %s AND {years_in} AND {layout.bit("kp", "m", "pc", "v.year")} = 1
+        GROUP BY pc.plan_no, kp.scope_id, v.year"""
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(2000):
-                for no, scope, year, candidates, weighted_sum, *values in batch:
-                    ids, population, prone = kept.of(no, scope, year)
+                for no, scope, year, weighted_sum, *values in batch:
+                    ids, population, prone, candidates = kept.of(no, scope, year)
                     yield (
                         no,
                         scope,
@@ -652,13 +662,15 @@ def build_aggregates(plans: list[Plan], years, scopes, now):
 
 
 def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[Row]:
-    if plan.indicator.pk not in last_validated:
-        last_validated[plan.indicator.pk] = (
-            IndicatorValue.objects.validated()
-            .filter(indicator__in=plan.components)
-            .aggregate(last=Max("validated_at"))["last"]
-        )
-    last = last_validated[plan.indicator.pk]
+    for component in plan.components:
+        if component.pk not in last_validated:  # one index probe per indicator
+            last_validated[component.pk] = (
+                IndicatorValue.objects.validated()
+                .filter(indicator=component)
+                .aggregate(last=Max("validated_at"))["last"]
+            )
+    found = [last_validated[c.pk] for c in plan.components if last_validated[c.pk]]
+    last = max(found, default=None)
     n = len(plan.components)
     rows = []
     for scope_id, year, count, population, prone, kept_ids, candidates, weighted, *sums in raw:
@@ -858,10 +870,13 @@ def recompute_pending(trigger: str = "validation", stream=None) -> RecomputeRun 
             years, territories = by_indicator[affected]
             years.add(year)
             territories.add(territory_id)
-    work = [
-        (catalogue[identifier], sorted(years), sorted(scopes_above(territories)))
-        for identifier, (years, territories) in sorted(by_indicator.items())
-    ]
+    above: dict[frozenset, list[int]] = {}  # the same territories for every indicator, mostly
+    work = []
+    for identifier, (years, territories) in sorted(by_indicator.items()):
+        key = frozenset(territories)
+        if key not in above:
+            above[key] = sorted(scopes_above(territories))
+        work.append((catalogue[identifier], sorted(years), above[key]))
     changed = sorted({row[3] for row in pending})
     run = _run(work, catalogue, trigger, stream, pending_handled=len(pending), territories=changed)
     PendingRecompute.objects.filter(id__in=[row[0] for row in pending]).delete()
