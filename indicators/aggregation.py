@@ -27,7 +27,6 @@ indicator row, so readers never see a half-written set and concurrent
 recomputes serialise.
 """
 
-import csv
 import io
 import json
 import logging
@@ -452,6 +451,9 @@ class _KeptSets:
 
     def __init__(self, cursor, layout: _Layout):
         self.layout = layout
+        self.places = [
+            (layout.column(no), layout.offset(no) - layout.first) for no in range(layout.plans)
+        ]
         n = layout.columns
         masks = ", ".join(f"m{j}" for j in range(n))
         overlaps = ", ".join(f"o{j}" for j in range(n))
@@ -477,9 +479,9 @@ class _KeptSets:
     def of(self, plan_no: int, scope: int, year: int) -> tuple[list[int], int, bool, int]:
         """(kept ids in order, covered population, whether two of them overlap,
         candidates: the kept territories and the candidates inside them)."""
-        column = self.layout.column(plan_no)
+        column, offset = self.places[plan_no]
+        bit = offset + year
         k = year - self.layout.first
-        bit = self.layout.offset(plan_no) + k
         ids: list[int] = []
         population = matched = 0
         for masks, (members, members_population) in self.groups.get(scope, ()):
@@ -519,7 +521,8 @@ def fast_path_rows(plans: list[Plan], years, scopes):
         JOIN {TABLES["iv"]} v ON v.territory_id = kp.territory_id
         JOIN agg_pc pc ON pc.indicator_id = v.indicator_id
         WHERE v.status = %s AND {years_in} AND {layout.bit("kp", "m", "pc", "v.year")} = 1
-        GROUP BY pc.plan_no, kp.scope_id, v.year"""
+        GROUP BY pc.plan_no, kp.scope_id, v.year
+        ORDER BY pc.plan_no"""
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(2000):
@@ -619,11 +622,11 @@ def greedy_selection(candidates: list[tuple]) -> Selection:
 # --- Writing ---------------------------------------------------------------------------------
 
 
-def _computed_from(kept_ids: list[int], candidates: int, last_validated) -> dict:
+def _computed_from(kept_ids: list[int], candidates: int, last_validated: str | None) -> dict:
     data = {
         "kept_count": len(kept_ids),
         "candidates": int(candidates),
-        "last_validated_at": last_validated.isoformat() if last_validated else None,
+        "last_validated_at": last_validated,
     }
     data["kept"] = kept_ids if len(kept_ids) <= MAX_KEPT_IDS else kept_ids[:MAX_KEPT_IDS]
     data["kept_truncated"] = len(kept_ids) > MAX_KEPT_IDS
@@ -649,16 +652,17 @@ WRITE_BATCH = 2000  # rows built and written at a time: memory does not grow wit
 
 
 def build_aggregates(plans: list[Plan], years, scopes, now):
-    """Yield (plan, rows) pieces of at most WRITE_BATCH rows of one plan each."""
-    raw: dict[int, list] = defaultdict(list)
+    """Yield (plan, rows) pieces of at most WRITE_BATCH rows, plan after plan."""
+    current, raw = None, []
     last_validated: dict[int, object] = {}
     for no, *row in fast_path_rows(plans, years, scopes):
-        pending = raw[no]
-        pending.append(row)
-        if len(pending) >= WRITE_BATCH:
-            yield plans[no], _plan_rows(plans[no], raw.pop(no), now, last_validated)
-    for no, pending in sorted(raw.items()):
-        yield plans[no], _plan_rows(plans[no], pending, now, last_validated)
+        if raw and (no != current or len(raw) >= WRITE_BATCH):
+            yield plans[current], _plan_rows(plans[current], raw, now, last_validated)
+            raw = []
+        current = no
+        raw.append(row)
+    if raw:
+        yield plans[current], _plan_rows(plans[current], raw, now, last_validated)
 
 
 def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[Row]:
@@ -671,7 +675,14 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
             )
     found = [last_validated[c.pk] for c in plan.components if last_validated[c.pk]]
     last = max(found, default=None)
+    last = last.isoformat() if last else None
     n = len(plan.components)
+    value_of = plan.value
+    if plan.indicator.aggregation == Aggregation.SUM:
+
+        def value_of(sums, _weighted, _population):
+            return None if sums[0] is None else sums[0].quantize(PRECISION)
+
     rows = []
     for scope_id, year, count, population, prone, kept_ids, candidates, weighted, *sums in raw:
         sums = sums[:n]
@@ -686,7 +697,7 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
             population = sum(row[4] for row in selection.kept)
             sums = [sum(row[5 + i] for row in selection.kept) for i in range(n)]
             weighted = sum(row[5] * row[4] for row in selection.kept)
-        value = plan.value([None if s is None else Decimal(s) for s in sums], weighted, population)
+        value = value_of([None if s is None else Decimal(s) for s in sums], weighted, population)
         rows.append(
             Row(
                 scope_id,
@@ -703,37 +714,51 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
     return rows
 
 
+NULL_TEXT = "\\N"  # NULL in PostgreSQL's COPY text format
+
+
+def _copy_text(text: str) -> str:
+    """A field of PostgreSQL's COPY text format (backslash is its escape character)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _computed_from_json(data: dict) -> str:
+    """``_computed_from``'s dictionary as JSON, written out directly (json.dumps on
+    200 000 of them is a noticeable share of a national run)."""
+    last = data["last_validated_at"]
+    return (
+        f'{{"kept_count": {data["kept_count"]:d}, "candidates": {data["candidates"]:d}, '
+        f'"last_validated_at": {"null" if last is None else json.dumps(last)}, '
+        f'"kept": [{", ".join(map(str, data["kept"]))}], '
+        f'"kept_truncated": {"true" if data["kept_truncated"] else "false"}}}'
+    )
+
+
 def write_rows(rows: list[Row]) -> None:
     """PostgreSQL: one COPY (Django's bulk_create spends more time preparing 14 000
     rows in Python than the database spends storing them); elsewhere bulk_create."""
     if connection.vendor != "postgresql":
         Aggregate.objects.bulk_create([Aggregate(**row._asdict()) for row in rows], 2000)
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     stamps: dict = {}
+    lines = []
     for row in rows:
         if row.computed_at not in stamps:
             stamps[row.computed_at] = row.computed_at.isoformat()
-        writer.writerow(
-            [
-                row.scope_id,
-                row.indicator_id,
-                row.year,
-                r"\N" if row.value is None else row.value,
-                row.covered_population,
-                row.contributors,
-                json.dumps(row.conflicts, ensure_ascii=False) if row.conflicts else "[]",
-                stamps[row.computed_at],
-                json.dumps(row.computed_from, ensure_ascii=False),
-            ]
+        conflicts = (
+            _copy_text(json.dumps(row.conflicts, ensure_ascii=False)) if row.conflicts else "[]"
         )
-    buffer.seek(0)
+        value = NULL_TEXT if row.value is None else row.value
+        lines.append(
+            f"{row.scope_id}\t{row.indicator_id}\t{row.year}\t"
+            f"{value}\t{row.covered_population}\t"
+            f"{row.contributors}\t{conflicts}\t{stamps[row.computed_at]}\t"
+            f"{_copy_text(_computed_from_json(row.computed_from))}\n"
+        )
     columns = ", ".join(Row._fields)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY {Aggregate._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-            buffer,
+            f"COPY {Aggregate._meta.db_table} ({columns}) FROM STDIN", io.StringIO("".join(lines))
         )
 
 
