@@ -236,7 +236,7 @@ class _Layout:
         return f"(({column}) >> ({plan}.off + {year} - {self.first})) & 1"
 
 
-STAGES = ("agg_pc", "agg_pm", "agg_cm", "agg_kept", "agg_ic")  # temporary tables
+STAGES = ("agg_pc", "agg_pm", "agg_cm", "agg_st", "agg_cand", "agg_kept")  # temporary tables
 
 
 def _create(cursor, name: str, select: str, params=()) -> None:
@@ -262,14 +262,13 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
     * ``agg_pm``: the years each territory has every component of each plan (is a
       candidate); ``agg_cm``: the same packed in one row per territory, so that the
       hierarchy is walked for 36 000 territories nationally, not 4 million values;
+    * ``agg_st``: every candidate under every scope wholly containing it, with its
+      masks; ``agg_cand``: how many candidates of each scope share each masks;
     * ``agg_kept``: (scope, territory, masks of the plans and years it is kept): a
       candidate under the scope, minus the years it lies inside another candidate of
       the scope (already counted through it) — with the population of its communes
       and the bits where a partially overlapping territory is kept in the same scope
-      (the only groups the greedy walk redoes in Python);
-    * ``agg_ic``: per kept territory, plan and year, the candidates inside it — a
-      scope's candidates are its kept territories and the candidates inside them
-      (exact when kept territories do not overlap; the exact path counts otherwise).
+      (the only groups the greedy walk redoes in Python).
     """
     layout = _Layout(years[0], years[-1] - years[0] + 1, len(plans))
     first, columns = layout.first, range(layout.columns)
@@ -324,30 +323,42 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
                {masks("BIT_OR(CASE WHEN col = {j} THEN ym << off ELSE 0 END) AS m{j}")}
         FROM agg_pm GROUP BY territory_id""",
     )
-    params = []
-    scope_sql = _scopes(scopes, params)
 
-    def under_scopes(column: str) -> str:
+    def under_scopes(column: str, params: list) -> str:
         """Restricted runs name the scopes too: the planner then reads the closure rows
         of these scopes through its index instead of all of them."""
         chosen = f"{column} IN (SELECT id FROM scopes)"
         return chosen if scopes is None else f"{chosen} AND {_in_list(column, scopes, params)}"
 
+    params = []
+    scope_sql = _scopes(scopes, params)
     params.append(True)
-    st_scopes = under_scopes("c.ancestor_id")
+    _create(
+        cursor,
+        "agg_st",
+        f"""
+        WITH scopes AS ({scope_sql})
+        SELECT c.ancestor_id AS scope_id, m.territory_id, {masks("m.m{j}")}
+        FROM agg_cm m JOIN {TABLES["c"]} c ON c.descendant_id = m.territory_id
+        WHERE c.contains_whole = %s AND {under_scopes("c.ancestor_id", params)}""",
+        params,
+    )
+    _create(
+        cursor,
+        "agg_cand",
+        f"SELECT scope_id, {masks('m{j}')}, COUNT(*) AS n FROM agg_st "
+        f"GROUP BY scope_id, {masks('m{j}')}",
+    )
+    params = []
+    scope_sql = _scopes(scopes, params)
     params.extend([True, True])
-    blocked_scopes = under_scopes("cs.ancestor_id")
+    blocked_scopes = under_scopes("cs.ancestor_id", params)
     tpop = _tpop("kept", params)
     _create(
         cursor,
         "agg_kept",
         f"""
         WITH scopes AS ({scope_sql}),
-        st AS (
-            SELECT c.ancestor_id AS scope_id, m.territory_id, {masks("m.m{j}")}
-            FROM agg_cm m JOIN {TABLES["c"]} c ON c.descendant_id = m.territory_id
-            WHERE c.contains_whole = %s AND {st_scopes}
-        ),
         blocked AS (
             SELECT cs.ancestor_id AS scope_id, cq.descendant_id AS territory_id,
                    {masks("BIT_OR(a.m{j}) AS m{j}")}
@@ -363,7 +374,7 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
             SELECT * FROM (
                 SELECT st.scope_id, st.territory_id,
                        {masks("st.m{j} & ~COALESCE(b.m{j}, 0) AS m{j}")}
-                FROM st LEFT JOIN blocked b
+                FROM agg_st st LEFT JOIN blocked b
                     ON b.scope_id = st.scope_id AND b.territory_id = st.territory_id
             ) k
             WHERE {" OR ".join(f"k.m{j} <> 0" for j in columns)}
@@ -387,18 +398,6 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
         LEFT JOIN tpop tp ON tp.territory_id = k.territory_id
         LEFT JOIN ov ON ov.scope_id = k.scope_id AND ov.territory_id = k.territory_id""",
         params,
-    )
-    counts = ", ".join(f"SUM((pm.ym >> {k}) & 1) AS n{k}" for k in range(layout.span))
-    _create(
-        cursor,
-        "agg_ic",
-        f"""
-        SELECT cq.ancestor_id AS territory_id, pm.plan_no, {counts}
-        FROM {TABLES["c"]} cq JOIN agg_pm pm ON pm.territory_id = cq.descendant_id
-        WHERE cq.depth > 0 AND cq.contains_whole = %s
-          AND cq.ancestor_id IN (SELECT territory_id FROM agg_kept)
-        GROUP BY cq.ancestor_id, pm.plan_no""",
-        [True],
     )
     return layout
 
@@ -470,18 +469,16 @@ class _KeptSets:
             if any(bits[n:]):
                 self.overlaps[scope].append(tuple(bits[n:]))
         self.groups = {scope: list(found.items()) for scope, found in groups.items()}
-        counts = ", ".join(f"n{k}" for k in range(layout.span))
-        cursor.execute(f"SELECT plan_no, territory_id, {counts} FROM agg_ic")
-        self.inner: dict[int, dict[int, tuple]] = defaultdict(dict)
-        for plan_no, territory, *years in cursor.fetchall():
-            self.inner[plan_no][territory] = tuple(years)
+        cursor.execute(f"SELECT scope_id, n, {masks} FROM agg_cand")
+        self.candidates: dict[int, list[tuple]] = defaultdict(list)
+        for scope, count, *bits in cursor.fetchall():
+            self.candidates[scope].append((tuple(bits), count))
 
     def of(self, plan_no: int, scope: int, year: int) -> tuple[list[int], int, bool, int]:
-        """(kept ids in order, covered population, whether two of them overlap,
-        candidates: the kept territories and the candidates inside them)."""
+        """(kept ids in order, covered population, whether two of them overlap, number
+        of candidates of the scope)."""
         column, offset = self.places[plan_no]
         bit = offset + year
-        k = year - self.layout.first
         ids: list[int] = []
         population = matched = 0
         for masks, (members, members_population) in self.groups.get(scope, ()):
@@ -492,8 +489,9 @@ class _KeptSets:
         if matched > 1:
             ids.sort()
         prone = any(o[column] >> bit & 1 for o in self.overlaps.get(scope, ()))
-        inner = self.inner.get(plan_no, {})
-        candidates = len(ids) + sum(inner[t][k] for t in ids if t in inner)
+        candidates = sum(
+            count for masks, count in self.candidates.get(scope, ()) if masks[column] >> bit & 1
+        )
         return ids, population, prone, candidates
 
 
