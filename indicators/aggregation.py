@@ -236,7 +236,7 @@ class _Layout:
         return f"(({column}) >> ({plan}.off + {year} - {self.first})) & 1"
 
 
-STAGES = ("agg_pc", "agg_pm", "agg_cm", "agg_st", "agg_cand", "agg_kept")  # temporary tables
+STAGES = ("agg_pc", "agg_cm", "agg_st", "agg_cand", "agg_kept")  # temporary tables
 
 
 def _create(cursor, name: str, select: str, params=()) -> None:
@@ -259,9 +259,9 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
     statement the planner estimates well, with statistics):
 
     * ``agg_pc``: the components of each plan and where the plan sits in the masks;
-    * ``agg_pm``: the years each territory has every component of each plan (is a
-      candidate); ``agg_cm``: the same packed in one row per territory, so that the
-      hierarchy is walked for 36 000 territories nationally, not 4 million values;
+    * ``agg_cm``: the years each territory has every component of each plan (is a
+      candidate), packed in one row per territory, so that the hierarchy is walked
+      for 36 000 territories nationally, not 4 million values;
     * ``agg_st``: every candidate under every scope wholly containing it, with its
       masks; ``agg_cand``: how many candidates of each scope share each masks;
     * ``agg_kept``: (scope, territory, masks of the plans and years it is kept): a
@@ -298,30 +298,36 @@ def _kept_sets(cursor, plans: list[Plan], years: list[int], scopes) -> _Layout:
             f" AND v.territory_id IN (SELECT i.descendant_id FROM {TABLES['c']} i "
             f"WHERE i.contains_whole = %s AND {_in_list('i.ancestor_id', scopes, params)})"
         )
-    _create(
-        cursor,
-        "agg_pm",
-        f"""
-        SELECT pc.plan_no, MIN(pc.col) AS col, MIN(pc.off) AS off, im.territory_id,
-               BIT_AND(im.ym) AS ym
-        FROM (
-            SELECT v.indicator_id, v.territory_id,
-                   BIT_OR(CAST(1 AS BIGINT) << (v.year - {first})) AS ym
-            FROM {TABLES["iv"]} v WHERE {where}
-            GROUP BY v.indicator_id, v.territory_id
-        ) im
-        JOIN agg_pc pc ON pc.indicator_id = im.indicator_id
-        GROUP BY pc.plan_no, im.territory_id
-        HAVING COUNT(*) = MIN(pc.ncomp) AND BIT_AND(im.ym) <> 0""",
-        params,
+    # The years each territory has each indicator, one column per indicator…
+    has = ", ".join(
+        f"BIT_OR(CASE WHEN im.indicator_id = {int(pk)} THEN im.ym ELSE 0 END) AS i{pk}"
+        for pk in indicators
     )
+    # … and, per plan, the years it has all of its components, at the plan's place.
+    by_column: dict[int, list[str]] = defaultdict(list)
+    for no, plan in enumerate(plans):
+        every = " & ".join(f"h.i{c.pk}" for c in plan.components)
+        by_column[layout.column(no)].append(f"(({every}) << {layout.offset(no)})")
+    packed = [" | ".join(by_column[j]) for j in columns]
     _create(
         cursor,
         "agg_cm",
         f"""
-        SELECT territory_id,
-               {masks("BIT_OR(CASE WHEN col = {j} THEN ym << off ELSE 0 END) AS m{j}")}
-        FROM agg_pm GROUP BY territory_id""",
+        SELECT * FROM (
+            SELECT h.territory_id, {", ".join(f"{m} AS m{j}" for j, m in enumerate(packed))}
+            FROM (
+                SELECT im.territory_id, {has}
+                FROM (
+                    SELECT v.indicator_id, v.territory_id,
+                           BIT_OR(CAST(1 AS BIGINT) << (v.year - {first})) AS ym
+                    FROM {TABLES["iv"]} v WHERE {where}
+                    GROUP BY v.indicator_id, v.territory_id
+                ) im
+                GROUP BY im.territory_id
+            ) h
+        ) m
+        WHERE {" OR ".join(f"m.m{j} <> 0" for j in columns)}""",
+        params,
     )
 
     def under_scopes(column: str, params: list) -> str:
@@ -519,8 +525,7 @@ def fast_path_rows(plans: list[Plan], years, scopes):
         JOIN {TABLES["iv"]} v ON v.territory_id = kp.territory_id
         JOIN agg_pc pc ON pc.indicator_id = v.indicator_id
         WHERE v.status = %s AND {years_in} AND {layout.bit("kp", "m", "pc", "v.year")} = 1
-        GROUP BY pc.plan_no, kp.scope_id, v.year
-        ORDER BY pc.plan_no"""
+        GROUP BY pc.plan_no, kp.scope_id, v.year"""
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(2000):
@@ -650,17 +655,28 @@ WRITE_BATCH = 2000  # rows built and written at a time: memory does not grow wit
 
 
 def build_aggregates(plans: list[Plan], years, scopes, now):
-    """Yield (plan, rows) pieces of at most WRITE_BATCH rows, plan after plan."""
-    current, raw = None, []
+    """Yield lists of at most WRITE_BATCH rows to write (the rows come grouped by
+    hashing, plans mixed: sorting 1.4 million rows to group them costs more)."""
     last_validated: dict[int, object] = {}
-    for no, *row in fast_path_rows(plans, years, scopes):
-        if raw and (no != current or len(raw) >= WRITE_BATCH):
-            yield plans[current], _plan_rows(plans[current], raw, now, last_validated)
-            raw = []
-        current = no
-        raw.append(row)
-    if raw:
-        yield plans[current], _plan_rows(plans[current], raw, now, last_validated)
+    batch: list[tuple] = []
+    for row in fast_path_rows(plans, years, scopes):
+        batch.append(row)
+        if len(batch) >= WRITE_BATCH:
+            yield _batch_rows(plans, batch, now, last_validated)
+            batch = []
+    if batch:
+        yield _batch_rows(plans, batch, now, last_validated)
+
+
+def _batch_rows(plans: list[Plan], batch: list[tuple], now, last_validated: dict) -> list[Row]:
+    by_plan: dict[int, list] = defaultdict(list)
+    for no, *row in batch:
+        by_plan[no].append(row)
+    return [
+        row
+        for no, raw in sorted(by_plan.items())
+        for row in _plan_rows(plans[no], raw, now, last_validated)
+    ]
 
 
 def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[Row]:
@@ -768,7 +784,7 @@ def _plan_for_analytics() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_mergejoin = off")
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL work_mem = '128MB'")
             # Compiling these statements costs seconds and saves less.
             cursor.execute("SET LOCAL jit = off")
             # With estimated sizes far off (bit tests), the planner sorts a million
@@ -785,7 +801,6 @@ def replace_aggregates(plans: list[Plan], years, scopes, bar=None) -> tuple[int,
     transaction — readers see the old rows until it commits; the locks on the
     indicator rows serialise concurrent recomputes. Returns (rows, conflicts)."""
     written = conflicts = 0
-    done: set[int] = set()
     with transaction.atomic():
         indicators = sorted(plan.indicator.pk for plan in plans)
         list(Indicator.objects.select_for_update().filter(pk__in=indicators).order_by("pk"))
@@ -796,15 +811,12 @@ def replace_aggregates(plans: list[Plan], years, scopes, bar=None) -> tuple[int,
         if scopes is not None:
             stale = stale.filter(scope_id__in=list(scopes))
         stale.delete()
-        for plan, rows in build_aggregates(plans, years, scopes, timezone.now()):
+        for rows in build_aggregates(plans, years, scopes, timezone.now()):
             write_rows(rows)
             written += len(rows)
             conflicts += sum(len(row.conflicts) for row in rows)
-            if bar is not None and plan.indicator.pk not in done:
-                bar.advance()
-            done.add(plan.indicator.pk)
-    if bar is not None:
-        bar.advance(len(plans) - len(done))
+    if bar is not None:  # the indicators of one statement are done together
+        bar.advance(len(plans))
     return written, conflicts
 
 

@@ -10,8 +10,6 @@ class IndicatorsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from indicators import receivers  # noqa: F401  (connects the signal receivers)
-        from indicators.sqlite import add_bit_aggregates
+        from indicators.sqlite import add_bit_or
 
-        connection_created.connect(
-            add_bit_aggregates, dispatch_uid="indicators-sqlite-bit-aggregates"
-        )
+        connection_created.connect(add_bit_or, dispatch_uid="indicators-sqlite-bit-or")
