@@ -133,15 +133,39 @@ def task(env: dict, url: str, name: str, **kwargs) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def settle(url: str) -> None:
+    """VACUUM (ANALYZE) the database, as autovacuum does between two runs of the
+    nightly job (it is off on some machines, this one included): each measurement
+    starts from the same state, not from the dead rows and stale statistics the
+    previous one left (a full recompute rewrites 200 000 aggregates)."""
+    parts = urlsplit(url)
+    connection = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        dbname=parts.path.lstrip("/"),
+    )
+    connection.autocommit = True
+    with closing(connection), connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+
+
 def recompute_benches(args, env, url, baseline_url) -> list[Result]:
-    baseline_runs = [task(env, baseline_url, "recompute") for _ in range(args.repeat)]
+    baseline_runs = []
+    for _ in range(args.repeat):
+        settle(baseline_url)
+        baseline_runs.append(task(env, baseline_url, "recompute"))
     floors, runs = [], []
     for _ in range(args.repeat):  # side by side: floor, figure, floor, figure…
+        settle(url)
         floors.append(task(env, url, "floor_sum"))
         runs.append(task(env, url, "recompute"))
         log(f"B1 {runs[-1]['seconds']:.2f} s, plancher {floors[-1]['seconds']:.2f} s")
     b1 = min(r["seconds"] for r in runs)
-    incremental = [task(env, url, "incremental") for _ in range(args.incremental_runs)]
+    incremental = []
+    for _ in range(args.incremental_runs):
+        settle(url)
+        incremental.append(task(env, url, "incremental"))
     log("B2 " + ", ".join(f"{r['seconds']:.3f} s" for r in incremental))
     b2 = statistics.median(r["seconds"] for r in incremental)
     peak = max(r["peak_rss_mb"] for r in runs)
