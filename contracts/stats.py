@@ -62,20 +62,23 @@ class _Batch:
         ).values_list("ancestor_id", "descendant_id", "descendant__population"):
             self.communes_of[territory].add(commune)
             self.commune_population[commune] = population or 0
-        self.inside = set(
-            TerritoryClosure.objects.filter(
-                ancestor_id__in=territory_ids,
-                descendant_id__in=territory_ids,
-                depth__gt=0,
-                contains_whole=True,
-            ).values_list("ancestor_id", "descendant_id")
-        )
+        self.containers: dict[int, set[int]] = defaultdict(set)  # contract territories above
+        for ancestor, descendant in TerritoryClosure.objects.filter(
+            ancestor_id__in=territory_ids,
+            descendant_id__in=territory_ids,
+            depth__gt=0,
+            contains_whole=True,
+        ).values_list("ancestor_id", "descendant_id"):
+            self.containers[descendant].add(ancestor)
         self.targets = list(
             Target.objects.filter(
                 contract_id__in=public_ids,
                 indicator__in=Indicator.objects.filter(is_key=True, formula=""),
             ).select_related("indicator", "contract__territory")
         )
+        self.targets_of: dict[int, list[Target]] = defaultdict(list)
+        for target in self.targets:
+            self.targets_of[target.contract_id].append(target)
         self.progress = progress_for_targets(self.targets)
 
     def _population_of(self, territories) -> int:
@@ -96,7 +99,7 @@ class _Batch:
             covered_population_all=self._population_of({t for _pk, t, _s in public}),
             by_status=dict(sorted(Counter(status for _pk, _t, status in mine).items())),
             by_theme=dict(sorted(by_theme.items())),
-            changes=self._changes([t for t in self.targets if t.contract_id in public_ids]),
+            changes=self._changes([t for pk in sorted(public_ids) for t in self.targets_of[pk]]),
             computed_at=timezone.now(),
         )
 
@@ -111,11 +114,7 @@ class _Batch:
         changes = {}
         for identifier, group in sorted(by_indicator.items()):
             holders = {t.contract.territory_id for t in group}
-            counted = [
-                t
-                for t in group
-                if not any((other, t.contract.territory_id) in self.inside for other in holders)
-            ]
+            counted = [t for t in group if not holders & self.containers[t.contract.territory_id]]
             targeted = sum((t.target_value - t.baseline_value for t in counted), Decimal(0))
             latest = {t.pk: self.progress[t.pk].latest_value for t in counted}
             with_data = [t for t in counted if latest[t.pk] is not None]
