@@ -11,8 +11,11 @@ How it is computed:
 * **Set-based fast path (SQL, PostgreSQL and SQLite alike).** When territories
   nest (commune ⊂ EPCI ⊂ syndicat ⊂ département ⊂ région), the greedy walk keeps
   exactly the candidates that no other candidate of the scope contains. The
-  closure table says who contains whom (``contains_whole``), so one statement per
-  indicator computes, for every scope and year, the kept set and its sums.
+  closure table says who contains whom (``contains_whole``); the years each territory
+  is a candidate of each indicator are bit masks (``_Layout``), so the kept sets of
+  all indicators, scopes and years are worked out once per territory in a few
+  statements over temporary tables (``_kept_sets``), and one aggregation sums the
+  values of the kept territories (``fast_path_rows``).
 * **Exact path (Python) for partial overlaps.** Territories that share communes
   with a territory neither containing them nor inside them (two syndicats sharing
   an EPCI, an EPCI straddling two départements) are flagged by the closure
