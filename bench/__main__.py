@@ -65,10 +65,10 @@ def log(message: str) -> None:
 # --- Databases ----------------------------------------------------------------------------
 
 
-def admin_connection(server: str):
+def admin_connection(server: str, dbname: str = "postgres"):
     parts = urlsplit(server)
     connection = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres"
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname=dbname
     )
     connection.autocommit = True
     return connection
@@ -138,14 +138,7 @@ def settle(url: str) -> None:
     nightly job (it is off on some machines, this one included): each measurement
     starts from the same state, not from the dead rows and stale statistics the
     previous one left (a full recompute rewrites 200 000 aggregates)."""
-    parts = urlsplit(url)
-    connection = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        dbname=parts.path.lstrip("/"),
-    )
-    connection.autocommit = True
+    connection = admin_connection(url, urlsplit(url).path.lstrip("/"))
     with closing(connection), connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
 
