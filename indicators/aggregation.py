@@ -145,13 +145,10 @@ def _in_list(column: str, values, params: list) -> str:
 MASK_BITS = 62  # bits per mask column (a signed 64-bit integer, kept positive)
 
 
-def _cand(plan: Plan, years, scopes, params: list, plan_no=None, width=None) -> str:
-    """(territory, year, component values) of the territories having every component;
-    with ``plan_no``, that number first and the values padded to ``width`` columns."""
+def _cand(plan: Plan, years, scopes, params: list) -> str:
+    """(territory, year, component values) of the territories having every component
+    (the exact path)."""
     columns = [f"v{i}.value AS x{i}" for i in range(len(plan.components))]
-    columns += [f"CAST(NULL AS NUMERIC) AS x{i}" for i in range(len(plan.components), width or 0)]
-    if plan_no is not None:
-        columns.insert(0, f"{int(plan_no)} AS plan_no")
     joins = []
     for index, component in enumerate(plan.components[1:], start=1):
         joins.append(
@@ -221,9 +218,6 @@ class _Layout:
 
     def offset(self, no: int) -> int:
         return (no % self.per_column) * self.span
-
-    def masks(self, alias: str) -> list[str]:
-        return [f"{alias}.m{j}" for j in range(self.columns)]
 
     def bit(self, masks: str, prefix: str, plan: str, year: str) -> str:
         """SQL: 1 when the bit of a plan (alias ``plan`` with its ``col`` and ``off``) and
