@@ -360,6 +360,7 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
     locked.rejection_reason = ""
     locked.save()
     values = list(locked.values.select_for_update().order_by("pk"))
+    replaced = set()  # (territory, indicator, year) that had a validated value already
     for value in values:
         previous = (
             IndicatorValue.objects.validated()
@@ -373,10 +374,11 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
             old.status = ValueStatus.SUPERSEDED
             old._history_user = by
             old.save()
+            replaced.add((value.territory_id, value.indicator_id, value.year))
     validated = _set_values_status(
         locked, ValueStatus.VALIDATED, by, validated_by=by, validated_at=now
     )
-    values_validated.send(sender=ProgressReport, values=validated, by=by)
+    values_validated.send(sender=ProgressReport, values=validated, by=by, replaced=replaced)
     notify_on_commit("reviewed", locked.pk)
     report.refresh_from_db()
     return validated
@@ -412,6 +414,11 @@ def correct_validated_value(value: IndicatorValue, new_value, reason: str, by) -
     )
     locked.full_clean()
     locked.save()
-    values_validated.send(sender=IndicatorValue, values=[locked], by=by)
+    values_validated.send(
+        sender=IndicatorValue,
+        values=[locked],
+        by=by,
+        replaced={(locked.territory_id, locked.indicator_id, locked.year)},
+    )
     value.refresh_from_db()
     return value

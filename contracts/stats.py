@@ -2,6 +2,7 @@
 
 from collections import Counter, defaultdict
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Sum
@@ -15,12 +16,38 @@ from contracts.models import (
     ContractStatus,
     Target,
 )
-from contracts.selectors import progress_for_targets
-from indicators.models import Indicator
+from indicators.models import Indicator, IndicatorValue
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 
 COVERING_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE]
 STATS_SCOPE_KINDS = [TerritoryKind.REGION, TerritoryKind.DEPARTEMENT]
+
+
+class _Target(NamedTuple):
+    """What the figures need of a target (no model instances: a region has hundreds)."""
+
+    pk: int
+    contract_id: int
+    indicator_id: int
+    identifier: str
+    unit: str
+    baseline_value: Decimal
+    target_value: Decimal
+    territory_id: int  # the contract's
+
+
+def latest_values(territories: set[int], indicators: set[int]) -> dict[tuple, Decimal]:
+    """``{(territory, indicator): value}`` of the latest validated year — a target's
+    latest observation (``indicators.progress.evaluate``) for indicators entered as is."""
+    latest: dict[tuple, Decimal] = {}
+    for territory, indicator, value in (
+        IndicatorValue.objects.validated()
+        .filter(territory_id__in=territories, indicator_id__in=indicators)
+        .order_by("territory_id", "indicator_id", "-year")
+        .values_list("territory_id", "indicator_id", "value")
+    ):
+        latest.setdefault((territory, indicator), value)
+    return latest
 
 
 class _Batch:
@@ -70,16 +97,26 @@ class _Batch:
             contains_whole=True,
         ).values_list("ancestor_id", "descendant_id"):
             self.containers[descendant].add(ancestor)
-        self.targets = list(
-            Target.objects.filter(
-                contract_id__in=public_ids,
-                indicator__in=Indicator.objects.filter(is_key=True, formula=""),
-            ).select_related("indicator", "contract__territory")
-        )
-        self.targets_of: dict[int, list[Target]] = defaultdict(list)
-        for target in self.targets:
+        territory_of = {pk: territory for pk, territory, _status in self.contracts}
+        self.targets_of: dict[int, list[_Target]] = defaultdict(list)
+        for row in Target.objects.filter(
+            contract_id__in=public_ids,
+            indicator__in=Indicator.objects.filter(is_key=True, formula=""),
+        ).values_list(
+            "pk",
+            "contract_id",
+            "indicator_id",
+            "indicator__identifier",
+            "indicator__unit",
+            "baseline_value",
+            "target_value",
+        ):
+            target = _Target(*row, territory_of[row[1]])
             self.targets_of[target.contract_id].append(target)
-        self.progress = progress_for_targets(self.targets)
+        targets = [t for found in self.targets_of.values() for t in found]
+        self.latest = latest_values(
+            {t.territory_id for t in targets}, {t.indicator_id for t in targets}
+        )
 
     def _population_of(self, territories) -> int:
         communes = set().union(*(self.communes_of[t] for t in territories))
@@ -103,24 +140,24 @@ class _Batch:
             computed_at=timezone.now(),
         )
 
-    def _changes(self, targets: list[Target]) -> dict:
+    def _changes(self, targets: list["_Target"]) -> dict:
         """Targeted (target − baseline) and achieved (latest − baseline) changes of the
         key indicators, summed without double counting: a target is left out when the
         territory of its contract lies wholly inside another contract territory that
         has a target on the same indicator."""
-        by_indicator: dict[str, list[Target]] = defaultdict(list)
+        by_indicator: dict[str, list[_Target]] = defaultdict(list)
         for target in targets:
-            by_indicator[target.indicator.identifier].append(target)
+            by_indicator[target.identifier].append(target)
         changes = {}
         for identifier, group in sorted(by_indicator.items()):
-            holders = {t.contract.territory_id for t in group}
-            counted = [t for t in group if not holders & self.containers[t.contract.territory_id]]
+            holders = {t.territory_id for t in group}
+            counted = [t for t in group if not holders & self.containers[t.territory_id]]
             targeted = sum((t.target_value - t.baseline_value for t in counted), Decimal(0))
-            latest = {t.pk: self.progress[t.pk].latest_value for t in counted}
+            latest = {t.pk: self.latest.get((t.territory_id, t.indicator_id)) for t in counted}
             with_data = [t for t in counted if latest[t.pk] is not None]
             achieved = sum((latest[t.pk] - t.baseline_value for t in with_data), Decimal(0))
             changes[identifier] = {
-                "unit": group[0].indicator.unit,
+                "unit": group[0].unit,
                 "targets": len(counted),
                 "targeted": str(targeted),
                 "achieved": str(achieved),

@@ -343,6 +343,10 @@ class PendingRecompute(models.Model):
     )
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
+    # Whether the validated value replaced an earlier validated one (None: not known).
+    # A replacement leaves the territory a candidate as it was: when it is not kept in
+    # a scope either, that scope's aggregate stays exact and is not recomputed.
+    replaced = models.BooleanField(null=True, default=None)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

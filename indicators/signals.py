@@ -1,7 +1,8 @@
 from django.dispatch import Signal
 
 # Sent inside the validating transaction with ``values`` (the IndicatorValues that
-# became validated) and ``by`` (the acting user). Receivers that start work
+# became validated), ``by`` (the acting user) and ``replaced`` (the (territory id,
+# indicator id, year) of those that replaced a validated value). Receivers that start work
 # elsewhere (Celery) must use transaction.on_commit.
 values_validated = Signal()
 

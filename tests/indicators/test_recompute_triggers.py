@@ -7,10 +7,18 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from contracts import services
 from indicators import aggregation, tasks
-from indicators.models import Aggregate, Indicator, PendingRecompute, RecomputeRun
+from indicators.models import (
+    Aggregate,
+    Indicator,
+    IndicatorValue,
+    PendingRecompute,
+    RecomputeRun,
+    ValueStatus,
+)
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.factories import UserFactory
@@ -135,6 +143,138 @@ def test_a_full_recompute_clears_the_pending_work(fourmies_contract, staff):
 
     assert run.pending_handled == 1
     assert not PendingRecompute.objects.exists()
+
+
+# --- What a validation cannot change is left as it is ------------------------------------
+
+
+def sud_avesnois():
+    return Territory.objects.get(kind=TerritoryKind.EPCI, name="CC du Sud Avesnois")
+
+
+def epci_reports_energy(value="1000", year=2018, territory=None):
+    return IndicatorValue.objects.create(
+        territory=territory or sud_avesnois(),
+        indicator=Indicator.objects.get(identifier="cae_2.a"),
+        year=year,
+        value=Decimal(value),
+        status=ValueStatus.VALIDATED,
+        validated_at=timezone.now(),
+    )
+
+
+def correct(value, new_value, staff):
+    services.correct_validated_value(value, new_value, "Erreur de saisie", staff)
+
+
+def energy_rows():
+    """The energy aggregates as stored, computed_at and row ids included."""
+    return sorted(
+        Aggregate.objects.filter(indicator__identifier="cae_2.a").values_list(
+            "id", "scope_id", "year", "value", "contributors", "computed_at", "computed_from"
+        )
+    )
+
+
+def figures(rows):
+    """What a full recompute must give too (not when it was computed)."""
+    return sorted(
+        (scope, year, value, contributors, from_["kept"], from_["candidates"])
+        for _id, scope, year, value, contributors, _at, from_ in rows
+    )
+
+
+def test_a_commune_replacing_a_value_its_reporting_epci_covers_changes_no_figure(
+    fourmies_contract, staff
+):
+    epci_reports_energy()
+    [value] = validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+    aggregation.recompute_all()
+    before = energy_rows()
+
+    correct(value, "260", staff)
+    run = aggregation.recompute_pending()
+
+    after = energy_rows()
+    assert run.pending_handled == 1
+    assert not PendingRecompute.objects.exists()
+    assert figures(after) == figures(before)  # the EPCI's 1000 counts, not Fourmies
+    assert [row[0] for row in after] == [row[0] for row in before]  # updated in place
+    assert all(new[5] > old[5] for new, old in zip(after, before, strict=True))
+    aggregation.recompute_all()
+    assert figures(energy_rows()) == figures(before)
+
+
+def test_a_new_value_inside_a_reporting_epci_is_one_more_candidate(fourmies_contract, staff):
+    epci_reports_energy()
+    aggregation.recompute_all()
+    before = energy_rows()
+
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})  # the first for 2018
+    aggregation.recompute_pending()
+
+    assert [row[0] for row in energy_rows()] == [row[0] for row in before]  # updated in place
+    in_nord = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
+    assert (in_nord.value, in_nord.contributors) == (Decimal("1000"), 1)
+    assert in_nord.computed_from["candidates"] == 2
+    incremental = figures(energy_rows())
+    aggregation.recompute_all()
+    assert figures(energy_rows()) == incremental
+
+
+def test_a_replaced_value_that_is_counted_is_recomputed(fourmies_contract, staff):
+    [value] = validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+    aggregation.recompute_pending()
+
+    correct(value, "260", staff)  # nothing above reports
+    aggregation.recompute_pending()
+
+    in_nord = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
+    assert in_nord.value == Decimal("260")
+
+
+def test_a_replaced_value_of_the_year_the_epci_does_not_report_is_recomputed(
+    fourmies_contract, staff
+):
+    epci_reports_energy(year=2019)
+    [value] = validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+    aggregation.recompute_all()
+
+    correct(value, "260", staff)
+    aggregation.recompute_pending()
+
+    in_nord = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
+    assert in_nord.value == Decimal("260")
+
+
+def test_pending_work_of_unknown_origin_is_always_recomputed(fourmies_contract, staff):
+    epci_reports_energy()
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+    aggregation.recompute_all()
+    before = energy_rows()
+    PendingRecompute.objects.create(  # recorded without saying whether it replaced a value
+        territory=fourmies_contract.territory,
+        indicator=Indicator.objects.get(identifier="cae_2.a"),
+        year=2018,
+    )
+
+    aggregation.recompute_pending()
+
+    assert figures(energy_rows()) == figures(before)
+    assert energy_rows() != before  # rewritten
+
+
+def test_validations_and_corrections_say_which_values_they_replaced(fourmies_contract, staff):
+    epci_reports_energy(territory=fourmies_contract.territory)  # from another source
+    [_replacing, new] = validate(
+        fourmies_contract, staff, 2018, **{"cae_2.a": "250", "cae_3.a": "25000"}
+    )
+    correct(new, "26000", staff)
+
+    recorded = PendingRecompute.objects.order_by("id").values_list(
+        "indicator__identifier", "replaced"
+    )
+    assert list(recorded) == [("cae_2.a", True), ("cae_3.a", False), ("cae_3.a", True)]
 
 
 def test_enqueueing_never_fails_the_caller(monkeypatch):
