@@ -53,8 +53,9 @@ def recompute() -> dict:
     }
 
 
-def incremental() -> dict:
-    """B2: validate one submitted report through the staff service, then time the
+def incremental(kind: str | None = None) -> dict:
+    """B2: validate one submitted report (of a territory of this ``kind``: any by
+    default, the largest communes first) through the staff service, then time the
     incremental recompute a worker runs for it (``recompute_pending``)."""
     from django.contrib.auth import get_user_model
 
@@ -64,12 +65,16 @@ def incremental() -> dict:
     from indicators.models import PendingRecompute
     from tri_portal.celery import app
 
+    reports = ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
+    if kind is not None:
+        reports = reports.filter(contract__territory__kind=kind)
     report = (
-        ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
-        .select_related("contract__territory")
+        reports.select_related("contract__territory")
         .order_by("contract__territory__kind", "-contract__territory__population", "pk")
         .first()
     )
+    if report is None and kind is not None:
+        return {"seconds": None, "report": None}
     if report is None:
         raise SystemExit("Aucun rapport soumis à valider : régénérez la base (--fresh).")
     staff, _created = get_user_model().objects.get_or_create(

@@ -609,6 +609,29 @@ def test_without_years_every_year_with_validated_values_is_recomputed(world, ene
     assert aggregate(world.dept, "cae_2.a", 2019).value == Decimal("7")
 
 
+def test_after_a_validation_a_scope_whose_walk_met_a_partial_overlap_is_recomputed(
+    world, energy_2018
+):
+    from indicators.aggregation import record_pending, recompute_pending
+
+    recompute(indicators=[indicator("cae_2.a")])
+    corrected = energy_2018["e3"]
+    corrected.value = Decimal("70")
+    corrected.save()
+    record_pending([corrected], replaced={(world.e3.pk, corrected.indicator_id, 2018)})
+
+    recompute_pending()
+
+    # E3 lies inside S2, which reports; but the walk set S2 aside in the département
+    # (a partial overlap with S1) and kept E3: its new value counts there…
+    assert aggregate(world.dept, "cae_2.a", 2018).value == Decimal("150")
+    # … not in S2, where S2 itself is kept.
+    assert aggregate(world.s2, "cae_2.a", 2018).value == Decimal("90")
+    incremental = rows()
+    recompute(indicators=[indicator("cae_2.a")])
+    assert rows() == incremental
+
+
 def test_a_restricted_recompute_only_rewrites_the_requested_rows(world, energy_2018):
     validated(world.c3, "cae_2.a", 2019, "7")
     validated(world.e1, "cae_20", 2018, "50")
