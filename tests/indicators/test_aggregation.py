@@ -612,7 +612,7 @@ def test_without_years_every_year_with_validated_values_is_recomputed(world, ene
 def test_after_a_validation_a_scope_whose_walk_met_a_partial_overlap_is_recomputed(
     world, energy_2018
 ):
-    from indicators.aggregation import record_pending, recompute_pending
+    from indicators.aggregation import recompute_pending, record_pending
 
     recompute(indicators=[indicator("cae_2.a")])
     corrected = energy_2018["e3"]
