@@ -825,7 +825,7 @@ def replace_aggregates(plans: list[Plan], years, scopes, bar=None) -> tuple[int,
         if scopes is not None:
             stale = stale.filter(scope_id__in=list(scopes))
         stale.delete()
-        for rows in build_aggregates(plans, years, scopes, timezone.now()):
+        for rows in build_aggregates(plans, years, scopes, database_now()):
             write_rows(rows)
             written += len(rows)
             conflicts += sum(len(row.conflicts) for row in rows)
@@ -893,10 +893,31 @@ def _run(
 # --- Incremental recompute after validations ------------------------------------------------------
 
 
+def database_now():
+    """The database's clock — one clock for the web processes and the workers, whatever
+    their hosts (the current time, not the transaction's start)."""
+    if connection.vendor != "postgresql":
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
 def record_pending(values: Iterable[IndicatorValue], replaced=None) -> None:
     """Called inside the validating transaction: the work survives a broker outage.
     ``replaced``: the (territory id, indicator id, year) whose new value replaced a
-    validated one (None: not known)."""
+    validated one (None: not known).
+
+    The transaction holds a share lock on the indicators until it commits, and dates
+    the pending rows once it has it: a recompute (which locks them for update) never
+    runs alongside, so an aggregate dated before these rows cannot include their values
+    — which the incremental run relies on to add a new candidate to the count in place
+    (``_Changes``)."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {Indicator._meta.db_table} ORDER BY id FOR SHARE")
+    started = database_now()
     PendingRecompute.objects.bulk_create(
         PendingRecompute(
             territory_id=v.territory_id,
@@ -905,6 +926,7 @@ def record_pending(values: Iterable[IndicatorValue], replaced=None) -> None:
             replaced=None
             if replaced is None
             else (v.territory_id, v.indicator_id, v.year) in replaced,
+            created_at=started,
         )
         for v in values
     )
@@ -923,8 +945,9 @@ class _Changes:
         # (territory, year) → {indicator id: replaced} (the earliest pending row: the
         # state the last run saw)
         self.changed: dict[tuple[int, int], dict[int, bool | None]] = defaultdict(dict)
-        for _id, indicator_id, year, territory, replaced in pending:
+        for _id, indicator_id, year, territory, replaced, _at in pending:
             self.changed[territory, year].setdefault(indicator_id, replaced)
+        earliest = min(row[5] for row in pending)
         territories = {territory for territory, _year in self.changed}
         years = sorted({year for _territory, year in self.changed})
         self.above: dict[int, set[int]] = defaultdict(set)  # scopes wholly containing
@@ -957,7 +980,10 @@ class _Changes:
             )
             .values_list("territory_id", "indicator_id", "year")
         )
-        # Aggregates worked out without partial overlaps: their kept set is every
+        # Aggregates computed before the changes were recorded (see record_pending),
+        # which they cannot include; an aggregate updated by a run
+        # that counted them (or recomputed since) is dated after and is recomputed,
+        # never counted twice — and without partial overlaps: their kept set is every
         # candidate that no other candidate inside the scope contains (with partial
         # overlaps, the greedy walk may keep a territory inside a skipped one).
         self.settled = {
@@ -966,6 +992,7 @@ class _Changes:
                 scope_id__in=set().union(*self.above.values()),
                 indicator__in=[plan.indicator for plan in plans.values()],
                 year__in=years,
+                computed_at__lt=earliest,
             ).values_list("scope_id", "indicator_id", "year", "conflicts")
             if not conflicts
         }
@@ -1038,69 +1065,76 @@ class _Changes:
 def refresh_candidates(counts: dict[tuple, int], plans: dict[str, Plan]) -> int:
     """Aggregates the pending changes leave exact but for their number of candidates
     (new territories inside a counted one): update that number, the latest validation
-    and the computation date, in one transaction. Returns the rows updated."""
+    and the computation date. Runs in the caller's transaction, which holds the locks
+    on the indicators. Returns the rows updated."""
     if not counts:
         return 0
-    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    stamp = connection.ops.adapt_datetimefield_value(database_now())
     last_validated: dict[int, object] = {}
-    with transaction.atomic():
-        indicators = sorted({plans[identifier].indicator.pk for identifier, _s, _y in counts})
-        list(Indicator.objects.select_for_update().filter(pk__in=indicators).order_by("pk"))
-        by_key = {
-            (plans[identifier].indicator.pk, scope, year): (plans[identifier], delta)
-            for (identifier, scope, year), delta in counts.items()
-        }
-        rows = []
-        for pk, indicator, scope, year, computed_from in Aggregate.objects.filter(
-            indicator_id__in=indicators,
-            scope_id__in={scope for _i, scope, _y in counts},
-            year__in={year for _i, _s, year in counts},
-        ).values_list("pk", "indicator_id", "scope_id", "year", "computed_from"):
-            if (indicator, scope, year) not in by_key:
-                continue
-            plan, delta = by_key[indicator, scope, year]
-            computed_from["candidates"] += delta
-            computed_from["last_validated_at"] = _last_validated(plan, last_validated)
-            rows.append((json.dumps(computed_from), stamp, pk))
-        update = (
-            f"UPDATE {Aggregate._meta.db_table} SET computed_from = %s, computed_at = %s "
-            "WHERE id = %s"
-        )
-        with connection.cursor() as cursor:  # a few dozen rows: no CASE … WHEN per row
-            if connection.vendor == "postgresql" and rows:  # and one round trip
-                cursor.execute("; ".join([update] * len(rows)), [p for row in rows for p in row])
-            else:
-                cursor.executemany(update, rows)
+    indicators = sorted({plans[identifier].indicator.pk for identifier, _s, _y in counts})
+    by_key = {
+        (plans[identifier].indicator.pk, scope, year): (plans[identifier], delta)
+        for (identifier, scope, year), delta in counts.items()
+    }
+    rows = []
+    for pk, indicator, scope, year, computed_from in Aggregate.objects.filter(
+        indicator_id__in=indicators,
+        scope_id__in={scope for _i, scope, _y in counts},
+        year__in={year for _i, _s, year in counts},
+    ).values_list("pk", "indicator_id", "scope_id", "year", "computed_from"):
+        if (indicator, scope, year) not in by_key:
+            continue
+        plan, delta = by_key[indicator, scope, year]
+        computed_from["candidates"] += delta
+        computed_from["last_validated_at"] = _last_validated(plan, last_validated)
+        rows.append((json.dumps(computed_from), stamp, pk))
+    update = (
+        f"UPDATE {Aggregate._meta.db_table} SET computed_from = %s, computed_at = %s WHERE id = %s"
+    )
+    with connection.cursor() as cursor:  # a few dozen rows: no CASE … WHEN per row
+        if connection.vendor == "postgresql" and rows:  # and one round trip
+            cursor.execute("; ".join([update] * len(rows)), [p for row in rows for p in row])
+        else:
+            cursor.executemany(update, rows)
     return len(rows)
 
 
 def recompute_pending(trigger: str = "validation", stream=None) -> RecomputeRun | None:
     """Handle the pending work recorded so far: only the affected indicators (and the
     ratios using them), years and scopes above the reporting territories, but the
-    aggregates these changes cannot alter (``_Changes``). The pending rows are deleted
-    only once their aggregates are written, so a crash loses nothing."""
-    pending = list(
-        PendingRecompute.objects.order_by("created_at", "id").values_list(
-            "id", "indicator_id", "year", "territory_id", "replaced"
-        )
-    )
-    if not pending:
+    aggregates these changes cannot alter (``_Changes``): those get their candidate
+    counts updated in place, under the locks on the indicators. The pending rows are
+    deleted only once their aggregates are written, so a crash loses nothing."""
+    if not PendingRecompute.objects.exists():
         return None
     started_at = timezone.now()
     catalogue = {i.identifier: i for i in Indicator.objects.all()}
     by_pk = {i.pk: i.identifier for i in catalogue.values()}
-    affected = dependents_of({by_pk[row[1]] for row in pending}, catalogue)
+    changed_indicators = set(PendingRecompute.objects.values_list("indicator_id", flat=True))
+    affected = dependents_of({by_pk[pk] for pk in changed_indicators}, catalogue)
     plans = {
         identifier: plan
         for identifier in sorted(affected)
         if (plan := plan_for(catalogue[identifier], catalogue)) is not None
     }
-    needed, counts = _Changes(pending, plans).work()
+    with transaction.atomic():
+        # Locked first, then read: a second worker waits here, then finds these rows
+        # gone, or the aggregates dated after them (recomputed, not counted twice).
+        locked = sorted(plan.indicator.pk for plan in plans.values())
+        list(Indicator.objects.select_for_update().filter(pk__in=locked).order_by("pk"))
+        pending = list(
+            PendingRecompute.objects.filter(indicator_id__in=changed_indicators)
+            .order_by("created_at", "id")
+            .values_list("id", "indicator_id", "year", "territory_id", "replaced", "created_at")
+        )
+        if not pending:
+            return None
+        needed, counts = _Changes(pending, plans).work()
+        updated = refresh_candidates(counts, plans)
     work = [
         (catalogue[identifier], sorted(years), sorted(scopes))
         for identifier, (years, scopes) in sorted(needed.items())
     ]
-    updated = refresh_candidates(counts, plans)
     changed = sorted({row[3] for row in pending})
     run = _run(
         work,

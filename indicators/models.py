@@ -347,6 +347,8 @@ class PendingRecompute(models.Model):
     # A replacement leaves the territory a candidate as it was: when it is not kept in
     # a scope either, that scope's aggregate stays exact and is not recomputed.
     replaced = models.BooleanField(null=True, default=None)
+    # On the database's clock, once the validating transaction holds its locks (see
+    # record_pending).
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from contracts import services
 from indicators import aggregation
-from indicators.models import Aggregate, Indicator, PendingRecompute
+from indicators.models import Aggregate, Indicator, IndicatorValue, PendingRecompute, ValueStatus
 from territories.models import TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.factories import UserFactory
@@ -220,6 +221,50 @@ def test_concurrent_recomputes_give_the_same_result_as_one(contract, staff):
     assert (
         sorted(Aggregate.objects.values_list("scope_id", "indicator_id", "year", "value"))
         == expected
+    )
+
+
+def test_concurrent_incremental_and_full_runs_count_a_new_candidate_once(contract, staff):
+    """The incremental run adds a new candidate inside a counted EPCI to the counts in
+    place: two workers, and full recomputes alongside, must not add it twice."""
+    epci = contract.territory.member_of.get(kind=TerritoryKind.EPCI)
+    energy = Indicator.objects.get(identifier="cae_2.a")
+    IndicatorValue.objects.create(
+        territory=epci,
+        indicator=energy,
+        year=2018,
+        value=Decimal("1000"),
+        status=ValueStatus.VALIDATED,
+        validated_at=timezone.now(),
+    )
+    aggregation.recompute_all()
+    with transaction.atomic():
+        services.validate_report(submitted(contract, staff, 2018, "250"), staff)
+    errors = []
+
+    def run(job):
+        try:
+            job()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    jobs = [aggregation.recompute_pending, aggregation.recompute_pending, aggregation.recompute_all]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert not PendingRecompute.objects.exists()
+    nord = nord_energy(2018)
+    assert (nord.value, nord.contributors, nord.computed_from["candidates"]) == (
+        Decimal("1000"),
+        1,
+        2,
     )
 
 

@@ -222,6 +222,39 @@ def test_a_new_value_inside_a_reporting_epci_is_one_more_candidate(fourmies_cont
     assert figures(energy_rows()) == incremental
 
 
+def test_a_run_interrupted_after_counting_is_not_counted_twice(
+    fourmies_contract, staff, monkeypatch
+):
+    epci_reports_energy()
+    aggregation.recompute_all()
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(aggregation, "_run", crash)
+        with pytest.raises(RuntimeError):
+            aggregation.recompute_pending()
+    assert PendingRecompute.objects.exists()  # kept for the next run
+    aggregation.recompute_pending()
+
+    in_nord = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
+    assert in_nord.computed_from["candidates"] == 2  # EPCI and Fourmies, not 3
+
+
+def test_aggregates_computed_after_the_validation_are_not_counted_again(fourmies_contract, staff):
+    epci_reports_energy()
+    aggregation.recompute_all()
+    validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
+    aggregation.recompute(indicators=[Indicator.objects.get(identifier="cae_2.a")])
+
+    aggregation.recompute_pending()  # its aggregates already count Fourmies
+
+    in_nord = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
+    assert in_nord.computed_from["candidates"] == 2
+
+
 def test_a_replaced_value_that_is_counted_is_recomputed(fourmies_contract, staff):
     [value] = validate(fourmies_contract, staff, 2018, **{"cae_2.a": "250"})
     aggregation.recompute_pending()
