@@ -143,6 +143,21 @@ def settle(url: str) -> None:
         cursor.execute("VACUUM (ANALYZE)")
 
 
+def incremental_result(id_: str, name: str, runs: list[dict], b1: float, bound: float):
+    """An incremental recompute's line: the median of its runs against B1."""
+    return Result(
+        id_,
+        name,
+        statistics.median(r["seconds"] for r in runs),
+        b1,
+        "s",
+        AT_MOST,
+        bound,
+        floor_name="B1",
+        details={"runs": runs, "statistic": "median"},
+    )
+
+
 def recompute_benches(args, env, url, baseline_url) -> list[Result]:
     baseline_runs = []
     for _ in range(args.repeat):
@@ -160,7 +175,6 @@ def recompute_benches(args, env, url, baseline_url) -> list[Result]:
         settle(url)
         incremental.append(task(env, url, "incremental"))
     log("B2 " + ", ".join(f"{r['seconds']:.3f} s" for r in incremental))
-    b2 = statistics.median(r["seconds"] for r in incremental)
     counted = []  # B2x: an EPCI's report, whose values count in the scopes above it
     for _ in range(args.incremental_runs):
         settle(url)
@@ -183,30 +197,18 @@ def recompute_benches(args, env, url, baseline_url) -> list[Result]:
             floor_name="un seul SUM … GROUP BY sur la table de fermeture",
             details={"runs": runs, "floor_runs": floors, "statistic": "best of runs"},
         ),
-        Result(
-            "B2",
-            "Recalcul incrémental après la validation d'un rapport",
-            b2,
-            b1,
-            "s",
-            AT_MOST,
-            0.01,
-            floor_name="B1",
-            details={"runs": incremental, "statistic": "median"},
+        incremental_result(
+            "B2", "Recalcul incrémental après la validation d'un rapport", incremental, b1, 0.01
         ),
         *(
             [
-                Result(
+                incremental_result(
                     "B2x",
                     "Recalcul incrémental après la validation du rapport d'un EPCI "
                     "(informatif : ses valeurs comptent dans le département et la région)",
-                    statistics.median(r["seconds"] for r in counted),
+                    counted,
                     b1,
-                    "s",
-                    AT_MOST,
                     0.1,
-                    floor_name="B1",
-                    details={"runs": counted, "statistic": "median"},
                 )
             ]
             if counted

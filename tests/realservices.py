@@ -4,13 +4,14 @@ import io
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 
 from territories.models import Territory, TerritoryKind
 
@@ -93,3 +94,32 @@ def wait_until(predicate, timeout: float = 30, interval: float = 0.2):
             return result
         time.sleep(interval)
     return predicate()
+
+
+THREADS = 20
+
+
+def all_at_once(request, count: int = THREADS) -> list:
+    """Run ``request(index)`` in ``count`` threads released together; each thread has
+    its own database connection, opened before the barrier and closed at the end.
+    Returns the results in index order (an exception counts as a result)."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index):
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=30)
+            results[index] = request(index)
+        except Exception as exc:  # reported in the results, asserted by the test
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return results

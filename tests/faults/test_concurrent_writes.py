@@ -4,13 +4,11 @@ through and answer the others with a French conflict, never a 500."""
 
 import html
 import re
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -18,10 +16,10 @@ from contracts import services
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue
 from tests.faults.conftest import active_contract, energy, officer_of, token_for
+from tests.realservices import THREADS, all_at_once
 
 pytestmark = [pytest.mark.fault, pytest.mark.postgres]
 
-THREADS = 20
 STALE = "modifié par quelqu'un d'autre"
 
 
@@ -35,32 +33,6 @@ def fourmies_contract(staff, reference_data):
 @pytest.fixture
 def officer(fourmies_contract):
     return officer_of(fourmies_contract.territory, "referent.fourmies")
-
-
-def all_at_once(request, count: int = THREADS) -> list:
-    """Run ``request(index)`` in ``count`` threads released together; each thread has
-    its own database connection, opened before the barrier and closed at the end.
-    Returns the results in index order (an exception counts as a result)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index):
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=30)
-            results[index] = request(index)
-        except Exception as exc:  # reported in the results, asserted by the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def api_client(key: str) -> APIClient:

@@ -20,6 +20,7 @@ from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.factories import UserFactory
 from tests.realservices import (
     ROOT,
+    all_at_once,
     celery_worker,
     ensure_reference_data,
     subprocess_env,
@@ -200,24 +201,9 @@ def test_concurrent_recomputes_give_the_same_result_as_one(contract, staff):
     services.validate_report(submitted(contract, staff, 2018, "250"), staff)
     aggregation.recompute_all()
     expected = sorted(Aggregate.objects.values_list("scope_id", "indicator_id", "year", "value"))
-    errors = []
 
-    def run():
-        try:
-            aggregation.recompute_all()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    results = all_at_once(lambda _index: aggregation.recompute_all(), count=4)
+    assert [r for r in results if isinstance(r, Exception)] == []
     assert (
         sorted(Aggregate.objects.values_list("scope_id", "indicator_id", "year", "value"))
         == expected
@@ -240,25 +226,11 @@ def test_concurrent_incremental_and_full_runs_count_a_new_candidate_once(contrac
     aggregation.recompute_all()
     with transaction.atomic():
         services.validate_report(submitted(contract, staff, 2018, "250"), staff)
-    errors = []
-
-    def run(job):
-        try:
-            job()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
     jobs = [aggregation.recompute_pending, aggregation.recompute_pending, aggregation.recompute_all]
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = all_at_once(lambda index: jobs[index](), count=len(jobs))
 
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    assert [r for r in results if isinstance(r, Exception)] == []
     assert not PendingRecompute.objects.exists()
     nord = nord_energy(2018)
     assert (nord.value, nord.contributors, nord.computed_from["candidates"]) == (
