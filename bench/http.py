@@ -3,7 +3,7 @@
 gunicorn serves ``tri_portal.wsgi`` with ``bench.settings`` (the portal plus the floor
 views of ``bench.urls``) on the bench's PostgreSQL and Redis; wrk loads one URL at a
 time with fixed connections and threads. Each figure is measured next to its floor,
-interleaved (floor, figure, three times), and the best run of each is kept: on a shared
+interleaved (floor, figure, five times), and the best run of each is kept: on a shared
 2-core machine the best run is the one least disturbed by the rest of the system.
 
 gunicorn runs 2 sync workers (one per core of the reference machine, the worker class of
@@ -34,7 +34,7 @@ from bench.results import AT_LEAST, Result
 
 WRK = "/usr/bin/wrk"
 WORKERS = 2
-ROUNDS = 3  # floor, figure, floor, figure, floor, figure
+ROUNDS = 5  # floor, figure, floor, figure… (the machine is noisy: runs vary by ±20 %)
 MAX_DURATION = 30.0
 WARMUP_SECONDS = 1
 START_TIMEOUT = 30.0

@@ -12,6 +12,7 @@ import hashlib
 import os
 import pickle
 import secrets
+import select
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -144,11 +145,13 @@ class _VersionWatch:
                 if lost or self._pid != os.getpid():  # new, disconnected, or forked
                     self._reset()
                     self._pubsub, self._pid = backend.subscribe(VERSION_KEY), os.getpid()
-                while (message := self._pubsub.get_message(timeout=0.0)) is not None:
-                    if message["type"] == "message":
-                        self._version = message["data"].decode()
-                    else:  # (re)subscribed: versions may have been missed
-                        self._version = None
+                    connection = self._pubsub.connection
+                if _waiting(connection):  # then read until redis-py's buffer is empty too
+                    while (message := self._pubsub.get_message(timeout=0.0)) is not None:
+                        if message["type"] == "message":
+                            self._version = message["data"].decode()
+                        else:  # (re)subscribed: versions may have been missed
+                            self._version = None
             except Exception:
                 self._reset()
                 return _read_version(backend)
@@ -171,6 +174,19 @@ class _VersionWatch:
         if pubsub is not None:
             with suppress(Exception):
                 pubsub.close()
+
+
+def _waiting(connection) -> bool:
+    """Whether a subscription has a message to read: a look at its socket (one system
+    call) — asking redis-py costs several layers of Python on every request. When it
+    has, the caller reads until redis-py has nothing buffered either."""
+    sock = getattr(connection, "_sock", None)
+    if sock is None:  # subscribed, not connected yet: let redis-py connect
+        return True
+    if getattr(sock, "pending", None) is not None and sock.pending():  # TLS: decrypted
+        return True
+    readable, _writable, _failed = select.select([sock], [], [], 0)
+    return bool(readable)
 
 
 _version_watch = _VersionWatch()

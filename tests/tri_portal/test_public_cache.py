@@ -1,5 +1,6 @@
 import io
 import os
+import time
 import uuid
 
 import pytest
@@ -60,6 +61,26 @@ def test_with_redis_a_new_data_version_reaches_every_process_at_once():
             writer.set_and_publish(VERSION_KEY, bump)
             assert watch.version(reader) == bump != first
         assert reader.get(VERSION_KEY) == bump  # stored as the cache's own value
+    finally:
+        watch._reset()
+        writer.delete(VERSION_KEY)
+
+
+@pytest.mark.redis
+def test_with_redis_versions_published_together_leave_the_last_one():
+    url = os.environ["CELERY_BROKER_URL"]
+    params = {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    writer, reader = RedisCache(url, params), RedisCache(url, params)
+    watch = _VersionWatch()
+    try:
+        watch.version(reader)
+        bumps = [f"v-{uuid.uuid4().hex}" for _ in range(5)]
+        for bump in bumps:  # arriving together, read by redis-py in one go
+            writer.set_and_publish(VERSION_KEY, bump)
+        time.sleep(0.1)
+
+        assert watch.version(reader) == bumps[-1]
+        assert watch.version(reader) == bumps[-1]  # nothing left unread
     finally:
         watch._reset()
         writer.delete(VERSION_KEY)
