@@ -54,7 +54,9 @@ class _Batch:
     """Everything the figures of many scopes need, read in a fixed number of queries
     (a national refresh: 119 scopes, a thousand contracts), then assembled per scope."""
 
-    def __init__(self, scopes: list[Territory]):
+    def __init__(self, scopes: list[Territory], values_only: bool = False):
+        """``values_only``: what the achieved changes need, nothing else (themes,
+        populations)."""
         scope_ids = [scope.pk for scope in scopes]
         inside = TerritoryClosure.objects.filter(ancestor_id__in=scope_ids, contains_whole=True)
         contracts = list(
@@ -70,25 +72,8 @@ class _Batch:
             self.scopes_of[territory].add(scope)
         self.contracts = [c for c in contracts if self.scopes_of.get(c[1])]
         public_ids = {pk for pk, _t, status in self.contracts if status in PUBLIC_STATUSES}
-        self.themes: dict[int, list[str]] = defaultdict(list)
-        for contract_id, slug in Contract.themes.through.objects.filter(
-            contract_id__in=public_ids
-        ).values_list("contract_id", "contracttheme__slug"):
-            self.themes[contract_id].append(slug)
-        communes = TerritoryClosure.objects.filter(descendant__kind=TerritoryKind.COMMUNE)
-        self.population = dict(
-            communes.filter(ancestor_id__in=scope_ids)
-            .values("ancestor_id")
-            .annotate(total=Sum("descendant__population"))
-            .values_list("ancestor_id", "total")
-        )
-        self.communes_of: dict[int, set[int]] = defaultdict(set)
-        self.commune_population: dict[int, int] = {}
-        for territory, commune, population in communes.filter(
-            ancestor_id__in={c[1] for c in self.contracts}
-        ).values_list("ancestor_id", "descendant_id", "descendant__population"):
-            self.communes_of[territory].add(commune)
-            self.commune_population[commune] = population or 0
+        if not values_only:
+            self._read_themes_and_populations(scope_ids, public_ids)
         self.containers: dict[int, set[int]] = defaultdict(set)  # contract territories above
         for ancestor, descendant in TerritoryClosure.objects.filter(
             ancestor_id__in=territory_ids,
@@ -118,6 +103,27 @@ class _Batch:
             {t.territory_id for t in targets}, {t.indicator_id for t in targets}
         )
 
+    def _read_themes_and_populations(self, scope_ids: list[int], public_ids: set[int]) -> None:
+        self.themes: dict[int, list[str]] = defaultdict(list)
+        for contract_id, slug in Contract.themes.through.objects.filter(
+            contract_id__in=public_ids
+        ).values_list("contract_id", "contracttheme__slug"):
+            self.themes[contract_id].append(slug)
+        communes = TerritoryClosure.objects.filter(descendant__kind=TerritoryKind.COMMUNE)
+        self.population = dict(
+            communes.filter(ancestor_id__in=scope_ids)
+            .values("ancestor_id")
+            .annotate(total=Sum("descendant__population"))
+            .values_list("ancestor_id", "total")
+        )
+        self.communes_of: dict[int, set[int]] = defaultdict(set)
+        self.commune_population: dict[int, int] = {}
+        for territory, commune, population in communes.filter(
+            ancestor_id__in={c[1] for c in self.contracts}
+        ).values_list("ancestor_id", "descendant_id", "descendant__population"):
+            self.communes_of[territory].add(commune)
+            self.commune_population[commune] = population or 0
+
     def _population_of(self, territories) -> int:
         communes = set().union(*(self.communes_of[t] for t in territories))
         return sum(self.commune_population[c] for c in communes)
@@ -126,7 +132,6 @@ class _Batch:
         mine = [c for c in self.contracts if scope.pk in self.scopes_of[c[1]]]
         public = [c for c in mine if c[2] in PUBLIC_STATUSES]
         by_theme = Counter(slug for pk, _t, _s in public for slug in self.themes[pk])
-        public_ids = {pk for pk, _t, _s in public}
         return ContractStats(
             scope=scope,
             population=self.population.get(scope.pk) or 0,
@@ -136,9 +141,17 @@ class _Batch:
             covered_population_all=self._population_of({t for _pk, t, _s in public}),
             by_status=dict(sorted(Counter(status for _pk, _t, status in mine).items())),
             by_theme=dict(sorted(by_theme.items())),
-            changes=self._changes([t for pk in sorted(public_ids) for t in self.targets_of[pk]]),
+            changes=self.changes_for(scope),
             computed_at=timezone.now(),
         )
+
+    def changes_for(self, scope: Territory) -> dict:
+        public = sorted(
+            pk
+            for pk, territory, status in self.contracts
+            if status in PUBLIC_STATUSES and scope.pk in self.scopes_of[territory]
+        )
+        return self._changes([t for pk in public for t in self.targets_of[pk]])
 
     def _changes(self, targets: list["_Target"]) -> dict:
         """Targeted (target − baseline) and achieved (latest − baseline) changes of the
@@ -166,17 +179,22 @@ class _Batch:
         return changes
 
 
+def _locked_scopes(territories) -> list[Territory]:
+    """Every region and département, or those above ``territories``, locked: the lock
+    serialises concurrent refreshes (two recomputes at once)."""
+    scopes = Territory.objects.filter(kind__in=STATS_SCOPE_KINDS)
+    if territories is not None:
+        above = TerritoryClosure.objects.filter(descendant_id__in=list(territories))
+        scopes = scopes.filter(pk__in=above.values("ancestor_id"))
+    return list(scopes.select_for_update().order_by("pk"))
+
+
 @transaction.atomic
 def refresh_contract_stats(territories=None) -> int:
     """Recompute the figures of every region and département, or only of those above
     ``territories`` (ids of territories whose contracts or values changed); one
     transaction, a fixed number of queries."""
-    scopes = Territory.objects.filter(kind__in=STATS_SCOPE_KINDS)
-    if territories is not None:
-        above = TerritoryClosure.objects.filter(descendant_id__in=list(territories))
-        scopes = scopes.filter(pk__in=above.values("ancestor_id"))
-    # Locking the scope rows serialises concurrent refreshes (two recomputes at once).
-    scopes = list(scopes.select_for_update().order_by("pk"))
+    scopes = _locked_scopes(territories)
     batch = _Batch(scopes)
     rows = [batch.stats_for(scope) for scope in scopes]
     stale = ContractStats.objects.all()
@@ -184,4 +202,23 @@ def refresh_contract_stats(territories=None) -> int:
         stale = stale.filter(scope__in=scopes)
     stale.delete()
     ContractStats.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def refresh_contract_changes(territories) -> int:
+    """After validations in ``territories``: of the figures of the scopes above them,
+    only the achieved changes depend on values — recompute those, keep the rest
+    (contracts, populations and themes did not change). Scopes without figures yet
+    get all of them."""
+    scopes = _locked_scopes(territories)
+    rows = {row.scope_id: row for row in ContractStats.objects.filter(scope__in=scopes)}
+    if len(rows) < len(scopes):
+        return refresh_contract_stats(territories)
+    batch = _Batch(scopes, values_only=True)
+    now = timezone.now()
+    for scope in scopes:
+        rows[scope.pk].changes = batch.changes_for(scope)
+        rows[scope.pk].computed_at = now
+    ContractStats.objects.bulk_update(rows.values(), ["changes", "computed_at"])
     return len(rows)

@@ -40,7 +40,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from indicators import formulas
@@ -691,15 +691,27 @@ def _batch_rows(plans: list[Plan], batch: list[tuple], now, last_validated: dict
 
 def _last_validated(plan: Plan, known: dict) -> str | None:
     """The latest validation of the plan's components (``known``: by indicator, filled)."""
-    for component in plan.components:
-        if component.pk not in known:  # one index probe per indicator
-            known[component.pk] = (
-                IndicatorValue.objects.validated()
-                .filter(indicator=component)
-                .aggregate(last=Max("validated_at"))["last"]
-            )
+    _learn_last_validations(known, [c.pk for c in plan.components])
     last = max((known[c.pk] for c in plan.components if known[c.pk]), default=None)
     return last.isoformat() if last else None
+
+
+def _learn_last_validations(known: dict, indicators: Iterable[int]) -> None:
+    """Add the latest validation of these indicators to ``known``: one query, one index
+    probe per indicator (not a scan of their values)."""
+    missing = sorted(set(indicators) - known.keys())
+    if missing:
+        latest = (
+            IndicatorValue.objects.validated()
+            .filter(indicator=OuterRef("pk"))
+            .order_by("-validated_at")
+            .values("validated_at")[:1]
+        )
+        known.update(
+            Indicator.objects.filter(pk__in=missing)
+            .annotate(last=Subquery(latest))
+            .values_list("pk", "last")
+        )
 
 
 def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[Row]:
@@ -952,16 +964,13 @@ class _Changes:
         years = sorted({year for _territory, year in self.changed})
         self.above: dict[int, set[int]] = defaultdict(set)  # scopes wholly containing
         self.containers: dict[int, set[int]] = defaultdict(set)  # territories likewise
-        for ancestor, descendant, kind in TerritoryClosure.objects.filter(
-            descendant_id__in=territories, contains_whole=True, depth__gt=0
-        ).values_list("ancestor_id", "descendant_id", "ancestor__kind"):
-            self.containers[descendant].add(ancestor)
-            if kind in SCOPE_KINDS:
+        for ancestor, descendant, kind, depth in TerritoryClosure.objects.filter(
+            descendant_id__in=territories, contains_whole=True
+        ).values_list("ancestor_id", "descendant_id", "ancestor__kind", "depth"):
+            if depth > 0:
+                self.containers[descendant].add(ancestor)
+            if kind in SCOPE_KINDS:  # a scope is one of its own candidates (depth 0)
                 self.above[descendant].add(ancestor)
-        for territory in Territory.objects.filter(
-            pk__in=territories, kind__in=SCOPE_KINDS
-        ).values_list("pk", flat=True):
-            self.above[territory].add(territory)  # a scope is one of its own candidates
         containers = set().union(*self.containers.values())
         self.inside = set(  # (scope, container) pairs, the container wholly inside
             TerritoryClosure.objects.filter(
@@ -1071,6 +1080,9 @@ def refresh_candidates(counts: dict[tuple, int], plans: dict[str, Plan]) -> int:
         return 0
     stamp = connection.ops.adapt_datetimefield_value(database_now())
     last_validated: dict[int, object] = {}
+    _learn_last_validations(
+        last_validated, [c.pk for plan in plans.values() for c in plan.components]
+    )
     indicators = sorted({plans[identifier].indicator.pk for identifier, _s, _y in counts})
     by_key = {
         (plans[identifier].indicator.pk, scope, year): (plans[identifier], delta)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import ContractStats
@@ -111,3 +112,34 @@ def test_a_target_without_data_counts_as_targeted_not_achieved(db, fourmies):
         Decimal(0),
         0,
     )
+
+
+def test_after_a_validation_only_the_achieved_changes_are_refreshed(demo):
+    from contracts.stats import refresh_contract_changes
+    from indicators.models import Indicator, IndicatorValue, ValueStatus
+
+    staff = UserFactory(username="agent.test", is_staff=True)
+    grande_synthe = Territory.objects.get(kind=TerritoryKind.COMMUNE, name="Grande-Synthe")
+    before = region_stats()
+    IndicatorValue.objects.create(  # Grande-Synthe's 2021 energy: 874.9 (2020) → 850
+        territory=grande_synthe,
+        indicator=Indicator.objects.get(identifier="cae_2.a"),
+        year=2021,
+        value=Decimal("850"),
+        status=ValueStatus.VALIDATED,
+        validated_at=timezone.now(),
+        validated_by=staff,
+    )
+
+    refresh_contract_changes([grande_synthe.pk])
+
+    after = region_stats()
+    achieved = Decimal(after.changes["cae_2.a"]["achieved"])
+    assert achieved == Decimal(before.changes["cae_2.a"]["achieved"]) - Decimal("24.9")
+    assert (after.population, after.covered_population, after.by_theme) == (
+        before.population,
+        before.covered_population,
+        before.by_theme,
+    )
+    refresh_contract_stats()  # everything recomputed gives the same figures
+    assert region_stats().changes == after.changes
