@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -39,13 +39,15 @@ class _Target(NamedTuple):
 def latest_values(territories: set[int], indicators: set[int]) -> dict[tuple, Decimal]:
     """``{(territory, indicator): value}`` of the latest validated year — a target's
     latest observation (``indicators.progress.evaluate``) for indicators entered as is."""
-    latest: dict[tuple, Decimal] = {}
-    for territory, indicator, value in (
+    rows = (
         IndicatorValue.objects.validated()
         .filter(territory_id__in=territories, indicator_id__in=indicators)
         .order_by("territory_id", "indicator_id", "-year")
-        .values_list("territory_id", "indicator_id", "value")
-    ):
+    )
+    if connection.vendor == "postgresql":  # the first row of each pair only
+        rows = rows.distinct("territory_id", "indicator_id")
+    latest: dict[tuple, Decimal] = {}
+    for territory, indicator, value in rows.values_list("territory_id", "indicator_id", "value"):
         latest.setdefault((territory, indicator), value)
     return latest
 
