@@ -945,17 +945,18 @@ def record_pending(values: Iterable[IndicatorValue], replaced=None) -> None:
 
 
 class _Changes:
-    """The pending changes, and which aggregates above them they leave exactly as they
-    are. A territory whose values were replaced (not added) is a candidate of the same
-    plans and years as before; where it is not kept either — a candidate territory
-    containing it lies inside the scope, and is counted instead — the scope's kept set,
-    candidates and sums are those of the last run: its aggregate is not recomputed.
-    (A commune correcting a value its EPCI also reports changes no regional figure.)"""
+    """The pending changes, and which aggregates above them they leave as they are but
+    for the number of candidates. A changed territory counts in a scope only if it is
+    kept there; where, before and after the change, it is either no candidate or lies
+    inside a candidate that lies in the scope (counted instead of it), the scope's kept
+    set, sums, population and conflicts are those of the last run — a new value only
+    adds a candidate, a replaced one not even that. (A commune reporting what its EPCI
+    also reports changes no figure of the EPCI, the département or the région.)"""
 
     def __init__(self, pending: list[tuple], plans: dict[str, Plan]):
         self.plans = plans
-        # (territory, year) → {indicator id: replaced} (the earliest pending row: the
-        # state the last run saw)
+        # (territory, year) → {indicator id: whether a validated value was there before
+        # the earliest pending row, i.e. when the aggregates below were computed}
         self.changed: dict[tuple[int, int], dict[int, bool | None]] = defaultdict(dict)
         for _id, indicator_id, year, territory, replaced, _at in pending:
             self.changed[territory, year].setdefault(indicator_id, replaced)
@@ -989,12 +990,12 @@ class _Changes:
             )
             .values_list("territory_id", "indicator_id", "year")
         )
-        # Aggregates computed before the changes were recorded (see record_pending),
-        # which they cannot include; an aggregate updated by a run
-        # that counted them (or recomputed since) is dated after and is recomputed,
-        # never counted twice — and without partial overlaps: their kept set is every
-        # candidate that no other candidate inside the scope contains (with partial
-        # overlaps, the greedy walk may keep a territory inside a skipped one).
+        # The aggregates that may be updated in place: dated before the changes were
+        # recorded, so they cannot include them (see record_pending) — one recomputed
+        # since, or already updated by an interrupted or concurrent run, is dated after
+        # and is recomputed, never counted twice; and without partial overlaps, so
+        # their kept set is every candidate no other candidate of the scope contains
+        # (with partial overlaps the greedy walk may keep a territory inside a skipped one).
         self.settled = {
             (scope, indicator, year)
             for scope, indicator, year, conflicts in Aggregate.objects.filter(
