@@ -972,6 +972,10 @@ class _Changes:
                 self.containers[descendant].add(ancestor)
             if kind in SCOPE_KINDS:  # a scope is one of its own candidates (depth 0)
                 self.above[descendant].add(ancestor)
+        self.under: dict[tuple[int, int], list[int]] = defaultdict(list)  # changed, by scope
+        for territory, year in self.changed:
+            for scope in self.above[territory]:
+                self.under[scope, year].append(territory)
         containers = set().union(*self.containers.values())
         self.inside = set(  # (scope, container) pairs, the container wholly inside
             TerritoryClosure.objects.filter(
@@ -1043,10 +1047,8 @@ class _Changes:
             return None
         components = [c.pk for c in plan.components]
         delta = 0
-        for (territory, changed_year), indicators in self.changed.items():
-            if changed_year != year or scope not in self.above[territory]:
-                continue
-            if not indicators.keys() & set(components):
+        for territory in self.under[scope, year]:  # not every change: linear in them
+            if not self.changed[territory, year].keys() & set(components):
                 continue
             for state in (False, True):  # before, after
                 candidate = self._candidate(territory, components, year, state)
