@@ -31,14 +31,16 @@ class _Target(NamedTuple):
     indicator_id: int
     identifier: str
     unit: str
+    baseline_year: int
     baseline_value: Decimal
     target_value: Decimal
     territory_id: int  # the contract's
 
 
-def latest_values(territories: set[int], indicators: set[int]) -> dict[tuple, Decimal]:
-    """``{(territory, indicator): value}`` of the latest validated year — a target's
-    latest observation (``indicators.progress.evaluate``) for indicators entered as is."""
+def latest_values(territories: set[int], indicators: set[int]) -> dict[tuple, tuple[int, Decimal]]:
+    """``{(territory, indicator): (year, value)}`` of the latest validated year — a
+    target's latest observation (``indicators.progress.evaluate``) for indicators
+    entered as is, when that year is not before the target's baseline year."""
     rows = (
         IndicatorValue.objects.validated()
         .filter(territory_id__in=territories, indicator_id__in=indicators)
@@ -46,9 +48,11 @@ def latest_values(territories: set[int], indicators: set[int]) -> dict[tuple, De
     )
     if connection.vendor == "postgresql":  # the first row of each pair only
         rows = rows.distinct("territory_id", "indicator_id")
-    latest: dict[tuple, Decimal] = {}
-    for territory, indicator, value in rows.values_list("territory_id", "indicator_id", "value"):
-        latest.setdefault((territory, indicator), value)
+    latest: dict[tuple, tuple[int, Decimal]] = {}
+    for territory, indicator, year, value in rows.values_list(
+        "territory_id", "indicator_id", "year", "value"
+    ):
+        latest.setdefault((territory, indicator), (year, value))
     return latest
 
 
@@ -95,6 +99,7 @@ class _Batch:
             "indicator_id",
             "indicator__identifier",
             "indicator__unit",
+            "baseline_year",
             "baseline_value",
             "target_value",
         ):
@@ -168,7 +173,7 @@ class _Batch:
             holders = {t.territory_id for t in group}
             counted = [t for t in group if not holders & self.containers[t.territory_id]]
             targeted = sum((t.target_value - t.baseline_value for t in counted), Decimal(0))
-            latest = {t.pk: self.latest.get((t.territory_id, t.indicator_id)) for t in counted}
+            latest = {t.pk: self._latest_since_baseline(t) for t in counted}
             with_data = [t for t in counted if latest[t.pk] is not None]
             achieved = sum((latest[t.pk] - t.baseline_value for t in with_data), Decimal(0))
             changes[identifier] = {
@@ -179,6 +184,12 @@ class _Batch:
                 "with_data": len(with_data),
             }
         return changes
+
+    def _latest_since_baseline(self, target: "_Target") -> Decimal | None:
+        """The target's latest observation, if measured from its baseline year on (an
+        older value says nothing of the change since the baseline)."""
+        year, value = self.latest.get((target.territory_id, target.indicator_id), (None, None))
+        return value if year is not None and year >= target.baseline_year else None
 
 
 def _locked_scopes(territories) -> list[Territory]:

@@ -84,6 +84,11 @@ def _observations(series: Iterable[tuple[int, Number]]) -> list[tuple[int, Decim
     return points
 
 
+def since_baseline(baseline_year: int, points: list[tuple[int, Decimal]]) -> list:
+    """The observations a target's progress is measured on: from its baseline year on."""
+    return [(year, value) for year, value in points if year >= baseline_year]
+
+
 def achievement(baseline: Number, target: Number, value: Number | None) -> Decimal | None:
     """Share of the way from ``baseline`` to ``target`` covered by ``value``.
 
@@ -228,6 +233,8 @@ def evaluate(
 ) -> TargetProgress:
     """Progress of a target given its ``(year, value)`` observations (any order).
 
+    Only observations from the baseline year on count: a value measured before the
+    baseline says nothing about the way travelled since (see :func:`since_baseline`).
     The latest observation (greatest year; for equal years, the last one given) gives the
     achievement, the expected trajectory value for its year and the status; the whole series
     gives the projected year (see :func:`projected_year`). Without any observation, every
@@ -243,7 +250,7 @@ def evaluate(
             f"target_year ({target_year}) must be after baseline_year ({baseline_year})"
         )
     baseline, target = _dec(baseline, "baseline"), _dec(target, "target")
-    observations = _observations(series)
+    observations = since_baseline(baseline_year, _observations(series))
     if not observations:
         return TargetProgress(
             achievement=None,

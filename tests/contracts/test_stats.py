@@ -143,3 +143,25 @@ def test_after_a_validation_only_the_achieved_changes_are_refreshed(demo):
     )
     refresh_contract_stats()  # everything recomputed gives the same figures
     assert region_stats().changes == after.changes
+
+
+def test_a_value_older_than_the_baseline_is_not_an_achieved_change(db, fourmies):
+    from indicators.models import Indicator, IndicatorValue, ValueStatus
+
+    staff = UserFactory(username="agent.test", is_staff=True)
+    contract = ContractFactory(territory=fourmies)
+    TargetFactory(contract=contract, baseline_year=2017, target_year=2020)  # 1000 → 900 GWh
+    IndicatorValue.objects.create(  # measured before the baseline year
+        territory=fourmies,
+        indicator=Indicator.objects.get(identifier="cae_2.a"),
+        year=2015,
+        value=Decimal("700"),
+        status=ValueStatus.VALIDATED,
+        validated_at=timezone.now(),
+        validated_by=staff,
+    )
+    services.sign_contract(contract, staff)
+
+    energy = region_stats().changes["cae_2.a"]
+
+    assert (Decimal(energy["achieved"]), energy["with_data"]) == (Decimal(0), 0)

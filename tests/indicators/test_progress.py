@@ -358,3 +358,36 @@ def test_evaluate_accepts_a_generator_series():
 def test_evaluate_rejects_target_year_not_after_baseline_year():
     with pytest.raises(ValueError, match="target_year"):
         evaluate(Direction.LOWER, 2020, Decimal("1000"), 2020, Decimal("900"), [])
+
+
+# --- values older than the baseline ------------------------------------------------------
+
+
+def test_a_value_older_than_the_baseline_does_not_count_as_progress():
+    # Baseline 2023: a value of 2020 says nothing about the way since 2023.
+    result = evaluate(
+        Direction.LOWER, 2023, Decimal("1000"), 2026, Decimal("900"), [(2020, Decimal("728"))]
+    )
+
+    assert result == TargetProgress(
+        achievement=None,
+        expected=None,
+        status=TrackStatus.NO_DATA,
+        projected_year=None,
+        latest_year=None,
+        latest_value=None,
+    )
+
+
+def test_only_values_from_the_baseline_year_on_give_the_progress_and_the_pace():
+    series = [(2020, Decimal("500")), (2021, Decimal("400")), (2023, Decimal("1000"))]
+    series.append((2024, Decimal("980")))
+
+    result = evaluate(Direction.LOWER, 2023, Decimal("1000"), 2026, Decimal("900"), series)
+
+    # 2024: (980 - 1000) / (900 - 1000) = 0.2; pace of 2023-2024: -20/year → 900 in 2028
+    assert (result.latest_year, result.achievement, result.projected_year) == (
+        2024,
+        Decimal("0.2"),
+        2028,
+    )
