@@ -222,6 +222,44 @@ def test_a_json_parse_error_is_explained_in_french(api_a, report, raw):
     assert_french_error(response, 400)
 
 
+def nested(depth: int) -> bytes:
+    return b'{"values": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+DEEP_BODIES = {
+    # Python's JSON parser recurses once per level: thousands overflow its stack.
+    "3000-open-brackets": b"[" * 3000,
+    "100000-open-braces": b'{"a":' * 100_000,
+    "3000-levels-closed": nested(3000),
+    # Parsable, but deeper than any body of the API: refused before anything reads it.
+    "40-levels-closed": nested(40),
+}
+
+
+@pytest.mark.parametrize("raw", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
+@pytest.mark.parametrize("target", ["values", "opening"])
+def test_a_deeply_nested_json_body_is_refused_in_french_and_nothing_is_saved(
+    api_a, report, contract_a, raw, target
+):
+    before = db_state()
+    url = values_url(report) if target == "values" else REPORTS
+    method = "PUT" if target == "values" else "POST"
+
+    response = api_a.generic(method, url, raw, content_type="application/json")
+
+    body = assert_french_error(response, 400)
+    assert body == {
+        "detail": "Corps de requête trop imbriqué : au plus 20 niveaux de tableaux et d'objets."
+    }
+    assert db_state() == before
+
+
+def test_a_body_as_deep_as_the_limit_is_read(api_a, report):
+    response = api_a.generic("PUT", values_url(report), nested(19), content_type="application/json")
+
+    assert assert_french_error(response, 400)["errors"]  # read: refused field by field
+
+
 def test_a_body_over_the_upload_limit_gets_a_json_error(api_a, report):
     before = db_state()
 

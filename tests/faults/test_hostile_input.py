@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from rest_framework.test import APIClient
 
 from contracts import services
 from contracts.imports import COLUMNS
@@ -433,6 +434,58 @@ def test_password_reset_form_answers_in_french_and_sends_nothing(client, officer
         assert response.url == reverse("password_reset_done")
     assert mail.outbox == []
     assert get_user_model().objects.get(pk=officer.pk).password == officer.password
+
+
+# --- API JSON bodies ------------------------------------------------------------------
+# Shapes of body that no serializer expects, sent to every write of the API: each
+# parser-level refusal is a French JSON 400 whatever the endpoint, and nothing changes.
+
+JSON_BODIES = {
+    "3000-open-brackets": b"[" * 3000,
+    "100000-open-braces": b'{"a":' * 100_000,
+    "40-levels-closed": b"[" * 40 + b"]" * 40,
+    "truncated": b'{"values": [{"indicator": "cae_2.a", "value": "9',
+    "nan-literal": b"NaN",
+    "integer-of-5000-digits": b"9" * 5000,
+    "invalid-utf8": b'"\xff\xfe"',
+    "bare-string": b'"<script>alert(1)</script>"',
+}
+API_WRITES = {
+    # (who, method, URL; {pk}: a draft report for the officer, submitted for staff)
+    "put-values": ("officer", "PUT", "/api/v1/reports/{pk}/values/"),
+    "open-report": ("officer", "POST", "/api/v1/reports/"),
+    "reject-report": ("staff", "POST", "/api/v1/reports/{pk}/reject/"),
+}
+
+
+def token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.issue(user, 'hostile')[1]}")
+    return client
+
+
+@pytest.mark.parametrize("raw", JSON_BODIES.values(), ids=JSON_BODIES.keys())
+@pytest.mark.parametrize("write", API_WRITES.values(), ids=API_WRITES.keys())
+def test_api_writes_refuse_hostile_json_bodies_in_french(
+    contract, officer, staff, submitted, write, raw
+):
+    who, method, url = write
+    draft = save_values(contract, officer, 2018)
+    client = token_client(officer if who == "officer" else staff)
+    before = db_state()
+
+    response = client.generic(
+        method,
+        url.format(pk=(draft if who == "officer" else submitted).pk),
+        raw,
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+    body = response.json()
+    assert_french([body["detail"], *(m for ms in body.get("errors", {}).values() for m in ms)], "")
+    assert db_state() == before
 
 
 # --- Public query strings --------------------------------------------------------------

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tri_portal.api import exports
+from tri_portal.api import exports, parsers
 from tri_portal.cache import versioned_value
 from tri_portal.models import ApiToken
 
@@ -309,7 +309,7 @@ def _translated(exc):
         return _from_django(exc)
     if isinstance(exc, Http404):  # Django's text is English and names the model
         return exceptions.NotFound(_("Ressource introuvable (ou hors de votre périmètre)."))
-    if isinstance(exc, exceptions.ParseError):
+    if isinstance(exc, exceptions.ParseError) and exc.get_codes() != parsers.TOO_DEEP:
         return exceptions.ParseError(
             _("Corps de requête illisible : JSON attendu (UTF-8, sans NaN ni Infinity).")
         )
