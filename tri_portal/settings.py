@@ -120,22 +120,30 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or address
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login protection: after LOGIN_FAILURE_LIMIT failures, the account and the address are
-# each locked for LOGIN_LOCKOUT_MINUTES (French page, HTTP 429). Staff unlock in the
-# admin (Axes → access attempts) or with `manage.py axes_reset`.
+# Reverse proxies in front of the portal that append to X-Forwarded-For (docker-compose:
+# 1). The client address (tri_portal.security.client_ip, DRF's throttles) is the entry
+# the outermost one appended; 0: the header is ignored, the address is REMOTE_ADDR.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+# Login protection (tri_portal.security.lockout_parameters): LOGIN_FAILURE_LIMIT failures
+# for one username from one client address lock that pair for LOGIN_LOCKOUT_MINUTES
+# (French page, HTTP 429); LOGIN_ADDRESS_FAILURE_LIMIT failures from one address lock it
+# for every account, LOGIN_ACCOUNT_FAILURE_LIMIT failures on one account lock it from
+# every address. Staff unlock in the admin (Axes → access attempts) or with
+# `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = "tri_portal.security.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "tri_portal.security.client_ip"
+# Attempts refused by a lock are not counted (and do not prolong it): one person
+# insisting weighs at most AXES_FAILURE_LIMIT in the address and account limits.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tri_portal.security.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "tri_portal.security.axes_username"
 AXES_VERBOSE = False
-# The client address: REMOTE_ADDR, or N hops back in X-Forwarded-For behind N proxies.
-AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_int("NUM_PROXIES", 0) else ["REMOTE_ADDR"]
-)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "officer:dashboard"
 LOGOUT_REDIRECT_URL = "home"
@@ -240,9 +248,9 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
         "user": env_str("API_THROTTLE_USER", "600/min"),
     },
-    # Reverse proxies in front of the portal: the client's address for throttling is
-    # taken that many hops back in X-Forwarded-For (0: the header is ignored).
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    # The client's address for throttling: as tri_portal.security.client_ip (the
+    # NUM_PROXIES-th X-Forwarded-For entry from the right; 0: the header is ignored).
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "tri_portal.api.base.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",

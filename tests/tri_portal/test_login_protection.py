@@ -1,6 +1,15 @@
-"""Login protection: after LOGIN_FAILURE_LIMIT (5) failures, the account and the address
-are each locked (French page, HTTP 429) for LOGIN_LOCKOUT_MINUTES (15); a success resets
-the count; the admin login is covered; weak passwords are refused."""
+"""Login protection. Failures are counted per username *and* client address: after
+LOGIN_FAILURE_LIMIT (5) failures, that account is locked from that address (French
+page, HTTP 429) for LOGIN_LOCKOUT_MINUTES (15), while the same account from elsewhere
+and the other accounts from that address still work. Two wider limits stop an attacker
+who spreads guesses out: an address with LOGIN_ADDRESS_FAILURE_LIMIT (20) failures is
+locked for every account, an account with LOGIN_ACCOUNT_FAILURE_LIMIT (50) failures
+is locked from every address. A success resets the count; the admin login is covered.
+
+The client address is REMOTE_ADDR, or behind NUM_PROXIES reverse proxies the one the
+last proxy appended to X-Forwarded-For (the right-most NUM_PROXIES entries are
+trusted, anything the client wrote itself is ignored); the API throttle resolves the
+same address. Weak passwords are refused."""
 
 import io
 from datetime import timedelta
@@ -9,23 +18,32 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from rest_framework.throttling import AnonRateThrottle
 
 from tests.factories import UserFactory, log_in
+from tri_portal.security import client_ip
 
 PASSWORD = "mot-de-passe-solide-2026"
 LOCKED = "Connexion temporairement bloquée"
 WRONG = "Saisissez un nom d’utilisateur et un mot de passe valides"
+PROXY = "172.18.0.5"  # the reverse proxy in front of gunicorn (docker-compose network)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fault]
 
 
 def client_from(address: str) -> Client:
     return Client(REMOTE_ADDR=address)
+
+
+def behind_proxy(address: str, *forged: str) -> Client:
+    """A browser at ``address`` reaching the portal through PROXY, which appends the
+    address it sees to whatever X-Forwarded-For the browser sent (``forged``)."""
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=", ".join([*forged, address]))
 
 
 def attempt(client, username, password, url_name="login"):
@@ -46,6 +64,13 @@ def other():
     return UserFactory(username="referent.lens")
 
 
+@pytest.fixture
+def one_proxy(settings):
+    """The docker-compose deployment: one reverse proxy in front of the portal."""
+    settings.NUM_PROXIES = 1
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+
 def test_the_first_failures_get_the_ordinary_french_error(client, referent):
     response = attempt(client, "referent.fourmies", "faux")
 
@@ -62,6 +87,7 @@ def test_after_five_failures_even_the_right_password_gets_the_french_lockout_pag
     assert statuses[:4] == [200] * 4
     assert response.status_code == 429
     assert f"<h1>{LOCKED}</h1>" in html
+    assert "Trop de tentatives de connexion ont échoué." in html
     assert "la connexion est bloquée pendant 15 minutes" in html
     assert f'href="{reverse("password_reset")}"' in html
     assert '<html lang="fr">' in html
@@ -76,53 +102,72 @@ def test_the_fifth_failure_already_answers_with_the_lockout_page(client, referen
     assert statuses == [200, 200, 200, 200, 429]
 
 
-def test_a_locked_account_stays_locked_from_another_address(referent):
-    fail(client_from("10.0.0.1"), "referent.fourmies", 5)
-    elsewhere = client_from("10.0.0.2")
+def test_a_locked_account_still_opens_from_another_address(referent):
+    fail(client_from("10.0.0.66"), "referent.fourmies", 5)
 
-    response = attempt(elsewhere, "referent.fourmies", PASSWORD)
+    assert log_in(client_from("10.0.0.2"), "referent.fourmies", PASSWORD)
 
-    assert response.status_code == 429
-    assert "_auth_user_id" not in elsewhere.session
+
+def test_another_account_from_the_same_address_is_not_locked(referent, other):
+    office = client_from("10.0.0.1")
+    fail(office, "referent.fourmies", 5)
+
+    assert attempt(office, "referent.fourmies", PASSWORD).status_code == 429
+    assert log_in(office, "referent.lens", PASSWORD)
 
 
 def test_another_account_from_another_address_is_not_affected(referent, other):
     fail(client_from("10.0.0.1"), "referent.fourmies", 5)
-    colleague = client_from("10.0.0.2")
 
-    assert log_in(colleague, "referent.lens", PASSWORD)
+    assert log_in(client_from("10.0.0.2"), "referent.lens", PASSWORD)
 
 
-def test_the_attacking_address_is_locked_for_every_account(referent, other):
-    attacker = client_from("10.0.0.66")
-    fail(attacker, "referent.fourmies", 5)
+def test_retrying_a_locked_account_does_not_lock_the_colleagues_at_the_same_address(
+    referent, other
+):
+    """Attempts refused by the lock are not counted: one person insisting cannot push
+    the shared office address over the address limit."""
+    office = client_from("10.0.0.1")
+    fail(office, "referent.fourmies", 30)
 
-    response = attempt(attacker, "referent.lens", PASSWORD)
-
-    assert response.status_code == 429
-    assert "_auth_user_id" not in attacker.session
+    assert log_in(client_from("10.0.0.1"), "referent.lens", PASSWORD)
 
 
 def test_trying_many_user_names_from_one_address_locks_that_address(other):
+    """Password spraying: 4 guesses on each of 5 accounts reach the address limit (20)."""
     attacker = client_from("10.0.0.66")
-    statuses = [
-        attempt(attacker, name, "faux").status_code
-        for name in ("admin", "agent.region", "referent.arras", "referent.sambre", "root")
-    ]
+    names = ("admin", "agent.region", "referent.arras", "referent.sambre", "root")
+    statuses = [status for name in names for status in fail(attacker, name, 4)]
 
-    assert statuses[:4] == [200] * 4
+    assert statuses[:19] == [200] * 19
+    assert statuses[19] == 429
     assert attempt(attacker, "referent.lens", PASSWORD).status_code == 429
     assert not log_in(attacker, "referent.lens", PASSWORD)
     assert log_in(client_from("10.0.0.2"), "referent.lens", PASSWORD)  # the account is fine
 
 
-def test_a_forged_x_forwarded_for_does_not_escape_the_address_lockout(other):
-    """Without a declared proxy (API_NUM_PROXIES=0) the header is not trusted."""
+def test_guessing_one_password_from_many_addresses_locks_that_account(referent, other):
+    """A distributed attack: 4 guesses from each of 13 addresses reach the account
+    limit (50); the account is then locked from everywhere, the others are not."""
+    statuses = [
+        status
+        for n in range(13)
+        for status in fail(client_from(f"203.0.113.{n}"), "referent.fourmies", 4)
+    ]
+
+    assert statuses[:49] == [200] * 49
+    assert statuses[49] == 429
+    assert attempt(client_from("10.0.0.2"), "referent.fourmies", PASSWORD).status_code == 429
+    assert log_in(client_from("10.0.0.2"), "referent.lens", PASSWORD)
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_lockout_without_a_proxy(other):
+    """Without a declared proxy (NUM_PROXIES=0) the header is not trusted."""
     attacker = client_from("10.0.0.66")
     for n in range(5):
         attacker.post(
             reverse("login"),
-            {"username": f"inconnu{n}", "password": "faux"},
+            {"username": "referent.lens", "password": "faux"},
             HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
         )
 
@@ -212,6 +257,81 @@ def test_staff_can_unlock_an_account_with_the_documented_command(client, referen
     call_command("axes_reset_username", "referent.fourmies", stdout=io.StringIO())
 
     assert log_in(client, "referent.fourmies", PASSWORD)
+
+
+# --- behind one reverse proxy (NUM_PROXIES=1) ----------------------------------------
+
+
+def test_behind_the_proxy_one_clients_failures_do_not_lock_another_client(
+    one_proxy, referent, other
+):
+    fail(behind_proxy("203.0.113.10"), "referent.fourmies", 5)
+
+    assert attempt(behind_proxy("203.0.113.10"), "referent.fourmies", PASSWORD).status_code == 429
+    assert log_in(behind_proxy("198.51.100.20"), "referent.lens", PASSWORD)
+    assert log_in(behind_proxy("198.51.100.20"), "referent.fourmies", PASSWORD)
+
+
+def test_behind_the_proxy_the_same_user_from_the_same_client_is_locked_after_five(
+    one_proxy, referent, other
+):
+    statuses = fail(behind_proxy("203.0.113.10"), "referent.fourmies", 5)
+
+    assert statuses == [200, 200, 200, 200, 429]
+    assert not log_in(behind_proxy("203.0.113.10"), "referent.fourmies", PASSWORD)
+    assert log_in(behind_proxy("203.0.113.10"), "referent.lens", PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        ["198.51.100.1"],
+        ["198.51.100.1", "198.51.100.2"],
+        ['"198.51.100.1'],  # an unclosed quote must not swallow the proxy's own entry
+        ["for=198.51.100.1"],
+        ["garbage"],
+    ],
+    ids=["one-hop", "two-hops", "unclosed-quote", "rfc7239-form", "not-an-address"],
+)
+def test_behind_the_proxy_a_forged_hop_does_not_escape_the_lock(one_proxy, other, forged):
+    for n in range(5):
+        attempt(
+            behind_proxy("203.0.113.66", *[f"{hop}{n}" for hop in forged]), "referent.lens", "faux"
+        )
+
+    escaping = behind_proxy("203.0.113.66", *forged)
+
+    assert attempt(escaping, "referent.lens", PASSWORD).status_code == 429
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.66"
+
+
+# --- the client address ---------------------------------------------------------------
+
+ADDRESSES = [
+    # (NUM_PROXIES, X-Forwarded-For the portal receives, the client's address)
+    (0, None, PROXY),
+    (0, "198.51.100.1", PROXY),
+    (1, None, PROXY),
+    (1, "203.0.113.10", "203.0.113.10"),
+    (1, "198.51.100.1, 203.0.113.10", "203.0.113.10"),
+    (1, "198.51.100.1,203.0.113.10", "203.0.113.10"),
+    (1, '"198.51.100.1, 203.0.113.10', "203.0.113.10"),
+    (1, "198.51.100.1, 2001:db8::10", "2001:db8::10"),
+    (2, "198.51.100.1, 203.0.113.10, 10.0.0.3", "203.0.113.10"),
+]
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "expected"), ADDRESSES)
+def test_the_client_address_is_the_one_the_trusted_proxies_appended(
+    settings, proxies, forwarded, expected
+):
+    settings.NUM_PROXIES = proxies
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY, **headers)
+
+    assert client_ip(request) == expected
+    assert AnonRateThrottle().get_ident(request) == expected  # the API throttle agrees
 
 
 # --- password validators -------------------------------------------------------------
