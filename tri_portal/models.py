@@ -19,6 +19,11 @@ class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True, user__is_active=True)
 
+    def revoke(self) -> int:
+        """Revoke the tokens not revoked yet (their revocation date is kept); returns how
+        many."""
+        return self.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
 
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored: the key is shown once, when

@@ -384,7 +384,7 @@ def test_correction_form_refuses_in_french_or_stores_and_escapes(
 def test_token_name_refuses_in_french_or_stores_and_escapes(officer_client, officer, hostile):
     url = reverse("api_tokens")
 
-    response = officer_client.post(url, {"name": hostile})
+    response = officer_client.post(url, {"name": hostile, "password": "mot-de-passe-solide-2026"})
 
     if response.status_code == 400:
         assert_french(form_messages(response), hostile)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, log_in
 from tri_portal.api.token_views import MAX_ACTIVE_TOKENS
 from tri_portal.models import ApiToken, hash_key
 
@@ -18,6 +18,13 @@ def officer_client(client, db):
     client.force_login(user)
     client.user = user
     return client
+
+
+PASSWORD = "mot-de-passe-solide-2026"
+
+
+def create(client, name, password=PASSWORD):
+    return client.post(reverse("api_tokens"), {"name": name, "password": password})
 
 
 def new_key(response) -> str:
@@ -38,7 +45,7 @@ def test_anonymous_is_sent_to_the_login_page(client, db):
 
 
 def test_officer_creates_a_token_sees_it_once_and_it_authenticates(officer_client):
-    response = officer_client.post(reverse("api_tokens"), {"name": "SIG de la commune"})
+    response = create(officer_client, "SIG de la commune")
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -57,7 +64,7 @@ def test_officer_creates_a_token_sees_it_once_and_it_authenticates(officer_clien
 
 
 def test_revoked_token_is_refused_with_a_french_401(officer_client):
-    key = new_key(officer_client.post(reverse("api_tokens"), {"name": "SIG"}))
+    key = new_key(create(officer_client, "SIG"))
     token = ApiToken.objects.get(user=officer_client.user)
 
     response = officer_client.post(reverse("api_token_revoke", args=[token.pk]), follow=True)
@@ -80,18 +87,60 @@ def test_an_officer_cannot_revoke_someone_elses_token(officer_client):
 
 @pytest.mark.parametrize("name", ["", "   ", "\x00\x07", "x" * 101])
 def test_a_token_needs_a_readable_name(officer_client, name):
-    response = officer_client.post(reverse("api_tokens"), {"name": name})
+    response = create(officer_client, name)
 
     assert response.status_code == 400
     assert "rien n'a été enregistré" in response.content.decode()
     assert not ApiToken.objects.exists()
 
 
+def test_creating_a_token_asks_for_the_password_again(officer_client):
+    page = officer_client.get(reverse("api_tokens")).content.decode()
+    assert 'type="password"' in page
+    assert "Votre mot de passe" in page
+
+    response = create(officer_client, "SIG", password="faux")
+
+    assert response.status_code == 400
+    assert "Mot de passe incorrect." in response.content.decode()
+    assert 'id="nouveau-jeton"' not in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_a_token_cannot_be_created_without_the_password(officer_client):
+    response = officer_client.post(reverse("api_tokens"), {"name": "SIG"})
+
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_wrong_passwords_on_the_token_page_count_towards_the_login_lockout(client, db):
+    """A stolen session must not become a way to guess the password without limit:
+    the check goes through the login protection, like the login page."""
+    UserFactory(username="referent.fourmies")
+    assert log_in(client, "referent.fourmies", PASSWORD)
+    statuses = [create(client, "SIG", password="faux").status_code for _ in range(5)]
+
+    response = create(client, "SIG")
+
+    assert statuses == [400] * 4 + [429]  # the fifth failure locks, as on the login page
+    assert response.status_code == 429
+    assert "Connexion temporairement bloquée" in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_the_page_says_a_password_change_revokes_the_tokens(officer_client):
+    page = officer_client.get(reverse("api_tokens")).content.decode()
+
+    assert "révoque tous vos jetons" in page
+    assert f'href="{reverse("password_change")}"' in page
+
+
 def test_active_tokens_per_person_are_limited(officer_client):
     for number in range(MAX_ACTIVE_TOKENS):
         ApiToken.issue(officer_client.user, f"jeton {number}")
 
-    response = officer_client.post(reverse("api_tokens"), {"name": "un de trop"})
+    response = create(officer_client, "un de trop")
 
     assert response.status_code == 400
     assert "révoquez-en un" in response.content.decode()

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,17 +17,39 @@ MAX_ACTIVE_TOKENS = 10
 
 
 class TokenForm(forms.Form):
+    """A name for the token, and the password again: an open session alone (a
+    forgotten browser, a stolen cookie) must not be enough to take a lasting key."""
+
     name = forms.CharField(
         label=gettext_lazy("Nom du jeton"),
         max_length=100,
         help_text=gettext_lazy("À quoi il sert, par ex. « SIG de la communauté d'agglomération »."),
     )
+    password = forms.CharField(
+        label=gettext_lazy("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=gettext_lazy("Pour confirmer que c'est bien vous."),
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name or not name.isprintable():
             raise forms.ValidationError(_("Donnez un nom lisible au jeton."))
         return name
+
+    def clean_password(self):
+        # Checked like a login (django-axes counts the failures and locks out), so an
+        # open session cannot be used to guess the password without limit.
+        user = self.request.user
+        password = self.cleaned_data["password"]
+        if authenticate(self.request, username=user.get_username(), password=password) != user:
+            raise forms.ValidationError(_("Mot de passe incorrect."))
+        return password
 
 
 @method_decorator(login_required, name="dispatch")
@@ -39,10 +62,10 @@ class ApiTokensView(View):
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request):
-        return self.render_page(TokenForm())
+        return self.render_page(TokenForm(request=request))
 
     def post(self, request):
-        form = TokenForm(request.POST)
+        form = TokenForm(request.POST, request=request)
         if not form.is_valid():
             return self.render_page(form, status=400)
         with transaction.atomic():
@@ -56,7 +79,7 @@ class ApiTokensView(View):
                 return self.render_page(form, status=400)
             _token, key = ApiToken.issue(request.user, form.cleaned_data["name"])
         # The key is shown on this page only: never stored, never sent again.
-        response = self.render_page(TokenForm(), new_key=key)
+        response = self.render_page(TokenForm(request=request), new_key=key)
         response["Cache-Control"] = "no-store"
         return response
 
