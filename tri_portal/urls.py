@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts import public_views
 from contracts import views as contract_views
 from territories import views as territory_views
-from tri_portal import health, public_dashboard, views
+from tri_portal import accounts, health, public_dashboard, views
 from tri_portal.api import token_views
 
 admin.site.site_header = _("Administration du portail TRI")
@@ -49,6 +49,11 @@ urlpatterns = [
         name="regional_dashboard",
     ),
     path("donnees/", views.OpenDataView.as_view(), name="open_data"),
+    path(
+        "compte/password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),  # throttled; the rest of the account pages are Django's
     path("compte/", include("django.contrib.auth.urls")),
     path("espace/jetons/", token_views.ApiTokensView.as_view(), name="api_tokens"),
     path(
