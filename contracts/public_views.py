@@ -1,16 +1,19 @@
 """Public contract pages (no login): list with search and filters, contract page
-with charts, CSV of the page's data. Cached for anonymous visitors."""
+with charts and documents, CSV of the page's data (cached for anonymous visitors);
+the documents themselves, each to whom may see it."""
 
 import csv
 import io
+import logging
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from contracts.models import Contract, ContractKind
+from contracts.models import Contract, ContractDocument, ContractKind
 from contracts.public import (
     contract_csv_rows,
     contract_page,
@@ -20,7 +23,9 @@ from contracts.public import (
     read_filters,
     with_summaries,
 )
-from tri_portal.cache import public_page
+from tri_portal.cache import BROWSER_MAX_AGE, public_page
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 
@@ -50,7 +55,11 @@ class ContractListView(View):
 @method_decorator(public_page, name="get")
 class ContractDetailView(View):
     def get(self, request, pk):
-        context = contract_page(public_contract_or_404(pk))
+        contract = public_contract_or_404(pk)
+        context = contract_page(contract)
+        context["documents"] = ContractDocument.objects.visible_to(request.user).filter(
+            contract=contract
+        )
         return render(request, "contracts/public_detail.html", context)
 
 
@@ -64,4 +73,35 @@ class ContractCsvView(View):
             ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{contract.reference}.csv"'
+        return response
+
+
+class ContractDocumentView(View):
+    """A document of a contract, as a download; 404 for whoever may not see it (or
+    when its file is missing from the storage)."""
+
+    def get(self, request, pk, doc_pk):
+        document = get_object_or_404(
+            ContractDocument.objects.visible_to(request.user).select_related("contract"),
+            contract_id=pk,
+            pk=doc_pk,
+        )
+        try:
+            stream = document.file.storage.open(document.file.name, "rb")
+        except OSError:
+            logger.error(
+                "Document %s : fichier absent du stockage : %s", document.pk, document.file.name
+            )
+            raise Http404 from None
+        response = FileResponse(
+            stream,
+            as_attachment=True,
+            filename=document.download_name,
+            content_type=document.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        if document.is_public:
+            patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+        else:
+            patch_cache_control(response, private=True)
         return response

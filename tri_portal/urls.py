@@ -36,6 +36,11 @@ urlpatterns = [
         "contrats/<int:pk>/donnees.csv", public_views.ContractCsvView.as_view(), name="contract_csv"
     ),
     path(
+        "contrats/<int:pk>/documents/<int:doc_pk>/",
+        public_views.ContractDocumentView.as_view(),
+        name="contract_document",
+    ),
+    path(
         "territoires/code/<str:code>/",
         territory_views.TerritoryByCodeView.as_view(),
         name="territory_by_code",

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import factory
 
-from contracts.models import Contract, ProgressReport, Target
+from contracts.models import Contract, ContractDocument, ProgressReport, Target
 from indicators.models import Indicator
 from territories.models import Territory, TerritoryKind
 
@@ -45,3 +45,15 @@ class ReportFactory(factory.django.DjangoModelFactory):
 
     contract = factory.SubFactory(ContractFactory)
     year = 2018
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """An internal PDF of a contract (its file written to the storage: point
+    ``settings.MEDIA_ROOT`` at ``tmp_path`` first)."""
+
+    class Meta:
+        model = ContractDocument
+
+    contract = factory.SubFactory(ContractFactory)
+    title = "Délibération du conseil municipal"
+    file = factory.django.FileField(filename="deliberation.pdf", data=b"%PDF-1.4\n% essai\n")
