@@ -3,7 +3,7 @@
 Every URL pattern (pages, officer space, staff pages, API, admin) is enumerated from
 the resolver and classified; a pattern nobody classified fails the suite, so a new
 page cannot escape the sweep. Each pattern is then requested with real ids of
-Grande-Synthe's objects (territory B) by:
+Grande-Synthe's objects (territory B; its contracts' documents included) by:
 
 * an anonymous visitor → login page (pages), admin login (staff, admin), 401 (API);
 * the officer of Fourmies (A) → 404 on B's objects, 403 on staff API actions,
@@ -30,10 +30,15 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from contracts import services
-from contracts.models import Contract, ProgressReport, Target
+from contracts.models import Contract, ContractDocument, ProgressReport, Target
 from indicators.models import Aggregate, IndicatorValue, PendingRecompute, RecomputeRun
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import (
+    ContractFactory,
+    DocumentFactory,
+    TargetFactory,
+    indicator,
+)
 from tests.factories import UserFactory
 from tri_portal.models import ApiToken
 
@@ -76,6 +81,7 @@ CLASSIFICATION = {
     "contracts": PUBLIC,
     "contract": PUBLIC,
     "contract_csv": PUBLIC,
+    "contract_document": PUBLIC,  # public documents; the others 404 except for B and staff
     "territory_by_code": PUBLIC,
     "territory": PUBLIC,
     "regional_dashboard": PUBLIC,
@@ -218,6 +224,8 @@ B_PRIVATE = (
     "referent@gs.example",
     "4321.987",
     "321,987",
+    "Note-interne-GS",
+    "Annexe-brouillon-GS",
 )
 B_ALL = (
     # Also absent from any refusal (B's public identity included).
@@ -227,6 +235,7 @@ B_ALL = (
     "COTRI-GRANDE-SYNTHE",
     "referent.grande-synthe",
     "Source-validee-GS",
+    "Convention-publique-GS",
 )
 
 
@@ -247,6 +256,9 @@ class World:
     value_b_draft: IndicatorValue
     value_b_validated: IndicatorValue
     token_b: ApiToken
+    document_b_public: ContractDocument
+    document_b_internal: ContractDocument
+    document_b_draft: ContractDocument
     keys: dict = field(default_factory=dict)
 
 
@@ -269,7 +281,7 @@ def report_of(contract, officer, year, value, source, comment=""):
 
 
 @pytest.fixture
-def world(db, monkeypatch):
+def world(db, monkeypatch, settings, tmp_path):
     # Signing refreshes the dashboards' materialised figures (seconds): not needed here.
     monkeypatch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
     staff = UserFactory(
@@ -285,6 +297,15 @@ def world(db, monkeypatch):
     contract_b = active_contract(grande_synthe, staff, "COTRI-GRANDE-SYNTHE")
     draft_b = ContractFactory(territory=grande_synthe, reference="COTRI-GS-BROUILLON")
     draft_target_b = TargetFactory(contract=draft_b)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    document_b_public, document_b_internal, document_b_draft = (
+        DocumentFactory(contract=contract, title=marker, public=public, file__data=marker.encode())
+        for contract, marker, public in (
+            (contract_b, "Convention-publique-GS", True),
+            (contract_b, "Note-interne-GS", False),
+            (draft_b, "Annexe-brouillon-GS", True),  # public, but of a draft
+        )
+    )
 
     validated = report_of(contract_b, officer_b, 2017, "1200", "Source-validee-GS")
     services.submit_report(validated, officer_b)
@@ -312,6 +333,9 @@ def world(db, monkeypatch):
         value_b_draft=draft.values.get(),
         value_b_validated=validated.values.get(),
         token_b=token_b,
+        document_b_public=document_b_public,
+        document_b_internal=document_b_internal,
+        document_b_draft=document_b_draft,
         keys={"officer_a": key_a, "officer_b": key_b},
     )
 
@@ -364,7 +388,7 @@ class Case:
 
     label: str
     url: str
-    public_status: int | None = None
+    public_status: int | None = None  # also checked: ``owner`` on a public URL
     scoped: bool = True
     owner: str | None = None
     owner_status: int = 200
@@ -393,6 +417,24 @@ def targets(w: World, key: str) -> list[Case]:
         "contract_csv": [
             Case("CSV actif de B", reverse("contract_csv", args=[b.contract_b.pk]), 200),
             Case("CSV brouillon de B", reverse("contract_csv", args=[b.draft_b.pk]), 404),
+        ],
+        "contract_document": [
+            Case("document public de B", document_url(b.document_b_public), 200),
+            *(
+                Case(label, document_url(document), 404, owner=owner)
+                for label, document in (
+                    ("document interne de B", b.document_b_internal),
+                    ("document public du brouillon de B", b.document_b_draft),
+                )
+                for owner in ("officer_b", "staff")
+            ),
+            Case(
+                "document public de B sous le contrat de A",
+                reverse("contract_document", args=[b.contract_a.pk, b.document_b_public.pk]),
+                404,
+                owner="staff",
+                owner_status=404,
+            ),
         ],
         "territory_by_code": [
             Case("code de B", reverse("territory_by_code", args=["59271"]), public_status=302)
@@ -545,6 +587,10 @@ def targets(w: World, key: str) -> list[Case]:
     return by_key[key]
 
 
+def document_url(document) -> str:
+    return reverse("contract_document", args=[document.contract_id, document.pk])
+
+
 def write_payload(w: World, key: str) -> dict:
     """What a refused write sends: enough to change something if it were accepted."""
     cae = indicator("cae_2.a").pk
@@ -604,8 +650,16 @@ def send(client, method: str, url: str, payload: dict, api: bool):
     return getattr(client, method)(url, payload)
 
 
+def body_of(response) -> str:
+    """The body, read once (files are streamed)."""
+    if not hasattr(response, "_swept_body"):
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        response._swept_body = raw.decode("utf-8", "replace")
+    return response._swept_body
+
+
 def assert_no_data(response, markers, where):
-    body = response.content.decode("utf-8", "replace")
+    body = body_of(response)
     leaked = [marker for marker in markers if marker in body]
     assert leaked == [], f"{where} : données de B dans la réponse {leaked}"
 
@@ -634,8 +688,15 @@ def make_clients(w: World) -> dict:
 
 
 def sweep_public(w, clients, key):
-    """Anyone may GET it; nothing private of B is in it."""
+    """Anyone may GET it; nothing private of B is in it. Where a case names an owner
+    (an address public for some objects only), the owner reaches the object."""
     for case in targets(w, key):
+        if case.owner:
+            response = clients[case.owner].get(case.url)
+            where = f"« {case.label} » {case.url} ({case.owner}, contrôle)"
+            assert response.status_code == case.owner_status, where
+            if response.status_code == 200:
+                assert any(m in body_of(response) for m in B_ALL), f"{where} sans B"
         for name in ("anonymous", "officer_a"):
             where = f"« {case.label} » {case.url} ({name})"
             response = clients[name].get(case.url)
