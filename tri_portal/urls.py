@@ -81,3 +81,9 @@ urlpatterns = [
     path("api/v1/", include("tri_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# French error pages, and JSON errors under /api/ (tri_portal/errors.py).
+handler400 = "tri_portal.errors.bad_request"
+handler403 = "tri_portal.errors.permission_denied"
+handler404 = "tri_portal.errors.page_not_found"
+handler500 = "tri_portal.errors.server_error"
