@@ -25,6 +25,7 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.signals import request_finished, request_started
+from django.db import transaction
 from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -205,8 +206,18 @@ def data_version() -> str:
     return version
 
 
+def bump_data_version_on_commit(*args, **kwargs) -> None:
+    """Signal receiver: public data are changing — forget every cached public page
+    once the change is committed (at once outside a transaction). Bumping inside the
+    transaction would let a request in between cache the old data under the new
+    version, served until the next change. (As many bumps as before, one per signal:
+    they just wait for the commit.)"""
+    transaction.on_commit(bump_data_version)
+
+
 def bump_data_version(*args, **kwargs) -> None:
-    """Signal receiver: public data changed, forget every cached public page."""
+    """Public data changed: forget every cached public page (callers in a transaction
+    use :func:`bump_data_version_on_commit`)."""
     version = _new_version()
     backend = _backend()
     if hasattr(backend, "set_and_publish"):

@@ -1,15 +1,25 @@
-"""Public pages are cached on a data version: bump it whenever public data change."""
+"""Public pages are cached on a data version: bump it whenever a change of public data
+is committed."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory, Target
+from contracts.models import (
+    Action,
+    Contract,
+    ContractDocument,
+    ContractStats,
+    ContractTheme,
+    Signatory,
+    Target,
+)
 from indicators.models import Indicator, IndicatorValue
 from indicators.signals import aggregates_recomputed, values_validated
 from territories.models import Membership, Territory
-from tri_portal.cache import bump_data_version
+from tri_portal.cache import bump_data_version_on_commit
 
 for model in (
     Contract,
+    ContractDocument,
     Target,
     Signatory,
     Action,
@@ -20,10 +30,14 @@ for model in (
     Indicator,
     IndicatorValue,
 ):
-    post_save.connect(bump_data_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
-    post_delete.connect(
-        bump_data_version, sender=model, dispatch_uid=f"bump-delete-{model.__name__}"
+    post_save.connect(
+        bump_data_version_on_commit, sender=model, dispatch_uid=f"bump-save-{model.__name__}"
     )
-m2m_changed.connect(bump_data_version, sender=Contract.themes.through, dispatch_uid="bump-themes")
-values_validated.connect(bump_data_version, dispatch_uid="bump-values")
-aggregates_recomputed.connect(bump_data_version, dispatch_uid="bump-aggregates")
+    post_delete.connect(
+        bump_data_version_on_commit, sender=model, dispatch_uid=f"bump-delete-{model.__name__}"
+    )
+m2m_changed.connect(
+    bump_data_version_on_commit, sender=Contract.themes.through, dispatch_uid="bump-themes"
+)
+values_validated.connect(bump_data_version_on_commit, dispatch_uid="bump-values")
+aggregates_recomputed.connect(bump_data_version_on_commit, dispatch_uid="bump-aggregates")

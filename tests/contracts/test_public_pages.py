@@ -172,13 +172,16 @@ def test_anonymous_pages_are_cached_and_answer_conditional_requests(
     assert not_modified.status_code == 304
 
 
-def test_a_change_of_the_contract_invalidates_the_cache(client, demo):
+def test_a_committed_change_of_the_contract_invalidates_the_cache(
+    client, demo, django_capture_on_commit_callbacks
+):
     contract = fourmies(demo)
     url = reverse("contract", args=[contract.pk])
     etag = client.get(url)["ETag"]
 
-    contract.summary = "Résumé mis à jour"
-    contract.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the version moves on commit
+        contract.summary = "Résumé mis à jour"
+        contract.save()
 
     response = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200

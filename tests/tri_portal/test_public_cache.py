@@ -12,7 +12,7 @@ from tri_portal.cache import VERSION_KEY, RedisCache, _VersionWatch, data_versio
 
 
 def test_the_dashboard_is_served_from_the_cache_until_aggregates_change(
-    client, db, django_assert_num_queries
+    client, db, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     call_command("load_demo", stdout=io.StringIO())
     recompute_all()
@@ -23,7 +23,8 @@ def test_the_dashboard_is_served_from_the_cache_until_aggregates_change(
         assert client.get(url).content == first.content
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
-    recompute_all()
+    with django_capture_on_commit_callbacks(execute=True):  # the version moves on commit
+        recompute_all()
 
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
@@ -35,6 +36,19 @@ def test_the_territory_page_is_cached(client, fourmies, django_assert_num_querie
         response = client.get(url)
     assert response["Cache-Control"] == "public, max-age=60"
     assert "Cookie" in response["Vary"]
+
+
+def test_the_data_version_moves_when_a_change_is_committed_not_before(
+    db, django_capture_on_commit_callbacks
+):
+    from contracts.models import ContractTheme
+
+    before = data_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        ContractTheme.objects.first().save()
+        assert data_version() == before  # not yet committed
+
+    assert data_version() != before
 
 
 def test_a_territory_import_changes_the_data_version(db, django_capture_on_commit_callbacks):
