@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history
 
 from contracts.models import Contract, ProgressReport, ReportStatus, assigned_territories
-from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from contracts.services import REPORTABLE_CONTRACT_STATUSES, bump_report_versions
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory
 
@@ -674,6 +674,9 @@ def _write(checked: list[_CheckedRow], user, result: ImportResult) -> None:
                 update_fields=UPDATED_FIELDS,
             )
             _write_history(IndicatorValue, [value.pk for value in to_update], "~", user, now)
+        # A save like the form's and the API's: whoever read one of these reports
+        # before the import gets a conflict instead of overwriting the imported values.
+        bump_report_versions(touched.values(), user, now)
     result.rows = len(checked)
     result.created = len(to_create)
     result.updated = len(to_update)

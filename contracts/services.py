@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -198,6 +199,9 @@ def open_report_created(contract: Contract, year: int, by=None) -> tuple[Progres
         return ProgressReport.objects.get_or_create(contract=contract, year=year)
 
 
+VERSION_BATCH = 500  # reports per UPDATE … WHERE id IN (…)
+
+
 def check_version(report: ProgressReport, expected_version: int | None) -> None:
     """Optimistic locking: the writer saw ``expected_version``; if someone saved the
     report since, refuse instead of overwriting their work."""
@@ -210,6 +214,30 @@ def check_version(report: ProgressReport, expected_version: int | None) -> None:
             % {"year": report.year},
             code="stale",
         )
+
+
+def bump_report_versions(reports: Iterable[ProgressReport], by, date=None) -> None:
+    """Optimistic locking, the writing half: every write of a report's values (the
+    progress form, the API, the spreadsheet import) counts one version, with the
+    report's history row, in the caller's transaction; a writer who read the report
+    before then meets :func:`check_version`. The caller holds the reports' row locks
+    (``select_for_update``, or rows it created in this transaction)."""
+    reports = list(reports)
+    ids = [report.pk for report in reports]
+    for start in range(0, len(ids), VERSION_BATCH):
+        ProgressReport.objects.filter(pk__in=ids[start : start + VERSION_BATCH]).update(
+            version=F("version") + 1
+        )
+    current = ProgressReport.objects.in_bulk(ids)
+    ProgressReport.history.bulk_history_create(
+        current.values(),
+        update=True,
+        default_user=by,
+        default_change_reason=None,  # as a save() records it
+        default_date=date or timezone.now(),
+    )
+    for report in reports:
+        report.version = current[report.pk].version
 
 
 def save_report_values(
@@ -280,9 +308,7 @@ def save_report_values(
             value._history_user = by
             value.save()
             saved.append(value)
-        report.version += 1
-        report._history_user = by
-        report.save(update_fields=["version"])
+        bump_report_versions([report], by)
     return saved
 
 

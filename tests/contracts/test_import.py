@@ -2,7 +2,9 @@
 error listed with its line, values land in draft reports with their history."""
 
 import csv
+import html
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +16,7 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
+from rest_framework.test import APIClient
 
 from contracts import imports, services
 from contracts.models import ProgressReport, ReportStatus
@@ -21,6 +24,7 @@ from indicators.models import IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
 from tests.factories import UserFactory
+from tri_portal.models import ApiToken
 
 HEADER = ["code_territoire", "indicateur", "annee", "valeur", "unite", "source", "commentaire"]
 ARRAS = "200033579"  # CU d'Arras (SIREN)
@@ -125,9 +129,8 @@ def test_valid_csv_imports_into_draft_reports_with_history(officer, contract, de
         history = value.history.get()
         assert history.history_user == officer
         assert history.history_type == "+"
-    assert ProgressReport.objects.get(contract=contract, year=2019).history.get().history_user == (
-        officer
-    )
+    report = ProgressReport.objects.get(contract=contract, year=2019)
+    assert {h.history_user for h in report.history.all()} == {officer}  # created, then written
 
 
 def history_fields(row) -> dict:
@@ -286,6 +289,109 @@ def test_territory_without_contract_is_not_assigned_for_an_officer(officer, cont
     result = imports.import_values(csv_file(rows), officer)
 
     assert_errors(result, {(2, "territoire non attribué")})
+
+
+# --- Optimistic locking: an import is a save like the form's and the API's ------------
+
+STALE = "modifié par quelqu'un d'autre"
+
+
+def report_version(contract, year) -> int:
+    return ProgressReport.objects.get(contract=contract, year=year).version
+
+
+def loaded_version(response) -> str:
+    """The report version the progress form carries in its hidden field."""
+    return re.search(r'name="version" value="(\d*)"', response.content.decode()).group(1)
+
+
+def test_import_counts_one_version_per_report_it_writes_with_history(officer, contract):
+    report = services.open_report(contract, 2018, officer)
+    services.save_report_values(
+        report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer
+    )
+    untouched = services.open_report(contract, 2017, officer)
+    assert (report_version(contract, 2018), untouched.version) == (1, 0)
+
+    result = imports.import_values(csv_file(VALID_ROWS), officer)  # 2018 and 2019
+
+    assert result.errors == []
+    assert report_version(contract, 2018) == 2
+    assert report_version(contract, 2019) == 1  # created by the import, then written
+    assert report_version(contract, 2017) == 0
+    assert [r.version for r in result.reports] == [2, 1]
+    latest = ProgressReport.objects.get(contract=contract, year=2018).history.first()
+    assert (latest.version, latest.history_type, latest.history_user) == (2, "~", officer)
+    created = ProgressReport.objects.get(contract=contract, year=2019)
+    assert [(h.version, h.history_type) for h in created.history.order_by("history_id")] == [
+        (0, "+"),
+        (1, "~"),
+    ]
+
+
+def test_a_refused_import_counts_no_version(officer, contract):
+    report = services.open_report(contract, 2018, officer)
+    services.save_report_values(
+        report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer
+    )
+    history = ProgressReport.history.count()
+
+    result = imports.import_values(
+        csv_file([VALID_ROWS[0], ["99999", "cae_2.a", "2018", "10", "GWh", "", ""]]), officer
+    )
+
+    assert result.errors
+    assert report_version(contract, 2018) == 1
+    assert ProgressReport.history.count() == history
+
+
+def test_api_save_with_the_version_read_before_an_import_is_refused(officer, contract):
+    report = services.open_report(contract, 2018, officer)
+    services.save_report_values(
+        report, [services.ReportedValue(indicator("cae_2.a"), "900")], officer
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.issue(officer, 'tests')[1]}")
+    url = f"/api/v1/reports/{report.pk}/values/"
+    version = api.get(f"/api/v1/reports/{report.pk}/").json()["version"]
+
+    assert imports.import_values(csv_file(VALID_ROWS[:1]), officer).errors == []
+    response = api.put(
+        url, {"values": [{"indicator": "cae_2.a", "value": "800"}], "version": version}, "json"
+    )
+
+    assert response.status_code == 409
+    assert STALE in response.json()["detail"]
+    assert report.values.get().value == Decimal("1234.5")  # the imported value is kept
+    current = api.get(f"/api/v1/reports/{report.pk}/").json()["version"]
+    assert current == version + 1
+    again = api.put(
+        url, {"values": [{"indicator": "cae_2.a", "value": "800"}], "version": current}, "json"
+    )
+    assert again.status_code == 200  # with the version read after the import, it saves
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["existing-report", "new-report"])
+def test_progress_form_opened_before_an_import_is_refused_on_save(
+    client, officer, contract, existing
+):
+    if existing:
+        services.save_report_values(
+            services.open_report(contract, 2018, officer),
+            [services.ReportedValue(indicator("cae_2.a"), "900")],
+            officer,
+        )
+    client.force_login(officer)
+    url = f"/espace/contrats/{contract.pk}/rapports/2018/"
+    version = loaded_version(client.get(url))
+
+    assert imports.import_values(csv_file(VALID_ROWS[:1]), officer).errors == []
+    response = client.post(url, {f"valeur-{indicator('cae_2.a').pk}": "700", "version": version})
+
+    assert response.status_code == 400
+    assert STALE in html.unescape(response.content.decode())
+    value = IndicatorValue.objects.get(report__contract=contract, year=2018)
+    assert value.value == Decimal("1234.5")
 
 
 # --- Invalid rows: all or nothing ----------------------------------------------------

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from contracts import services
+from contracts import imports, services
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue
 from tests.faults.conftest import active_contract, energy, officer_of, token_for
@@ -71,6 +72,42 @@ def test_twenty_saves_with_the_same_version_one_wins_nineteen_conflict(officer, 
     # One save in the history: the report's version bump and the value's creation.
     assert ProgressReport.history.filter(id=report.pk, version=version + 1).count() == 1
     assert IndicatorValue.history.filter(report_id=report.pk).count() == 1
+
+
+def test_an_import_racing_saves_of_the_version_read_before_it_is_never_overwritten(
+    officer, fourmies_contract
+):
+    """One thread imports a spreadsheet, nineteen save through the API with the version
+    they all read before: a save may land before the import (which then writes over
+    it), never after it; the imported value always stays."""
+    report = services.open_report(fourmies_contract, 2018, officer)
+    services.save_report_values(report, [services.ReportedValue(energy(), "900")], officer)
+    version = ProgressReport.objects.get(pk=report.pk).version
+    key = token_for(officer)
+    upload = ";".join(imports.COLUMNS) + "\n59249;cae_2.a;2018;1234,5;GWh;ORECA;\n"
+
+    def write(index):
+        if index == 0:
+            return imports.import_values(
+                SimpleUploadedFile("valeurs.csv", upload.encode()), officer
+            )
+        return api_client(key).put(
+            f"/api/v1/reports/{report.pk}/values/",
+            {"values": [{"indicator": "cae_2.a", "value": str(500 + index)}], "version": version},
+            format="json",
+        )
+
+    imported, *saves = all_at_once(write)
+
+    assert (imported.errors, imported.updated) == ([], 1)
+    answers = statuses(saves)
+    assert set(answers) <= {200, 409}, answers
+    assert answers[200] <= 1, answers
+    assert all(STALE in r.json()["detail"] for r in saves if r.status_code == 409)
+    assert IndicatorValue.objects.get(report=report).value == Decimal("1234.5")
+    report.refresh_from_db()
+    assert report.version == version + 1 + answers[200]
+    assert ProgressReport.history.filter(id=report.pk, version=report.version).count() == 1
 
 
 def test_twenty_submissions_of_one_report_submit_it_once(
