@@ -36,3 +36,14 @@ def test_the_web_service_runs_gunicorn_on_the_wsgi_application():
     assert "gunicorn tri_portal.wsgi:application" in COMPOSE["services"]["web"]["command"]
     assert "celery -A tri_portal worker" in COMPOSE["services"]["worker"]["command"]
     assert "celery -A tri_portal beat" in COMPOSE["services"]["beat"]["command"]
+
+
+def test_the_web_port_is_published_on_the_loopback_only_behind_one_declared_proxy():
+    """Reached directly, the port would take any X-Forwarded-For for the proxy's: only
+    the reverse proxy on the host may reach gunicorn, and NUM_PROXIES says it is there."""
+    web = COMPOSE["services"]["web"]
+
+    assert web["ports"] == ["127.0.0.1:8000:8000"]
+    assert web["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
+    for name, service in COMPOSE["services"].items():
+        assert all(str(port).startswith("127.0.0.1:") for port in service.get("ports", [])), name
