@@ -161,8 +161,9 @@ def test_guessing_one_password_from_many_addresses_locks_that_account(referent, 
     assert log_in(client_from("10.0.0.2"), "referent.lens", PASSWORD)
 
 
-def test_a_forged_x_forwarded_for_does_not_escape_the_lockout_without_a_proxy(other):
-    """Without a declared proxy (NUM_PROXIES=0) the header is not trusted."""
+def test_a_forged_x_forwarded_for_does_not_escape_the_lockout_without_a_proxy(other, settings):
+    """Without a declared proxy (NUM_PROXIES=0, the default) the header is not trusted."""
+    settings.NUM_PROXIES = 0
     attacker = client_from("10.0.0.66")
     for n in range(5):
         attacker.post(
