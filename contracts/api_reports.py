@@ -3,6 +3,7 @@ a contract of their territory; staff validate or reject it. Every write calls th
 same service as the web forms (one transaction, history with the acting user)."""
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +15,12 @@ from rest_framework.response import Response
 from contracts import services
 from contracts.models import Contract, ProgressReport, ReportStatus
 from indicators.models import Indicator, IndicatorValue
-from tri_portal.api.base import ApiModelSerializer, StrictQueryMixin
+from tri_portal.api.base import (
+    ApiModelSerializer,
+    NumberTextField,
+    StrictQueryMixin,
+    as_conflict,
+)
 from tri_portal.api.filters import IdFilter, YearFilter
 
 MAX_TEXT = 2000
@@ -82,10 +88,9 @@ class ValueEntrySerializer(serializers.Serializer):
         queryset=Indicator.objects.all(),
         error_messages={"does_not_exist": _("Indicateur inconnu : « {value} ».")},
     )
-    value = serializers.CharField(
+    value = NumberTextField(
         allow_null=True,
         allow_blank=True,
-        max_length=40,
         help_text=_("Nombre (« 1234.5 » ou 1234.5) ; null ou vide efface la valeur."),
     )
     source = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -206,7 +211,10 @@ class ReportViewSet(
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        report = services.submit_report(self.get_object(), by=request.user)
+        try:
+            report = services.submit_report(self.get_object(), by=request.user)
+        except ValidationError as exc:  # no input: the report's state is the reason (empty…)
+            raise as_conflict(exc) from exc
         return self.detail_response(report)
 
     @extend_schema(

@@ -234,12 +234,8 @@ REST_FRAMEWORK = {
     # JSON only (Swagger UI and Redoc are the interactive documentation); `?format=`
     # selects an open-data export (CSV, XLSX) on the list endpoints that have one.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # DRF's parsers, the JSON one bounded in nesting depth (a French 400, never a 500).
-    "DEFAULT_PARSER_CLASSES": [
-        "tri_portal.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (any other type is a 415), bounded in nesting depth.
+    "DEFAULT_PARSER_CLASSES": ["tri_portal.api.parsers.JSONParser"],
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
         "tri_portal.api.base.AnonThrottle",

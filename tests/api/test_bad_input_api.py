@@ -177,7 +177,8 @@ RAW_BODIES = [
     ("invalid-utf8", b'{"values": "\xff\xfe"}', "application/json", 400),
     ("empty-body", b"", "application/json", 400),
     ("text-plain", b"cae_2.a=950", "text/plain", 415),
-    ("form-encoded", b"indicator=cae_2.a&value=950", "application/x-www-form-urlencoded", 400),
+    ("form-encoded", b"indicator=cae_2.a&value=950", "application/x-www-form-urlencoded", 415),
+    ("multipart", b"--x\r\n\r\n--x--\r\n", "multipart/form-data; boundary=x", 415),
 ]
 
 

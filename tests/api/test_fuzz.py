@@ -15,7 +15,11 @@ every run, so a failure is reproducible."""
 
 import io
 import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import hypothesis
 import pytest
@@ -28,7 +32,7 @@ from django.db import close_old_connections, transaction
 from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.generation.meta import TestPhase
 
 from contracts import services
 from contracts.models import Contract, ContractTheme, ProgressReport, Target
@@ -61,13 +65,26 @@ def documented_statuses(label: str) -> set[str]:
 
 
 # --- Real data for the generated requests -------------------------------------------
-# Values that exist in the demo data, filled by the `demo` fixture. In the generated
-# cases (not the boundary cases of the coverage phase, built before any data exists),
-# most ids, filter values and body fields are replaced by one of them, but only in the
-# parts generated valid: an invalid part stays as generated, so that the API still has
-# to refuse it.
+# Values that exist in the demo data, filled by the `demo` fixture, put in the parts of
+# a case generated valid (an invalid part stays as generated, so that the API still has
+# to refuse it):
+# * fields whose valid values depend on the data, which no schema can list (an existing
+#   département, indicator or theme, a page that exists; a contract the officer reports
+#   on, a year of that contract, distinct writable indicators with plausible values):
+#   always, in the generated cases and in the boundary cases of the coverage phase
+#   (built before any data exists); the schema describes everything else, and the API
+#   must accept whatever it allows (`positive_data_acceptance`);
+# * ids and the other filters: three times out of four, so that requests hit real rows.
 POOLS: dict[str, list] = {}
 TOKEN: dict[str, str] = {}
+DATA_DEPENDENT_QUERY = {"departement", "indicator", "theme", "page"}
+
+
+@dataclass
+class Choices:
+    pick: Callable[[list], Any]  # one element of a pool
+    shuffled: Callable[[list], list]  # the pool in some order
+    often: Callable[[], bool]  # three times out of four
 
 
 def _query_schema(case, name) -> dict:
@@ -77,59 +94,82 @@ def _query_schema(case, name) -> dict:
     return {}
 
 
-@st.composite
-def _with_real_data(draw, case, valid: set[ParameterLocation]):
-    def replace(pool) -> bool:
-        return bool(pool) and draw(st.integers(0, 3)) > 0  # three times out of four
-
+def with_real_data(case, valid: set[ParameterLocation], choose: Choices):
     if ParameterLocation.PATH in valid and case.path_parameters:
         pool = POOLS.get(f"path:{case.path.split('/')[3]}")  # /api/v1/<collection>/…
         case.path_parameters = {
-            name: draw(st.sampled_from(pool)) if replace(pool) else value
+            name: choose.pick(pool) if pool and choose.often() else value
             for name, value in case.path_parameters.items()
         }
     if ParameterLocation.QUERY in valid and case.query:
         query = dict(case.query)
         for name in query:
             pool = POOLS.get(f"query:{name}")
-            if "enum" not in _query_schema(case, name) and replace(pool):
-                query[name] = draw(st.sampled_from(pool))
+            if not pool or "enum" in _query_schema(case, name):
+                continue
+            if name in DATA_DEPENDENT_QUERY or choose.often():
+                query[name] = choose.pick(pool)
         case.query = query
-    if ParameterLocation.BODY in valid and isinstance(case.body, dict) and replace([case.body]):
+    if ParameterLocation.BODY in valid and isinstance(case.body, dict):
         body = dict(case.body)
-        for name in ("contract", "year"):
-            if name in body:
-                body[name] = draw(st.sampled_from(POOLS[f"body:{name}"]))
+        if {"contract", "year"} & set(body):
+            opening = dict(
+                zip(("contract", "year"), choose.pick(POOLS["body:opening"]), strict=True)
+            )
+            body.update({name: value for name, value in opening.items() if name in body})
         if isinstance(body.get("values"), list):
+            entries = [entry for entry in body["values"] if isinstance(entry, dict)]
+            indicators = choose.shuffled(POOLS["body:indicator"])  # one entry each
             body["values"] = [
-                {
-                    **entry,
-                    "indicator": draw(st.sampled_from(POOLS["body:indicator"])),
-                    "value": draw(st.sampled_from(POOLS["body:value"])),
-                }
-                for entry in body["values"]
-                if isinstance(entry, dict)
+                {**entry, "indicator": identifier, "value": choose.pick(POOLS["body:value"])}
+                for entry, identifier in zip(entries, indicators, strict=False)
             ]
         case.body = body
+    return case
+
+
+@st.composite
+def _with_real_data(draw, case, valid: set[ParameterLocation]):
+    choose = Choices(
+        pick=lambda pool: draw(st.sampled_from(pool)),
+        shuffled=lambda pool: draw(st.permutations(pool)),
+        often=lambda: draw(st.integers(0, 3)) > 0,
+    )
+    case = with_real_data(case, valid, choose)
     if not case.path.startswith(f"{API}/reports/") and draw(st.booleans()):
         # Public reads as the officer too: they also see their own territory's drafts.
         case.headers = {**(case.headers or {}), "Authorization": f"Token {TOKEN['key']}"}
     return case
 
 
-@schema.hook
-def flatmap_case(context, case):
-    if not POOLS or case.meta is None:
-        return st.just(case)
-    valid = {
+def positive_locations(case) -> set[ParameterLocation]:
+    return {
         location
         for location, component in case.meta.components.items()
         if component.mode == GenerationMode.POSITIVE
     }
-    return _with_real_data(case, valid)
 
 
-def _fill_pools(officer_contract, officer_report):
+def with_real_data_for_coverage(case):
+    """A boundary case of the coverage phase, its data-dependent fields from the data
+    (drawn with a generator seeded by the case: the same on every run)."""
+    if not POOLS or case.meta is None or case.meta.phase.name != TestPhase.COVERAGE:
+        return case
+    rng = random.Random(repr((case.operation.label, case.path_parameters, case.query, case.body)))
+    choose = Choices(
+        pick=rng.choice, shuffled=lambda pool: rng.sample(pool, len(pool)), often=lambda: False
+    )
+    return with_real_data(case, positive_locations(case), choose)
+
+
+@schema.hook
+def flatmap_case(context, case):
+    if not POOLS or case.meta is None:
+        return st.just(case)
+    return _with_real_data(case, positive_locations(case))
+
+
+def _fill_pools(officer, officer_contract, officer_report):
     with_contracts = Contract.objects.values_list("territory_id", flat=True)
     territories = list(Territory.objects.filter(pk__in=with_contracts).order_by("pk")) + list(
         Territory.objects.exclude(kind=TerritoryKind.COMMUNE).order_by("pk")[:20]
@@ -185,10 +225,17 @@ def _fill_pools(officer_contract, officer_report):
             "query:contract": contract_ids,
             "query:theme": list(ContractTheme.objects.values_list("slug", flat=True)),
             "query:search": ["Fourmies", "59249", "Lens", "sambre", "COTRI-2017"],
-            "body:contract": [officer_contract.pk] * 4 + contract_ids,
-            "body:year": [*range(2019, 2024), 2015, 2030, 1990],
-            "body:indicator": ["cae_2.a", "cae_1.a", "cae_3.a", "cae_3.b", *identifiers],
-            "body:value": ["950.5", "0", "1234", "", None, "-3", "1e3", "12,5"],
+            "query:page": [1],  # the first page always exists; the others depend on the rows
+            "body:opening": [  # a contract the officer reports on, and one of its years
+                (contract.pk, year)
+                for contract in Contract.objects.reportable_by(officer).order_by("pk")
+                for year in range(contract.first_year, contract.last_year + 1)
+            ],
+            "body:indicator": [
+                i.identifier for i in Indicator.objects.order_by("pk") if not i.is_derived
+            ],
+            # Plausible in every unit (the bounds depend on the indicator); blank erases.
+            "body:value": ["950.5", "0", "-0", "1234", "1 234,5", "12,5", "", None],
         }
     )
 
@@ -222,7 +269,7 @@ def demo(django_db_setup, django_db_blocker):
             report, [services.ReportedValue(indicator("cae_2.a"), "950.5")], officer
         )
         _, TOKEN["key"] = ApiToken.issue(officer, "fuzz")
-        _fill_pools(contract, report)
+        _fill_pools(officer, contract, report)
         yield
         POOLS.clear()
         transaction.set_rollback(True)
@@ -268,6 +315,65 @@ def test_every_operation_documents_its_error_answers(label):
         assert "404" in responses
 
 
+def query_parameter(path: str, name: str) -> dict:
+    [parameter] = [p for p in schema[path]["GET"].definition.raw["parameters"] if p["name"] == name]
+    return parameter["schema"]
+
+
+TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"  # not blank, no NUL
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "declared"),
+    [
+        ("territories/", "page", {"type": "integer", "minimum": 1}),
+        ("values/", "page_size", {"type": "integer", "minimum": 1, "maximum": 1000}),
+        ("territories/", "parent", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}),
+        ("contracts/", "signed_year", {"type": "integer", "minimum": 1990, "maximum": 2100}),
+        ("aggregates/", "year_min", {"type": "integer", "minimum": 1990, "maximum": 2100}),
+        ("territories/", "code", {"minLength": 1, "pattern": r"^(?:[0-9AB]{2,5}|\d{9})$"}),
+        ("values/", "territory_siren", {"minLength": 1, "pattern": r"^\d{9}$"}),
+        ("contracts/", "departement", {"minLength": 1, "pattern": r"^(?:[0-9]{2,3}|2[AB])$"}),
+        ("contracts/", "search", {"minLength": 1, "maxLength": 100, "pattern": TEXT}),
+        ("contracts/", "theme", {"minLength": 1, "pattern": TEXT}),
+    ],
+)
+def test_the_schema_declares_the_constraints_the_api_enforces(path, name, declared):
+    assert query_parameter(f"{API}/{path}", name).items() >= declared.items()
+
+
+def test_the_schema_declares_the_bodies_as_the_api_reads_them():
+    bodies = {
+        label: schema[path][method].definition.raw["requestBody"]["content"]
+        for label in EXPECTED_OPERATIONS
+        for method, path in [label.split(" ", 1)]
+        if "requestBody" in schema[path][method].definition.raw
+    }
+    components = schema.raw_schema["components"]["schemas"]
+    values = components["ValuesInputRequest"]["properties"]["values"]
+    entry = components["ValueEntryRequest"]["properties"]
+
+    assert {label: list(content) for label, content in bodies.items()} == {
+        f"POST {API}/reports/": ["application/json"],
+        f"PUT {API}/reports/{{id}}/values/": ["application/json"],
+        f"POST {API}/reports/{{id}}/reject/": ["application/json"],
+    }
+    assert (values["minItems"], values["maxItems"]) == (1, 200)
+    assert entry["indicator"]["pattern"] == TEXT
+    assert entry["value"]["anyOf"] == [  # a number, as typed or in JSON
+        {"type": "string", "pattern": r"^[\s\d_+\-.,eE]*$", "maxLength": 40},
+        {"type": "number"},
+    ]
+    assert entry["comment"] == {
+        "type": "string",
+        "default": "",
+        "pattern": r"^[^\u0000]*$",  # blank allowed
+        "maxLength": 2000,
+    }
+    reason = components["RejectRequest"]["properties"]["reason"]
+    assert (reason["minLength"], reason["pattern"]) == (1, TEXT)
+
+
 # --- The fuzz --------------------------------------------------------------------------
 
 
@@ -293,7 +399,8 @@ def test_operation_answers_what_the_schema_documents(case, fuzzing):
     # refused by rules that depend on the data, which a schema cannot express (unknown
     # département code or indicator identifier, a year outside the contract, a contract
     # of another territory, an empty report submitted).
-    case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+    case = with_real_data_for_coverage(case)
+    case.call_and_validate(headers=headers)
 
 
 # --- Bugs the fuzz found (fixed): one regression test each ------------------------
@@ -346,3 +453,35 @@ def test_invalid_or_empty_parameter_is_refused(db, anonymous_api, query):
     response = anonymous_api.get(f"{API}/territories/", query)
     assert response.status_code == 400
     assert list(response.json()["errors"]) == list(query)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("page_size", "²"),  # str.isdigit() but not int(): was a 500
+        ("page_size", "１０"),  # full-width digits
+        ("page", "last"),  # DRF's alias of the last page: not an integer
+        ("page", "٢"),
+        ("page", " 1"),
+        ("parent", "12.0"),  # Django's IntegerField reads these as 12
+        ("parent", "1_2"),
+        ("parent", "１２"),
+        ("parent", " 12"),
+        ("code", " "),  # blank
+    ],
+)
+def test_a_number_not_written_as_the_schema_says_is_refused(db, anonymous_api, name, value):
+    response = anonymous_api.get(f"{API}/territories/", {name: value})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [name]
+
+
+@pytest.mark.parametrize("value", ["cae_2.a,,cae_1.a", "cae_2.a,", ",cae_2.a"])
+def test_an_empty_identifier_in_an_indicator_list_is_refused(db, anonymous_api, value):
+    response = anonymous_api.get(f"{API}/values/", {"indicator": value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "indicator": ["Identifiant vide : séparez les identifiants par une virgule."]
+    }

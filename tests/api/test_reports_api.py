@@ -225,7 +225,7 @@ def test_an_empty_report_cannot_be_submitted(api_a, contract_a):
 
     response = api_a.post(report_url(report_id, "submit"))
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # the request is right, the report is empty
     assert response.json()["errors"] == {
         "non_field_errors": ["Le rapport ne contient aucune valeur : rien à soumettre."]
     }

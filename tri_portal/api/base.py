@@ -2,6 +2,7 @@
 endpoint of the API."""
 
 import hashlib
+import re
 from datetime import datetime
 from decimal import Decimal
 from functools import cache, partial
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import ISO_8601, exceptions, serializers, status, throttling
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, RelatedField
@@ -32,21 +33,34 @@ from tri_portal.models import ApiToken
 # this" (HTTP 409) rather than "your input is wrong" (HTTP 400).
 CONFLICT_CODES = {"not_editable", "invalid_transition", "stale"}
 COMMON_PARAMETERS = {"page", "page_size"}
+WHOLE_NUMBER_RE = re.compile(r"[0-9]+")
+
+
+def _whole_number(raw: str) -> int | None:
+    """``raw`` as a whole number if it is written in ASCII digits (not "²", "１" or
+    " 1", which ``int`` or ``str.isdigit`` would take), else None."""
+    if not WHOLE_NUMBER_RE.fullmatch(raw):
+        return None
+    digits = raw.lstrip("0")
+    return int(digits[:20] or "0")  # 20 digits are past any bound: no 5 000-digit int
 
 
 class PagePagination(PageNumberPagination):
     """``page`` and ``page_size``: a value that is not a whole number in range is a
-    400 on that parameter (not a silent default, not a 404)."""
+    400 on that parameter (not a silent default, not a 404). The schema declares the
+    same bounds."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+    last_page_strings = ()  # ``page=last`` is not a number
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        number = _whole_number(raw)
+        if number is None or not 1 <= number <= self.max_page_size:
             raise exceptions.ValidationError(
                 {
                     self.page_size_query_param: [
@@ -54,7 +68,28 @@ class PagePagination(PageNumberPagination):
                     ]
                 }
             )
-        return int(raw)
+        return number
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        number = _whole_number(raw)
+        if number is None or number < 1:
+            raise exceptions.ValidationError(
+                {self.page_query_param: [_("Nombre entier à partir de 1 attendu.")]}
+            )
+        return number
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"] = {"type": "integer", **bounds[parameter["name"]]}
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         try:
@@ -283,19 +318,26 @@ def _flatten(data, prefix="") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(data)]}
 
 
+def _detail(exc: DjangoValidationError) -> dict:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+
+
+def as_conflict(exc: DjangoValidationError) -> Conflict:
+    """A service's refusal as a 409: for an action that takes no input (submit a
+    report…), only the state of the resource can be the reason."""
+    conflict = Conflict(" ".join(exc.messages))
+    conflict.errors = _flatten(_detail(exc))
+    return conflict
+
+
 def _from_django(exc: DjangoValidationError) -> exceptions.APIException:
     codes = {error.code for error in exc.error_list} if not hasattr(exc, "error_dict") else set()
     if hasattr(exc, "error_dict"):
         for errors in exc.error_dict.values():
             codes.update(error.code for error in errors)
-        detail = exc.message_dict
-    else:
-        detail = {"non_field_errors": exc.messages}
     if codes and codes <= CONFLICT_CODES:
-        conflict = Conflict(" ".join(exc.messages))
-        conflict.errors = _flatten(detail)
-        return conflict
-    return exceptions.ValidationError(detail)
+        return as_conflict(exc)
+    return exceptions.ValidationError(_detail(exc))
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -442,6 +484,28 @@ def export_schema(serializer_class):
             (200, exports.XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
         },
     )
+
+
+NUMBER_TEXT_MAX = 40
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            # Digits, spaces, one sign, a decimal point or comma, an exponent: the
+            # characters of a number (its bounds and precision depend on the indicator).
+            {"type": "string", "pattern": r"^[\s\d_+\-.,eE]*$", "maxLength": NUMBER_TEXT_MAX},
+            {"type": "number"},
+        ]
+    }
+)
+class NumberTextField(serializers.CharField):
+    """A number as typed ("1 234,5") or as a JSON number; blank or null clears. The
+    indicator's ``check_value`` reads it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", NUMBER_TEXT_MAX)
+        super().__init__(**kwargs)
 
 
 class PlainDecimalField(serializers.DecimalField):

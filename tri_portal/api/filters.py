@@ -18,16 +18,31 @@ from tri_portal.cache import versioned_value
 YEAR_MIN, YEAR_MAX = 1990, 2100
 CODE_RE = re.compile(r"^(?:[0-9AB]{2,5}|\d{9})$")  # INSEE, département, région, SIREN
 SIREN_RE = re.compile(r"^\d{9}$")
+DEPARTEMENT_RE = re.compile(r"^(?:[0-9]{2,3}|2[AB])$")
+IDENTIFIER = r"[A-Za-z0-9_.\-]+"  # an indicator of the référentiel, e.g. cae_2.a
 MAX_LIST = 50
-
+INDICATOR_LIST_RE = re.compile(rf"^\s*{IDENTIFIER}\s*(?:,\s*{IDENTIFIER}\s*){{0,{MAX_LIST - 1}}}$")
+# Any other text parameter: not blank (StrictQueryMixin), no NUL (RejectNulMiddleware).
+TEXT_RE = re.compile(r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
+INTEGER_RE = re.compile(r"-?[0-9]+")
 
 ID_MAX = 2**63 - 1
+
+
+class StrictIntegerField(forms.IntegerField):
+    """A whole number written in ASCII digits only: Django's IntegerField also takes
+    "12.0", " 12", "1_2" or "１２", which no OpenAPI integer describes."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not INTEGER_RE.fullmatch(str(value)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class IdFilter(django_filters.NumberFilter):
     """An API identifier: a positive whole number (a decimal or an overflow is a 400)."""
 
-    field_class = forms.IntegerField
+    field_class = StrictIntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -52,7 +67,7 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = StrictIntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", YEAR_MIN)
@@ -76,11 +91,15 @@ def validate_siren(value):
 class CodeFilter(django_filters.CharFilter):
     """An official code (INSEE commune, département, région): format checked."""
 
+    schema_pattern = CODE_RE.pattern
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, validators=[validate_code], **kwargs)
 
 
 class SirenFilter(django_filters.CharFilter):
+    schema_pattern = SIREN_RE.pattern
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, validators=[validate_siren], **kwargs)
 
@@ -107,9 +126,12 @@ class IndicatorListField(forms.CharField):
         value = super().clean(value)
         if not value:
             return []
-        identifiers = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-        if len(identifiers) > MAX_LIST:
+        parts = [part.strip() for part in value.split(",")]
+        if len(parts) > MAX_LIST:
             raise ValidationError(_("Au plus %(n)s indicateurs à la fois."), params={"n": MAX_LIST})
+        if "" in parts:
+            raise ValidationError(_("Identifiant vide : séparez les identifiants par une virgule."))
+        identifiers = list(dict.fromkeys(parts))
         known = indicator_ids(identifiers)
         unknown = [i for i in identifiers if i not in known]
         if unknown:
@@ -123,6 +145,7 @@ class IndicatorListField(forms.CharField):
 @extend_schema_field(OpenApiTypes.STR)
 class IndicatorListFilter(django_filters.Filter):
     field_class = IndicatorListField
+    schema_pattern = INDICATOR_LIST_RE.pattern
 
     def filter(self, qs, value):
         if not value:
@@ -147,6 +170,7 @@ class DepartementFilter(django_filters.Filter):
     table. ``field_name`` is the path to the territory ("" for territories)."""
 
     field_class = DepartementField
+    schema_pattern = DEPARTEMENT_RE.pattern
 
     def filter(self, qs, value):
         if value is None:
@@ -175,3 +199,24 @@ def territory_filters(prefix: str):
             help_text=_("Type de territoire."),
         ),
     }
+
+
+def schema_constraints(filter_field) -> dict:
+    """What the API enforces on a filter's value, in OpenAPI terms (see
+    tri_portal.api.schema): integer bounds, and for text a pattern (not blank, no NUL,
+    or the filter's own format) and a maximum length."""
+    field = filter_field.field
+    if isinstance(field, forms.IntegerField):
+        bounds = {"minimum": field.min_value, "maximum": field.max_value}
+        return {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}}
+    if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        return {}  # an enum
+    if isinstance(field, (forms.CharField, forms.ModelChoiceField)):
+        schema = {
+            "minLength": 1,
+            "pattern": getattr(filter_field, "schema_pattern", TEXT_RE.pattern),
+        }
+        if getattr(field, "max_length", None):
+            schema["maxLength"] = field.max_length
+        return schema
+    return {}
