@@ -16,14 +16,19 @@ from contracts import import_templates, imports
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Fichier CSV ou XLSX"),
-        help_text=gettext_lazy(
+    file = forms.FileField(label=gettext_lazy("Fichier CSV ou XLSX"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
             "Une ligne d'en-tête puis une ligne par valeur, colonnes dans cet ordre : "
-            "code_territoire, indicateur, annee, valeur, unite, source, commentaire. "
-            "CSV en UTF-8 (séparateur « ; » ou « , ») ou classeur XLSX, 5 Mo au plus."
-        ),
-    )
+            "%(columns)s. CSV en UTF-8 (séparateur « ; » ou « , ») ou classeur XLSX, "
+            "%(size)s Mo et %(rows)s lignes de données au plus."
+        ) % {
+            "columns": ", ".join(imports.COLUMNS),
+            "size": imports.MAX_IMPORT_BYTES // (1024 * 1024),
+            "rows": number_format(imports.MAX_IMPORT_ROWS, force_grouping=True),
+        }
 
 
 class ImportView(LoginRequiredMixin, FormView):
@@ -40,6 +45,9 @@ class ImportView(LoginRequiredMixin, FormView):
             row_errors=row_errors,
             error_count=len(result.errors) if result else len(form.errors.get("file", [])),
             max_megabytes=imports.MAX_IMPORT_BYTES // (1024 * 1024),
+            max_rows=imports.MAX_IMPORT_ROWS,
+            max_lines=imports.MAX_IMPORT_LINES,
+            max_unpacked_megabytes=imports.MAX_XLSX_UNPACKED // (1024 * 1024),
             columns=imports.COLUMNS,
         )
         return context

@@ -4,12 +4,11 @@ progress reports of the contracts an officer reports for.
 All or nothing: every row is checked first and every problem is reported with the
 line number the user sees in the file; if there is a single error nothing is
 written. Otherwise all values land in their draft reports in one transaction,
-written in bulk (a 10 000-row file imports in seconds), with their history."""
+written in bulk (a 10 000-row file imports in seconds), with their history; each
+report written counts one version, as a save through the form or the API does.
 
-import csv
-import io
-import unicodedata
-import zipfile
+Reading the file, and its limits, is ``contracts.import_files``."""
+
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,23 +18,28 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history
 
+from contracts.import_files import (  # noqa: F401  (the limits, re-exported)
+    COLUMNS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_LINES,
+    MAX_IMPORT_ROWS,
+    MAX_XLSX_UNPACKED,
+    ImportFileError,
+    Table,
+    read_table,
+)
 from contracts.models import Contract, ProgressReport, ReportStatus, assigned_territories
 from contracts.services import REPORTABLE_CONTRACT_STATUSES, bump_report_versions
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-COLUMNS = ["code_territoire", "indicateur", "annee", "valeur", "unite", "source", "commentaire"]
 BATCH_SIZE = 500  # ids per IN (...) lookup, and rows per INSERT where a backend limits them
 UPDATED_FIELDS = ["value", "source", "comment", "status", "entered_by", "entered_at"]
 DECIMAL_PLACES = 6  # IndicatorValue.value
 COMMENT_MAX_LENGTH = 2000  # as the progress form and the API
 YEAR_MIN = 1990
-MAX_CELL = MAX_IMPORT_BYTES  # a cell can be as long as the file
 SOURCE_MAX_LENGTH = IndicatorValue._meta.get_field("source").max_length
 
 
@@ -54,18 +58,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (too big, wrong format, empty…)."""
-
-
-@dataclass
-class _Table:
-    rows: list[tuple[int, list[str]]]  # (line number in the file, cells) of non-blank data rows
-    width: int | None = None  # cells of a CSV header: a longer row is misaligned
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -89,151 +81,6 @@ class _CheckedRow:
     value: Decimal
     source: str
     comment: str
-
-
-# --- Reading the file -------------------------------------------------------------
-
-
-def _normalise_header(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.replace("\ufeff", "").strip().casefold())
-    return "".join(char for char in text if not unicodedata.combining(char))
-
-
-def _cell_text(value) -> str:
-    """A cell as text: integral floats lose their ``.0`` (Excel stores numbers as floats)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _read_content(file) -> bytes:
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_IMPORT_BYTES:
-        raise ImportFileError(_too_big_message())
-    if hasattr(file, "seek"):
-        file.seek(0)
-    content = file.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ImportFileError(_too_big_message())
-    if not content.strip():
-        raise ImportFileError(_("le fichier est vide."))
-    return content
-
-
-def _too_big_message() -> str:
-    return _("le fichier dépasse %(size)s Mo : découpez-le en plusieurs fichiers.") % {
-        "size": MAX_IMPORT_BYTES // (1024 * 1024)
-    }
-
-
-def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _(
-                "ce fichier n'est pas un CSV en UTF-8 : enregistrez-le au format « CSV UTF-8 » "
-                "depuis votre tableur, ou envoyez un fichier XLSX."
-            )
-        ) from exc
-    if "\x00" in text:
-        raise ImportFileError(_("ce fichier n'est pas un fichier CSV (contenu binaire)."))
-    first_line = text.lstrip().split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    csv.field_size_limit(MAX_CELL)  # long cells get a clear message per line, below
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    lines = []
-    start = 1
-    try:
-        for cells in reader:
-            lines.append((start, [cell.strip() for cell in cells]))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("CSV illisible vers la ligne %(line)s : guillemet non fermé ou cellule trop longue ?")
-            % {"line": reader.line_num}
-        ) from exc
-    return lines
-
-
-def _read_xlsx(content: bytes, table_errors: list, warnings: list) -> list[tuple[int, list[str]]]:
-    if not content.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(content)):
-        raise ImportFileError(_("ce fichier n'est pas un classeur XLSX valide."))
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds of errors on a damaged file
-        raise ImportFileError(_("ce fichier n'est pas un classeur XLSX valide.")) from exc
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(_("le classeur ne contient aucune feuille."))
-        sheet = workbook.worksheets[0]
-        if len(workbook.worksheets) > 1:
-            warnings.append(
-                _(
-                    "le fichier contient %(count)s feuilles : seule la première (« %(name)s ») a été lue"
-                )
-                % {"count": len(workbook.worksheets), "name": sheet.title}
-            )
-        lines = []
-        for line, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-            texts = []
-            for column, cell in enumerate(cells, start=1):
-                if cell.data_type == "f":
-                    table_errors.append(
-                        (
-                            line,
-                            _("formule : saisissez la valeur (cellule %(cell)s)")
-                            % {"cell": f"{get_column_letter(column)}{line}"},
-                        )
-                    )
-                    texts.append(None)
-                    continue
-                texts.append(_cell_text(cell.value))
-            lines.append((line, texts))
-        return lines
-    finally:
-        workbook.close()
-
-
-def read_table(file) -> _Table:
-    """The data rows of ``file`` (after a checked header row); raises ImportFileError."""
-    name = (getattr(file, "name", "") or "").lower()
-    if not name.endswith((".csv", ".xlsx")):
-        raise ImportFileError(
-            _("format non reconnu : envoyez un fichier .csv (UTF-8) ou .xlsx (Excel, LibreOffice).")
-        )
-    content = _read_content(file)
-    table = _Table(rows=[])
-    if name.endswith(".xlsx"):
-        lines = _read_xlsx(content, table.errors, table.warnings)
-    else:
-        lines = _read_csv(content)
-
-    def blank(cells):
-        return all(cell == "" for cell in cells)
-
-    if not lines or all(blank(cells) for _line, cells in lines):
-        raise ImportFileError(_("le fichier est vide."))
-    header = lines[0][1]
-    header = [_normalise_header(cell or "") for cell in header]
-    while header and header[-1] == "":
-        header.pop()
-    if header != COLUMNS:
-        raise ImportFileError(
-            _("ligne 1 : en-tête attendu « %(expected)s », trouvé « %(found)s ».")
-            % {"expected": ";".join(COLUMNS), "found": ";".join(header)}
-        )
-    if not name.endswith(".xlsx"):
-        table.width = max(len(COLUMNS), len(lines[0][1]))
-    formula_lines = {line for line, _message in table.errors}
-    table.rows = [
-        (line, cells) for line, cells in lines[1:] if line in formula_lines or not blank(cells)
-    ]
-    if not table.rows:
-        raise ImportFileError(_("le fichier ne contient aucune ligne de données sous l'en-tête."))
-    return table
 
 
 # --- Checking the rows ------------------------------------------------------------
@@ -520,7 +367,7 @@ class _Checker:
             )
 
 
-def _rows(table: _Table, result: ImportResult) -> list[_Row]:
+def _rows(table: Table, result: ImportResult) -> list[_Row]:
     """The rows to import; rows with a formula are already in error, rows without a
     value are skipped (a downloaded template has empty values)."""
     formula_lines = {line for line, _message in table.errors}

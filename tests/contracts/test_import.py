@@ -18,11 +18,12 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from rest_framework.test import APIClient
 
-from contracts import imports, services
+from contracts import import_files, imports, services
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.spreadsheets import row_xml, sheet_xml, xlsx_with_sheet
 from tests.factories import UserFactory
 from tri_portal.models import ApiToken
 
@@ -545,6 +546,68 @@ def test_unreadable_file_is_refused_as_a_whole(officer, contract, file, fragment
     assert counts() == before
 
 
+def raw_csv(*lines: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("valeurs.csv", "\n".join([";".join(HEADER), *lines]).encode())
+
+
+ROW_2018 = "59249;cae_2.a;2018;1 234,5;GWh;Observatoire;"
+ROW_2019 = "59249;cae_3.a;2019;12345.678;MWh;;"
+
+
+@pytest.mark.parametrize(
+    ("lines", "line"),
+    [
+        ([ROW_2018, '59249;cae_1.a;2018;250;kteq CO2;"OREC;', ROW_2019, ROW_2019], 3),
+        ([ROW_2018, ROW_2019, '59249;cae_1.a;2018;250;kteq CO2;"OREC;'], 4),
+        (['59249;cae_1.a;2018;250;kteq CO2;"OREC;'], 2),
+        ([ROW_2018, '59249;cae_1.a;2018;250;kteq CO2;"OREC;', '59249;"cae_3.a";2019;1;MWh;;'], 3),
+        ([ROW_2018, '59249;cae_1.a;2018;250;kteq CO2;"ORE"C;', ROW_2019], 3),
+    ],
+    ids=[
+        "unclosed-then-valid-lines",
+        "unclosed-on-the-last-line",
+        "unclosed-on-the-only-line",
+        "unclosed-then-a-quoted-cell",
+        "text-after-the-closing-quote",
+    ],
+)
+def test_csv_with_an_unclosed_quote_is_refused_at_the_line_it_opens(officer, contract, lines, line):
+    before = counts()
+
+    result = imports.import_values(raw_csv(*lines), officer)
+
+    assert_errors(result, {(None, f"CSV illisible vers la ligne {line} : guillemet non fermé")})
+    assert counts() == before
+
+
+def test_a_quoted_comment_on_several_lines_is_read_and_lines_stay_numbered(officer, contract):
+    comment = '"estimation\nrévisée ; voir ""note"" jointe"'
+    lines = [f"{ROW_2018}{comment}", "59249;cae_99.z;2019;1;MWh;;", ROW_2019]
+
+    refused = imports.import_values(raw_csv(*lines), officer)
+    result = imports.import_values(raw_csv(lines[0], lines[2]), officer)
+
+    assert_errors(refused, {(4, "indicateur inconnu")})  # line 2 spans two lines
+    assert result.errors == []
+    assert result.rows == 2
+    value = IndicatorValue.objects.get(indicator=indicator("cae_2.a"))
+    assert value.comment == 'estimation\nrévisée ; voir "note" jointe'
+
+
+def test_unclosed_quote_error_is_shown_on_the_import_page(client, officer, contract):
+    client.force_login(officer)
+    before = counts()
+    upload = raw_csv('200033579;cae_2.a;2018;5;GWh;"OREC;', ROW_2018, ROW_2019)
+
+    response = client.post(IMPORT_URL, {"file": upload})
+
+    assert response.status_code == 200
+    assert "CSV illisible vers la ligne 2 : guillemet non fermé" in html.unescape(
+        response.content.decode()
+    )
+    assert counts() == before
+
+
 def test_values_only_rows_of_template_are_nothing_to_import(officer, contract):
     result = imports.import_values(
         csv_file([["59249", "cae_2.a", "2018", "", "GWh", "", ""]]), officer
@@ -594,6 +657,250 @@ def test_xlsx_reads_aisne_codes_typed_as_numbers(staff, db):
 
     assert result.errors == []
     assert result.reports[0].contract == contract
+
+
+# --- Limits: a small file never ties up a worker --------------------------------------
+
+TOO_MANY_LINES = (
+    "le fichier dépasse 20\xa0000 lignes de données (40\xa0000 lignes en comptant les lignes "
+    "vides) : découpez-le en plusieurs fichiers."
+)
+ROW = ["59249", "cae_2.a", "2018", "950", "GWh", "", ""]
+
+
+@pytest.fixture
+def lines_read(monkeypatch):
+    """The lines each reader hands over, counted as they are read."""
+    read = []
+
+    def counting(reader):
+        def wrapped(*args):
+            for line, cells in reader(*args):
+                read.append(line)
+                yield line, cells
+
+        return wrapped
+
+    monkeypatch.setattr(import_files, "_csv_lines", counting(import_files._csv_lines))
+    monkeypatch.setattr(import_files, "_xlsx_lines", counting(import_files._xlsx_lines))
+    return read
+
+
+def xlsx_upload(content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("valeurs.xlsx", content)
+
+
+def header_row() -> str:
+    return row_xml(1, HEADER)
+
+
+def test_limits_are_the_documented_ones():
+    assert (imports.MAX_IMPORT_ROWS, imports.MAX_IMPORT_LINES) == (20_000, 40_000)
+    assert imports.MAX_IMPORT_BYTES == imports.MAX_XLSX_UNPACKED // 10 == 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_file_over_the_row_limit_is_refused_as_soon_as_the_limit_is_crossed(
+    officer, contract, lines_read, fmt
+):
+    rows = [ROW] * (imports.MAX_IMPORT_ROWS + 5)
+    upload = (
+        csv_file(rows)
+        if fmt == "csv"
+        else xlsx_upload(
+            xlsx_with_sheet(sheet_xml([header_row()] + [row_xml(n, ROW) for n in range(2, 20_007)]))
+        )
+    )
+    before = counts()
+
+    result = imports.import_values(upload, officer)
+
+    assert_errors(result, {(None, TOO_MANY_LINES)})
+    assert counts() == before
+    assert len(lines_read) == imports.MAX_IMPORT_ROWS + 2  # header, 20 000 rows, one more
+
+
+def test_blank_lines_are_skipped_up_to_the_line_limit(officer, contract, lines_read):
+    blank = "\n" * (imports.MAX_IMPORT_LINES - 4)
+    text = f"{';'.join(HEADER)}\n{';'.join(ROW)}\n{blank}{';'.join(VALID_ROWS[1])}\n"
+
+    table = imports.read_table(SimpleUploadedFile("valeurs.csv", text.encode()))
+
+    assert [line for line, _cells in table.rows] == [2, imports.MAX_IMPORT_LINES - 1]
+
+
+def test_a_megabyte_of_blank_lines_stops_at_the_line_limit(officer, contract, lines_read):
+    text = f"{';'.join(HEADER)}\n{';'.join(ROW)}\n" + "\n" * 1_000_000
+    before = counts()
+
+    result = imports.import_values(SimpleUploadedFile("valeurs.csv", text.encode()), officer)
+
+    assert_errors(result, {(None, TOO_MANY_LINES)})
+    assert counts() == before
+    assert len(lines_read) == imports.MAX_IMPORT_LINES + 1
+
+
+def test_a_sheet_declaring_a_million_rows_and_every_column_imports_its_real_rows(
+    officer, contract, lines_read
+):
+    rows = [header_row(), row_xml(2, ROW)]
+    upload = xlsx_upload(xlsx_with_sheet(sheet_xml(rows, dimension="A1:XFD1048576")))
+
+    result = imports.import_values(upload, officer)
+
+    assert result.errors == []
+    assert result.rows == 1
+    assert len(lines_read) == 2  # no phantom rows up to the declared last one
+
+
+def test_a_tiny_xlsx_with_a_row_a_million_lines_down_stops_at_the_line_limit(
+    officer, contract, lines_read
+):
+    rows = [header_row(), row_xml(2, ROW), row_xml(1_048_576, ROW)]
+
+    result = imports.import_values(xlsx_upload(xlsx_with_sheet(sheet_xml(rows))), officer)
+
+    assert_errors(result, {(None, TOO_MANY_LINES)})
+    assert len(lines_read) == imports.MAX_IMPORT_LINES + 1
+
+
+@pytest.mark.parametrize(
+    ("numbered", "message"),
+    [
+        (False, "le classeur XLSX est anormalement compressé (une partie fait plus de 100 fois"),
+        (True, "le classeur XLSX contient plus de 400\xa0000 cellules"),
+    ],
+    ids=["rows-without-number", "numbered-rows"],
+)
+def test_a_small_xlsx_of_half_a_million_rows_is_refused_before_it_is_read(
+    officer, contract, lines_read, numbered, message
+):
+    """The probe's file: 500 000 rows in 76 KB (rows need no number in XLSX), or in a
+    few megabytes with their numbers."""
+    if numbered:
+        rows = "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c></row>' for n in range(2, 500_002))
+    else:
+        rows = "<row><c><v>1</v></c></row>" * 500_000
+    content = xlsx_with_sheet(sheet_xml([header_row(), rows]))
+    assert len(content) < imports.MAX_IMPORT_BYTES
+    before = counts()
+
+    result = imports.import_values(xlsx_upload(content), officer)
+
+    assert_errors(result, {(None, message)})
+    assert counts() == before
+    assert lines_read == []
+
+
+def test_an_xlsx_over_the_unpacked_size_is_refused(officer, contract, lines_read):
+    padding = " " * (imports.MAX_XLSX_UNPACKED + 1)
+    content = xlsx_with_sheet(sheet_xml([header_row(), row_xml(2, ROW), padding]))
+
+    result = imports.import_values(xlsx_upload(content), officer)
+
+    assert_errors(
+        result,
+        {(None, "le classeur XLSX dépasse 50 Mo une fois décompressé : découpez-le")},
+    )
+    assert lines_read == []
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "rows", "message"),
+    [
+        (
+            "MAX_XLSX_CELLS",
+            30,
+            [row_xml(n, ROW) for n in range(2, 6)],  # 35 cells with the header's
+            "le classeur XLSX contient plus de 30 cellules : ne gardez que les lignes à "
+            "importer (20\xa0000 au plus)",
+        ),
+        (
+            "MAX_XLSX_ELEMENTS",
+            60,
+            [row_xml(n, ROW) for n in range(2, 6)],
+            "le classeur XLSX contient plus de 60 éléments",
+        ),
+    ],
+    ids=["cells", "elements"],
+)
+def test_an_xlsx_over_a_scan_limit_is_refused_before_it_is_read(
+    officer, contract, lines_read, monkeypatch, limit, value, rows, message
+):
+    monkeypatch.setattr(import_files, limit, value)
+
+    result = imports.import_values(
+        xlsx_upload(xlsx_with_sheet(sheet_xml([header_row(), *rows]))), officer
+    )
+
+    assert_errors(result, {(None, message)})
+    assert lines_read == []
+
+
+def test_a_row_of_a_thousand_and_one_cells_is_refused_before_it_is_read(
+    officer, contract, lines_read
+):
+    wide = "".join(f'<c r="A2"><v>{n}</v></c>' for n in range(1001))
+    rows = [header_row(), f'<row r="2">{wide}</row>']
+
+    result = imports.import_values(xlsx_upload(xlsx_with_sheet(sheet_xml(rows))), officer)
+
+    assert_errors(
+        result,
+        {(None, "une ligne du classeur XLSX contient plus de 1\xa0000 cellules")},
+    )
+    assert lines_read == []
+
+
+@pytest.mark.parametrize(
+    ("sheet", "message"),
+    [
+        (
+            sheet_xml([header_row(), row_xml(2, ROW)], dimension="A1:G2")[:-40],
+            "ce fichier n'est pas un classeur XLSX valide.",
+        ),
+        (
+            sheet_xml(
+                [header_row(), '<row r="2"><c r="A2" t="inlineStr"><is><t>&e;</t></is></c></row>'],
+                dimension="A1:G2",
+                prolog='<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+                '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+                '<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+                '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">]>',
+            ),
+            "ce fichier n'est pas un classeur XLSX valide.",
+        ),
+        (
+            sheet_xml([header_row(), '<row r="2"><c r="A2" t="n"><v>abc</v></c></row>']),
+            "ce fichier n'est pas un classeur XLSX valide : feuille illisible après la ligne 1.",
+        ),
+    ],
+    ids=["truncated-sheet", "entities", "number-cell-not-a-number"],
+)
+def test_a_damaged_or_hostile_sheet_is_refused_in_french(officer, contract, sheet, message):
+    before = counts()
+
+    result = imports.import_values(xlsx_upload(xlsx_with_sheet(sheet)), officer)
+
+    assert_errors(result, {(None, message)})
+    assert counts() == before
+
+
+def test_openpyxl_parses_through_defusedxml():
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_the_import_page_states_the_limits(client, officer):
+    client.force_login(officer)
+
+    page = client.get(IMPORT_URL).content.decode()
+
+    assert "5 Mo" in page
+    assert "20\xa0000 lignes de données" in page
+    assert "50 Mo une fois décompressé" in page
 
 
 # --- Volume --------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.spreadsheets import row_xml, sheet_xml, xlsx_with_sheet
 from tests.factories import UserFactory
 from tri_portal.models import ApiToken
 
@@ -660,3 +661,84 @@ def test_a_huge_csv_cell_gets_a_french_message(officer_client, contract):
 
     if response.status_code == 200:
         assert_french(import_messages(response), "A" * 200_000)
+
+
+# Hostile files as a whole: each is refused in French on the import page, nothing saved.
+
+
+def raw_upload(name: str, content: bytes | str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content)
+
+
+def raw_csv(*lines: str) -> SimpleUploadedFile:
+    return raw_upload("valeurs.csv", "\n".join([";".join(COLUMNS), *lines]) + "\n")
+
+
+def hostile_sheet(rows, **options) -> SimpleUploadedFile:
+    xml = sheet_xml([row_xml(1, COLUMNS), *rows], **options)
+    return raw_upload("valeurs.xlsx", xlsx_with_sheet(xml))
+
+
+def damaged_deflate() -> SimpleUploadedFile:
+    """The sheet's compressed bytes overwritten in the middle."""
+    content = bytearray(xlsx_with_sheet(sheet_xml([row_xml(1, COLUMNS), row_xml(2, VALID_ROW)])))
+    start = content.index(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    content[start + 20 : start + 60] = b"\xff" * 40
+    return raw_upload("valeurs.xlsx", bytes(content))
+
+
+LAUGHS = (
+    '<!DOCTYPE worksheet [<!ENTITY a "hahahahaha">'
+    + "".join(
+        f'<!ENTITY {b} "{f"&{a};" * 10}">' for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "]>"
+)
+ENTITY_CELL = '<row r="2"><c r="A2" t="inlineStr"><is><t>&i;</t></is></c></row>'
+HOSTILE_FILES = {
+    "csv-unclosed-quote": lambda: raw_csv(
+        '200033579;cae_2.a;2026;5;GWh;"OREC;', ";".join(VALID_ROW), ";".join(VALID_ROW)
+    ),
+    "csv-megabyte-of-blank-lines": lambda: raw_csv(";".join(VALID_ROW), "\n" * 1_000_000),
+    "csv-twenty-thousand-and-one-rows": lambda: csv_upload([VALID_ROW] * 20_001),
+    "xlsx-half-a-million-rows-in-76kb": lambda: hostile_sheet(
+        ["<row><c><v>1</v></c></row>" * 500_000]
+    ),
+    "xlsx-row-a-million-lines-down": lambda: hostile_sheet([row_xml(1_048_576, VALID_ROW)]),
+    "xlsx-a-row-of-2000-cells": lambda: hostile_sheet(
+        [f'<row r="2">{"<c><v>1</v></c>" * 2000}</row>']
+    ),
+    "xlsx-over-50mb-unpacked": lambda: hostile_sheet([" " * (50 * 1024 * 1024)]),
+    "xlsx-truncated-sheet": lambda: raw_upload(
+        "valeurs.xlsx",
+        xlsx_with_sheet(
+            sheet_xml([row_xml(1, COLUMNS), row_xml(2, VALID_ROW)], dimension="A1:G2")[:-30]
+        ),
+    ),
+    "xlsx-billion-laughs": lambda: hostile_sheet([ENTITY_CELL], dimension="A1:G2", prolog=LAUGHS),
+    "xlsx-external-entity": lambda: hostile_sheet(
+        [ENTITY_CELL],
+        dimension="A1:G2",
+        prolog='<!DOCTYPE worksheet [<!ENTITY i SYSTEM "file:///etc/passwd">]>',
+    ),
+    "xlsx-number-cell-not-a-number": lambda: hostile_sheet(
+        ['<row r="2"><c r="A2" t="n"><v>NaN-ish</v></c></row>'], dimension="A1:G2"
+    ),
+    "xlsx-damaged-deflate": damaged_deflate,
+}
+
+
+@pytest.mark.parametrize("build", [pytest.param(b, id=n) for n, b in HOSTILE_FILES.items()])
+def test_a_hostile_spreadsheet_is_refused_in_french_and_saves_nothing(
+    officer_client, contract, build
+):
+    before = db_state()
+
+    response = officer_client.post(reverse("officer:import"), {"file": build()})
+
+    assert response.status_code == 200
+    assert "Aucune valeur n'a été enregistrée" in response.content.decode()
+    messages = import_messages(response)
+    assert_french(messages, "")
+    assert response.context["form"].errors["file"], messages  # the file as a whole
+    assert db_state() == before
