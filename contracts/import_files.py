@@ -134,7 +134,10 @@ def _csv_lines(content: bytes) -> Iterator[tuple[int, list[str]]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ImportFileError(
-            _("CSV illisible vers la ligne %(line)s : guillemet non fermé ou cellule trop longue ?")
+            _(
+                "CSV illisible vers la ligne %(line)s : guillemet non fermé (ou texte après un "
+                "guillemet fermant), ou cellule trop longue ?"
+            )
             % {"line": start}
         ) from exc
 

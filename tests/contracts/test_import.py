@@ -695,8 +695,9 @@ def header_row() -> str:
 
 
 def test_limits_are_the_documented_ones():
+    """The limits the import page, the messages and the README state."""
     assert (imports.MAX_IMPORT_ROWS, imports.MAX_IMPORT_LINES) == (20_000, 40_000)
-    assert imports.MAX_IMPORT_BYTES == imports.MAX_XLSX_UNPACKED // 10 == 5 * 1024 * 1024
+    assert (imports.MAX_IMPORT_BYTES, imports.MAX_XLSX_UNPACKED) == (5 * 2**20, 50 * 2**20)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
