@@ -485,3 +485,20 @@ def test_an_empty_identifier_in_an_indicator_list_is_refused(db, anonymous_api, 
     assert response.json()["errors"] == {
         "indicator": ["Identifiant vide : séparez les identifiants par une virgule."]
     }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"format": "csv", "page": "-598"},
+        {"format": "csv", "page": "0"},
+        {"format": "xlsx", "page_size": "0"},
+        {"format": "csv", "sep": ";", "page_size": "abc"},
+    ],
+    ids=["csv-page=-598", "csv-page=0", "xlsx-page_size=0", "csv-page_size=abc"],
+)
+def test_an_export_refuses_a_malformed_page_it_does_not_use(db, anonymous_api, query):
+    response = anonymous_api.get(f"{API}/aggregates/", query)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [name for name in query if name.startswith("page")]

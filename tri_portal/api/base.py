@@ -81,6 +81,12 @@ class PagePagination(PageNumberPagination):
             )
         return number
 
+    def check_parameters(self, request) -> None:
+        """Refuse a malformed ``page`` or ``page_size`` where no page is cut (the
+        exports): the schema declares them for the whole operation."""
+        self.get_page_size(request)
+        self.get_page_number(request, None)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         bounds = {
@@ -432,6 +438,7 @@ class ExportMixin:
             )
         if fmt == "json":
             return super().list(request, *args, **kwargs)
+        self.paginator.check_parameters(request)
         queryset = self.filter_queryset(self.get_queryset())
         filename = f"{self.export_dataset.name}-{timezone.localdate().isoformat()}"
         if fmt == "csv":
