@@ -12,6 +12,7 @@ from indicators.models import Indicator
 from territories.models import OfficerAssignment
 from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.factories import UserFactory
+from tri_portal.cache import bump_data_version
 
 
 @pytest.fixture
@@ -78,7 +79,8 @@ def test_no_mail_leaves_before_the_transaction_commits(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         submitted(contract, officer)
     assert mail.outbox == []
-    assert len(callbacks) == 1
+    sending = [callback for callback in callbacks if callback is not bump_data_version]
+    assert len(sending) == 1  # (the public pages' data version also moves on commit)
 
 
 def test_the_yearly_reminder_goes_to_officers_whose_report_is_due(contract, officer):
