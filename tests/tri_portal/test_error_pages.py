@@ -14,7 +14,7 @@ import time
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.template.loader import render_to_string
-from django.urls import path
+from django.urls import path, reverse
 
 from indicators.api import IndicatorViewSet
 from tests.tri_portal.test_production_settings import (
@@ -258,3 +258,15 @@ def test_production_answers_a_server_error_in_french_as_a_page_and_as_json(
     assert api.getheader("Content-Type") == "application/json"
     assert json.loads(api.text) == {"detail": SERVER_ERROR}
     assert "no such table" in broken_production_server.log.read_text()  # logged, not shown
+
+
+def test_a_form_sent_without_its_csrf_token_gets_a_french_403_page(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<html lang="fr"' in page
+    assert "Le formulaire a expiré" in page
+    assert "CSRF verification failed" not in page
