@@ -271,11 +271,14 @@ def test_unvalidated_values_never_show(client, fourmies):
         assert shown not in html
 
 
-def test_chart_scripts_load_only_when_there_is_a_chart(client, fourmies):
+def test_chart_scripts_load_only_when_there_is_a_chart(
+    client, fourmies, django_capture_on_commit_callbacks
+):
     assert "chart.umd.min.js" not in page(client, fourmies)
     assert "Aucune valeur validée" in page(client, fourmies)
 
-    value(fourmies, "cae_2.a", 2018, "250")
+    with django_capture_on_commit_callbacks(execute=True):  # the cached page is renewed
+        value(fourmies, "cae_2.a", 2018, "250")
     html = page(client, fourmies)
 
     assert '<script src="/static/vendor/chartjs-4.5.1/chart.umd.min.js" defer></script>' in html
