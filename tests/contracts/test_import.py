@@ -18,7 +18,8 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from rest_framework.test import APIClient
 
-from contracts import import_files, imports, services
+from contracts import imports, services
+from contracts.imports import reading
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
@@ -681,8 +682,8 @@ def lines_read(monkeypatch):
 
         return wrapped
 
-    monkeypatch.setattr(import_files, "_csv_lines", counting(import_files._csv_lines))
-    monkeypatch.setattr(import_files, "_xlsx_lines", counting(import_files._xlsx_lines))
+    monkeypatch.setattr(reading, "_csv_lines", counting(reading._csv_lines))
+    monkeypatch.setattr(reading, "_xlsx_lines", counting(reading._xlsx_lines))
     return read
 
 
@@ -828,7 +829,7 @@ def test_an_xlsx_over_the_unpacked_size_is_refused(officer, contract, lines_read
 def test_an_xlsx_over_a_scan_limit_is_refused_before_it_is_read(
     officer, contract, lines_read, monkeypatch, limit, value, rows, message
 ):
-    monkeypatch.setattr(import_files, limit, value)
+    monkeypatch.setattr(reading, limit, value)
 
     result = imports.import_values(
         xlsx_upload(xlsx_with_sheet(sheet_xml([header_row(), *rows]))), officer

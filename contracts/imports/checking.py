@@ -1,63 +1,30 @@
-"""Bulk import of indicator values from a spreadsheet (CSV or XLSX) into the draft
-progress reports of the contracts an officer reports for.
+"""Checking the rows of an import (``contracts.imports``) against the database before
+anything is written: each data row of the table read from the file becomes a _Row, is
+resolved (territory by INSEE code or SIREN, indicator, year, value, the contract that
+covers the year and its report) in a handful of queries for the whole file, and either
+becomes a _CheckedRow ready to write or adds its errors, with the line the user sees.
 
-All or nothing: every row is checked first and every problem is reported with the
-line number the user sees in the file; if there is a single error nothing is
-written. Otherwise all values land in their draft reports in one transaction,
-written in bulk (a 10 000-row file imports in seconds), with their history; each
-report written counts one version, as a save through the form or the API does.
-
-Reading the file, and its limits, is ``contracts.import_files``."""
+A value is checked by ``Indicator.check_value`` alone (number, finite, at most
+``VALUE_DECIMALS`` places, plausible bounds): the import adds no rule of its own."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
-from contracts.import_files import (  # noqa: F401  (the limits, re-exported)
-    COLUMNS,
-    MAX_IMPORT_BYTES,
-    MAX_IMPORT_LINES,
-    MAX_IMPORT_ROWS,
-    MAX_XLSX_UNPACKED,
-    ImportFileError,
-    Table,
-    read_table,
-)
-from contracts.models import Contract, ProgressReport, ReportStatus, assigned_territories
-from contracts.services import REPORTABLE_CONTRACT_STATUSES, bump_report_versions
-from indicators.models import Indicator, IndicatorValue, ValueStatus
+from contracts.imports.reading import COLUMNS, Table
+from contracts.models import Contract, ProgressReport, assigned_territories
+from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from indicators.models import Indicator, IndicatorValue
 from territories.models import Territory
 
 BATCH_SIZE = 500  # ids per IN (...) lookup, and rows per INSERT where a backend limits them
-UPDATED_FIELDS = ["value", "source", "comment", "status", "entered_by", "entered_at"]
-DECIMAL_PLACES = 6  # IndicatorValue.value
 COMMENT_MAX_LENGTH = 2000  # as the progress form and the API
 YEAR_MIN = 1990
 SOURCE_MAX_LENGTH = IndicatorValue._meta.get_field("source").max_length
-
-
-@dataclass
-class ImportResult:
-    """What an import did. ``errors`` holds (line, reason) pairs, line None for a
-    problem with the whole file; when there is any error nothing was written."""
-
-    rows: int = 0
-    reports: list[ProgressReport] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    warnings: list[str] = field(default_factory=list)
-    errors: list[tuple[int | None, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass
@@ -83,7 +50,7 @@ class _CheckedRow:
     comment: str
 
 
-# --- Checking the rows ------------------------------------------------------------
+# --- Lookups: a few queries for the whole file ------------------------------------
 
 
 def _chunks(items: list, size: int = BATCH_SIZE) -> Iterator[list]:
@@ -131,6 +98,9 @@ def _reports_by_key(
     return reports
 
 
+# --- Checking the rows ------------------------------------------------------------
+
+
 def _parse_year(text: str) -> int | None:
     if len(text) > 12:  # "2018", "2 018", "2018.0": a year is short
         return None
@@ -145,11 +115,6 @@ def _parse_year(text: str) -> int | None:
 
 def _same_unit(given: str, expected: str) -> bool:
     return " ".join(given.split()).casefold() == " ".join(expected.split()).casefold()
-
-
-def _decimal_places(number: Decimal) -> int:
-    exponent = number.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _not_editable_message(report: ProgressReport) -> str:
@@ -270,12 +235,6 @@ class _Checker:
             for message in exc.messages:
                 self.error(row.line, _("valeur : %(message)s") % {"message": message})
             return None
-        if _decimal_places(number) > DECIMAL_PLACES:
-            self.error(
-                row.line,
-                _("valeur : %(places)s décimales au plus.") % {"places": DECIMAL_PLACES},
-            )
-            return None
         return number if ok else None
 
     def covers(self, contract: Contract, year: int) -> bool:
@@ -367,9 +326,10 @@ class _Checker:
             )
 
 
-def _rows(table: Table, result: ImportResult) -> list[_Row]:
+def _rows(table: Table, errors: list, warnings: list[str]) -> list[_Row]:
     """The rows to import; rows with a formula are already in error, rows without a
-    value are skipped (a downloaded template has empty values)."""
+    value are skipped (a downloaded template has empty values). A misaligned row adds
+    its error to ``errors``, the skipped rows a warning to ``warnings``."""
     formula_lines = {line for line, _message in table.errors}
     rows, skipped = [], 0
     for line, cells in table.rows:
@@ -377,7 +337,7 @@ def _rows(table: Table, result: ImportResult) -> list[_Row]:
             continue
         cells = [cell or "" for cell in cells]
         if any(cells[len(COLUMNS) :]) or (table.width and len(cells) > table.width):
-            result.errors.append(
+            errors.append(
                 (
                     line,
                     _(
@@ -396,176 +356,5 @@ def _rows(table: Table, result: ImportResult) -> list[_Row]:
             continue
         rows.append(row)
     if skipped:
-        result.warnings.append(_("%(count)s ligne(s) sans valeur ignorée(s).") % {"count": skipped})
+        warnings.append(_("%(count)s ligne(s) sans valeur ignorée(s).") % {"count": skipped})
     return rows
-
-
-# --- Writing ----------------------------------------------------------------------
-
-
-class _Conflict(Exception):
-    """A report changed between the checks and the write: roll back."""
-
-
-def _write_history(model, pks: list[int], history_type: str, user, date) -> None:
-    """The history rows simple_history's bulk helpers write for the rows ``pks`` of
-    ``model`` (same columns and values: a copy of each row, the date, the user, no
-    reason), copied by the database in one ``INSERT … SELECT`` per batch instead of
-    being built one Python object at a time."""
-    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or not pks:
-        return
-    history = model.history.model
-    tracked = history.tracked_fields
-    stamps = {
-        "history_date": models.Value(date, output_field=models.DateTimeField()),
-        "history_user_id": models.Value(
-            user.pk if user is not None else None, output_field=models.IntegerField()
-        ),
-        "history_change_reason": models.Value(None, output_field=models.CharField()),
-        "history_type": models.Value(history_type, output_field=models.CharField()),
-    }
-    aliases = {f"_stamp_{index}": value for index, value in enumerate(stamps.values())}
-    columns = [field.column for field in tracked] + [
-        history._meta.get_field(name.removesuffix("_id")).column for name in stamps
-    ]
-    quote = connections[model.objects.db].ops.quote_name
-    for chunk in _chunks(pks):
-        rows = (
-            model._default_manager.filter(pk__in=chunk)
-            .order_by()
-            .annotate(**aliases)
-            .values_list(*[field.attname for field in tracked], *aliases)
-        )
-        sql, params = rows.query.sql_with_params()
-        with connections[rows.db].cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} "
-                f"({', '.join(quote(column) for column in columns)}) {sql}",
-                params,
-            )
-
-
-def _insert_batch() -> int | None:
-    """Rows per INSERT: as many as the backend takes (PostgreSQL: all), since each
-    statement is a round trip and a plan."""
-    return None if connections[IndicatorValue.objects.db].vendor == "postgresql" else BATCH_SIZE
-
-
-def _write(checked: list[_CheckedRow], user, result: ImportResult) -> None:
-    now = timezone.now()
-    pairs = {(row.contract.pk, row.year) for row in checked}
-    contract_ids = sorted({contract_id for contract_id, _year in pairs})
-    with transaction.atomic():
-        reports = _reports_by_key(contract_ids, lock=True)
-        stale = [
-            (row.line, _not_editable_message(reports[(row.contract.pk, row.year)]))
-            for row in checked
-            if (row.contract.pk, row.year) in reports
-            and not reports[(row.contract.pk, row.year)].is_editable
-        ]
-        if stale:
-            result.errors.extend(stale)
-            raise _Conflict
-        missing = [
-            ProgressReport(contract_id=contract_id, year=year, status=ReportStatus.DRAFT)
-            for contract_id, year in sorted(pairs)
-            if (contract_id, year) not in reports
-        ]
-        if missing:
-            bulk_create_with_history(
-                missing,
-                ProgressReport,
-                batch_size=BATCH_SIZE,
-                default_user=user,
-                default_date=now,
-            )
-            reports = _reports_by_key(contract_ids)
-        touched = {pair: reports[pair] for pair in pairs}
-        existing = {}
-        for chunk in _chunks(sorted(report.pk for report in touched.values())):
-            for value in IndicatorValue.objects.filter(report_id__in=chunk):
-                existing[(value.report_id, value.indicator_id)] = value
-        to_create, to_update = [], []
-        for row in checked:
-            report = touched[(row.contract.pk, row.year)]
-            value = existing.get((report.pk, row.indicator.pk))
-            if value is None:
-                value = IndicatorValue(
-                    report=report,
-                    indicator=row.indicator,
-                    territory_id=row.contract.territory_id,
-                    year=row.year,
-                )
-                to_create.append(value)
-            else:
-                to_update.append(value)
-            value.value = row.value
-            value.source = row.source
-            value.comment = row.comment
-            value.status = ValueStatus.DRAFT
-            value.entered_by = user
-            value.entered_at = now
-        if to_create:
-            IndicatorValue.objects.bulk_create(to_create, batch_size=_insert_batch())
-            if any(value.pk is None for value in to_create):  # a backend without RETURNING
-                raise RuntimeError("bulk_create returned no primary keys")
-            _write_history(IndicatorValue, [value.pk for value in to_create], "+", user, now)
-        if to_update:
-            # An upsert on the primary key: QuerySet.bulk_update's CASE WHEN per row and
-            # field takes tens of seconds for 10 000 rows; this takes a fraction of one.
-            IndicatorValue.objects.bulk_create(
-                to_update,
-                batch_size=_insert_batch(),
-                update_conflicts=True,
-                unique_fields=["pk"],
-                update_fields=UPDATED_FIELDS,
-            )
-            _write_history(IndicatorValue, [value.pk for value in to_update], "~", user, now)
-        # A save like the form's and the API's: whoever read one of these reports
-        # before the import gets a conflict instead of overwriting the imported values.
-        bump_report_versions(touched.values(), user, now)
-    result.rows = len(checked)
-    result.created = len(to_create)
-    result.updated = len(to_update)
-    contracts = {row.contract.pk: row.contract for row in checked}
-    for report in touched.values():
-        report.contract = contracts[report.contract_id]
-    result.reports = sorted(
-        touched.values(), key=lambda report: (report.contract.reference, report.year)
-    )
-
-
-def import_values(file, user) -> ImportResult:
-    """Import the values of ``file`` (an uploaded CSV or XLSX) for ``user``: all of
-    them into draft reports, or none (then ``errors`` lists every problem)."""
-    result = ImportResult()
-    try:
-        table = read_table(file)
-    except ImportFileError as exc:
-        result.errors.append((None, str(exc)))
-        return result
-    result.warnings.extend(table.warnings)
-    result.errors.extend(table.errors)
-    rows = _rows(table, result)
-    if not rows and not result.errors:
-        result.errors.append(
-            (None, _("aucune valeur à importer : la colonne « valeur » est vide."))
-        )
-        return result
-    checker = _Checker(rows, user)
-    result.errors.extend(checker.errors)
-    if result.errors:
-        result.errors.sort(key=lambda error: error[0] or 0)
-        return result
-    try:
-        _write(checker.checked, user, result)
-    except _Conflict:
-        pass
-    except IntegrityError:
-        result.errors.append(
-            (None, _("un autre enregistrement a eu lieu en même temps : réessayez l'import."))
-        )
-    if result.errors:
-        result.rows = result.created = result.updated = 0
-        result.reports = []
-    return result
