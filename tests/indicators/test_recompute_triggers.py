@@ -233,7 +233,7 @@ def test_a_run_interrupted_after_counting_is_not_counted_twice(
         raise RuntimeError("worker killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(aggregation, "_run", crash)
+        patch.setattr(aggregation.runs, "_run", crash)
         with pytest.raises(RuntimeError):
             aggregation.recompute_pending()
     assert PendingRecompute.objects.exists()  # kept for the next run
