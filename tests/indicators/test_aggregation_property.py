@@ -429,7 +429,7 @@ def test_the_rule_restated_here_is_the_catalogue_s(db):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=150 if connection.vendor == "sqlite" else 60,
+    max_examples=150 if connection.vendor == "sqlite" else 100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
