@@ -2,16 +2,118 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from territories.models import Territory, TerritoryKind
+from tests.realservices import ensure_reference_data
+
+# Tests that commit (transactional tests, live servers, real workers and browsers) flush
+# the database after them, and Redis tests share the broker (a worker started by one
+# answers another's "is any worker up?"): they run on their own, one at a time
+# (`make test` runs the rest on every core first, then these: `-m serial`).
+SERIAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
+SERIAL_MARKERS = ("redis", "browser")
+# Module-scoped demo fixtures, from the least to the most prepared (see ``demo``).
+DEMO_LEVELS = ("demo", "demo_recomputed")
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every database test starts with the official Hauts-de-France territories
-    (imported once per session, from the vendored Etalab data)."""
+    (imported from the vendored Etalab data), the indicator catalogue and the themes —
+    also on a database reused (``--reuse-db``) after a transactional test flushed it."""
     with django_db_blocker.unblock():
         call_command("import_territories", "--region", "32", verbosity=0, stderr=io.StringIO())
+        ensure_reference_data()
+
+
+def _commits(item) -> bool:
+    """Whether the test commits to the database (which is flushed after it)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool(SERIAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def _is_serial(item) -> bool:
+    return _commits(item) or any(item.get_closest_marker(name) for name in SERIAL_MARKERS)
+
+
+def _demo_level(item) -> int:
+    names = set(getattr(item, "fixturenames", ()))
+    return max((rank + 1 for rank, name in enumerate(DEMO_LEVELS) if name in names), default=0)
+
+
+def pytest_itemcollected(item):
+    """Mark the ``serial`` tests as they are collected (``-m`` selects on the marks)."""
+    if _is_serial(item):
+        item.add_marker(pytest.mark.serial)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Within each run of a module's tests, those without the demo come first, then
+    those with the demo, then those with its aggregates — so the module-scoped demo is
+    loaded once and never seen by a test that did not ask for it (pytest-django's own
+    order between modules is kept)."""
+    ordered, start = [], 0
+    for index in range(1, len(items) + 1):
+        if index == len(items) or items[index].module is not items[start].module:
+            ordered.extend(sorted(items[start:index], key=_demo_level))
+            start = index
+    items[:] = ordered
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    """After a test that committed, the database was flushed: put the reference data
+    back at once, so whatever runs next (in any order) finds it."""
+    yield
+    if _commits(item) and "_django_db_helper" in (getattr(item, "funcargs", None) or {}):  # set up
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            ensure_reference_data()
+
+
+@pytest.fixture(scope="module")
+def _demo_module(django_db_setup, django_db_blocker):
+    """The demo contracts and values, loaded once per module inside a transaction that
+    is rolled back after the module (each test still runs in its own savepoint). The
+    dashboards' figures are refreshed once at the end instead of at each of the demo's
+    contract transitions (same figures, seconds saved)."""
+    from contracts import services
+    from contracts.stats import refresh_contract_stats
+
+    with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+        call_command("load_demo", stdout=io.StringIO())
+        patch.undo()
+        refresh_contract_stats()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def _demo_recomputed_module(_demo_module, django_db_blocker):
+    from indicators.aggregation import recompute_all
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        recompute_all()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo_module, db):
+    """The demo data (``manage.py load_demo``): the six 2017 contracts, the regional
+    goals, their validated values and the dashboards' contract figures; nothing
+    recomputed. Loaded once per module: a test's own changes are rolled back after it."""
+
+
+@pytest.fixture
+def demo_recomputed(_demo_recomputed_module, db):
+    """The demo data and its regional aggregates (a full recompute)."""
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """Public contract pages: list, filters, contract page with charts and CSV, caching."""
 
-import io
 import json
 import re
 from datetime import date
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.urls import reverse
 
 from contracts import services
@@ -21,11 +19,6 @@ LIST = reverse("contracts")
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def listed(response) -> list[str]:

@@ -1,11 +1,8 @@
 """Contract figures per scope: coverage counted on communes, nested contracts once."""
 
-import io
 from datetime import date
 from decimal import Decimal
 
-import pytest
-from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -16,12 +13,6 @@ from territories.models import Territory, TerritoryKind
 from territories.selectors import communes_of
 from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
-    refresh_contract_stats()
 
 
 def region_stats():

@@ -331,8 +331,7 @@ def test_the_nightly_full_recompute_is_scheduled(db):
     )
 
 
-def test_the_command_on_the_demo_data_prints_what_it_did(db, settings):
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_command_on_the_demo_data_prints_what_it_did(demo, settings):
     out = io.StringIO()
 
     call_command("recompute_aggregates", stdout=out, stderr=io.StringIO())
@@ -345,8 +344,7 @@ def test_the_command_on_the_demo_data_prints_what_it_did(db, settings):
     )
 
 
-def test_the_command_restricted_to_one_indicator_and_year(db):
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_command_restricted_to_one_indicator_and_year(demo):
     Aggregate.objects.all().delete()
 
     call_command(
@@ -364,9 +362,7 @@ def test_the_command_restricted_to_one_indicator_and_year(db):
     }
 
 
-def test_the_demo_data_give_sensible_regional_numbers(db):
-    call_command("load_demo", stdout=io.StringIO())
-    aggregation.recompute_all()
+def test_the_demo_data_give_sensible_regional_numbers(demo_recomputed):
     region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
 
     def regional(identifier, year):

@@ -2,10 +2,8 @@
 links the API documentation served from the project."""
 
 import html
-import io
 import re
 
-from django.core.management import call_command
 from django.urls import reverse
 
 from tri_portal.api.views import DATASETS
@@ -50,8 +48,7 @@ def test_api_documentation_is_served_locally_without_cdn(client, db):
         assert "http://" not in page
 
 
-def test_contract_list_offers_the_same_selection_as_open_data_files(client, db):
-    call_command("load_demo", stdout=io.StringIO())
+def test_contract_list_offers_the_same_selection_as_open_data_files(client, demo):
 
     page = html.unescape(client.get(reverse("contracts"), {"departement": "59"}).content.decode())
 

@@ -4,7 +4,6 @@ cookies, redirects and JSON logs of gunicorn serving the portal behind a TLS pro
 
 import gzip
 import http.client
-import io
 import json
 import os
 import re
@@ -19,7 +18,6 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
-from django.core.management import call_command
 from django.urls import reverse
 
 from contracts.models import Contract, ContractKind
@@ -505,15 +503,8 @@ def csp_offences(html: str, *, styles: bool) -> list[str]:
 
 
 @pytest.fixture
-def demo(db, eager_tasks, monkeypatch):
-    """The demo contracts; the dashboards' figures refreshed once at the end rather than
-    on each of the demo's twenty contract transitions."""
-    from contracts import services
-    from contracts.stats import refresh_contract_stats
-
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
-    call_command("load_demo", stdout=io.StringIO())
-    refresh_contract_stats()
+def demo_contract(demo):
+    """A public contract of the demo."""
     return Contract.objects.public().filter(kind=ContractKind.COTRI).order_by("pk").first()
 
 
@@ -528,12 +519,12 @@ def offences_on(client, urls, *, styles: bool) -> dict[str, list[str]]:
     return offences
 
 
-def test_no_page_has_an_inline_script_or_handler_the_policy_would_block(client, demo):
+def test_no_page_has_an_inline_script_or_handler_the_policy_would_block(client, demo_contract):
     territory = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
     public = [
         reverse("home"),
         reverse("contracts"),
-        reverse("contract", args=[demo.pk]),
+        reverse("contract", args=[demo_contract.pk]),
         reverse("regional_dashboard"),
         reverse("open_data"),
         reverse("territory", args=[territory.slug]),
@@ -550,9 +541,9 @@ def test_no_page_has_an_inline_script_or_handler_the_policy_would_block(client, 
         reverse("api_tokens"),
         reverse("admin:index"),
         reverse("admin:contracts_contract_changelist"),
-        reverse("admin:contracts_contract_change", args=[demo.pk]),
+        reverse("admin:contracts_contract_change", args=[demo_contract.pk]),
     ]
-    charts = client.get(reverse("contract", args=[demo.pk])).content.decode()
+    charts = client.get(reverse("contract", args=[demo_contract.pk])).content.decode()
     assert 'type="application/json"' in charts  # the charts' data: JSON blocks, not code
 
     public_offences = offences_on(client, public, styles=True)

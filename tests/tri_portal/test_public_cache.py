@@ -12,10 +12,8 @@ from tri_portal.cache import VERSION_KEY, RedisCache, _VersionWatch, data_versio
 
 
 def test_the_dashboard_is_served_from_the_cache_until_aggregates_change(
-    client, db, django_assert_num_queries, django_capture_on_commit_callbacks
+    client, demo_recomputed, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    call_command("load_demo", stdout=io.StringIO())
-    recompute_all()
     url = reverse("regional_dashboard")
     first = client.get(url)
 

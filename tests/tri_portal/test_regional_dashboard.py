@@ -1,35 +1,19 @@
 """The public regional dashboard: TRI 2050 goals, contract coverage and contract
 figures, read from the materialised aggregates only."""
 
-import io
 import json
 import re
 from html import unescape
 
-import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-
-from indicators import aggregation
 
 GOAL_CHARTS = [
     "graphique-objectif-cae-1-a",  # GHG emissions
     "graphique-objectif-cae-2-a",  # final energy consumption
     "graphique-objectif-cae-3-b",  # renewable share
 ]
-
-
-@pytest.fixture
-def demo_loaded(db):
-    """The demo contracts and values, nothing recomputed yet."""
-    call_command("load_demo", stdout=io.StringIO())
-
-
-@pytest.fixture
-def demo(demo_loaded):
-    aggregation.recompute_all()
 
 
 def page(client):
@@ -54,7 +38,7 @@ def chart_table_rows(html, chart_id):
     return [(year, re.findall(r"<td[^>]*>(.*?)</td>", cells)) for year, cells in rows]
 
 
-def test_the_dashboard_is_public(client, demo):
+def test_the_dashboard_is_public(client, demo_recomputed):
     response = client.get(reverse("regional_dashboard"))
 
     assert response.status_code == 200
@@ -67,7 +51,9 @@ def test_the_dashboard_is_public(client, demo):
     )
 
 
-def test_the_dashboard_shows_the_three_2050_goals_with_the_regional_figures(client, demo):
+def test_the_dashboard_shows_the_three_2050_goals_with_the_regional_figures(
+    client, demo_recomputed
+):
     html = page(client)
 
     # GHG: 58 540 kteq in 2012, 48 000 in 2021, goal ÷4 = 14 635 in 2050
@@ -81,7 +67,7 @@ def test_the_dashboard_shows_the_three_2050_goals_with_the_regional_figures(clie
     assert "en retard" in html  # energy and renewables lag behind theirs
 
 
-def test_each_goal_has_a_chart_described_in_json(client, demo):
+def test_each_goal_has_a_chart_described_in_json(client, demo_recomputed):
     html = page(client)
 
     for chart_id in GOAL_CHARTS:
@@ -100,7 +86,7 @@ def test_each_goal_has_a_chart_described_in_json(client, demo):
     assert goal == [None] * (len(goal) - 1) + [14635.0]
 
 
-def test_each_chart_is_followed_by_its_data_table(client, demo):
+def test_each_chart_is_followed_by_its_data_table(client, demo_recomputed):
     html = page(client)
 
     for chart_id in GOAL_CHARTS:
@@ -114,7 +100,9 @@ def test_each_chart_is_followed_by_its_data_table(client, demo):
     assert rows["2050"] == ["—", "14\xa0635,0", "14\xa0635,0"]
 
 
-def test_the_dashboard_loads_the_vendored_chart_scripts_once_and_no_inline_script(client, demo):
+def test_the_dashboard_loads_the_vendored_chart_scripts_once_and_no_inline_script(
+    client, demo_recomputed
+):
     html = page(client)
 
     assert html.count("chartjs-4.5.1/chart.umd.min") == 1
@@ -127,7 +115,7 @@ def test_the_dashboard_loads_the_vendored_chart_scripts_once_and_no_inline_scrip
     assert "cdn" not in html.lower()
 
 
-def test_the_dashboard_shows_the_population_covered_by_contracts(client, demo):
+def test_the_dashboard_shows_the_population_covered_by_contracts(client, demo_recomputed):
     html = page(client)
 
     assert "Contrats signés ou en cours : 0 habitants (0,0\xa0% de la population)" in html
@@ -137,7 +125,7 @@ def test_the_dashboard_shows_the_population_covered_by_contracts(client, demo):
     )
 
 
-def test_the_dashboard_counts_contracts_by_status_theme_and_departement(client, demo):
+def test_the_dashboard_counts_contracts_by_status_theme_and_departement(client, demo_recomputed):
     html = unescape(page(client))
 
     assert "6 contrats signés, en cours ou achevés." in html
@@ -153,7 +141,7 @@ def test_the_dashboard_counts_contracts_by_status_theme_and_departement(client, 
     assert re.search(r'<th scope="row">Somme \(80\)</th>\s*<td class="text-end">0</td>', html)
 
 
-def test_the_dashboard_shows_the_date_of_the_last_recompute(client, demo):
+def test_the_dashboard_shows_the_date_of_the_last_recompute(client, demo_recomputed):
     from django.utils import timezone
     from django.utils.formats import date_format
 
@@ -166,7 +154,7 @@ def test_the_dashboard_shows_the_date_of_the_last_recompute(client, demo):
     assert f"Chiffres calculés le {date_format(finished, 'j F Y à H:i')}" in html
 
 
-def test_before_any_recompute_the_dashboard_shows_no_figure(client, demo_loaded):
+def test_before_any_recompute_the_dashboard_shows_no_figure(client, demo):
     html = page(client)
 
     assert "Les chiffres régionaux n'ont pas encore été calculés." in html
@@ -183,12 +171,14 @@ def test_without_any_data_the_dashboard_is_an_empty_page_not_an_error(client, db
     assert "data-chart=" not in html
 
 
-def test_the_dashboard_runs_a_fixed_number_of_queries(client, demo, django_assert_max_num_queries):
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    client, demo_recomputed, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(8):
         page(client)
 
 
-def test_the_dashboard_reads_aggregates_never_the_indicator_values(client, demo):
+def test_the_dashboard_reads_aggregates_never_the_indicator_values(client, demo_recomputed):
     with CaptureQueriesContext(connection) as queries:
         page(client)
 

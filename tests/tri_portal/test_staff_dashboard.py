@@ -1,26 +1,17 @@
-import io
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from contracts import services
 from contracts.models import ProgressReport
 from contracts.reporting import deadline, late_reports
-from indicators import aggregation
 from indicators.models import Aggregate, Indicator, RecomputeRun
 from territories.models import Territory
 from tests.contracts.factories import ContractFactory
 from tests.factories import UserFactory
 
 URL = reverse("staff_dashboard")
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
-    aggregation.recompute_all()
 
 
 @pytest.fixture
@@ -40,7 +31,9 @@ def test_only_staff_see_the_dashboard(client, db, role):
     assert response.url.startswith(reverse("admin:login"))
 
 
-def test_the_dashboard_shows_the_2050_goals_against_the_regional_aggregates(demo, agent_client):
+def test_the_dashboard_shows_the_2050_goals_against_the_regional_aggregates(
+    demo_recomputed, agent_client
+):
     html = agent_client.get(URL).content.decode()
 
     assert "<h1>Tableau de bord des agents</h1>" in html
@@ -52,7 +45,7 @@ def test_the_dashboard_shows_the_2050_goals_against_the_regional_aggregates(demo
     assert "en retard" in html  # energy and renewables lag behind their trajectory
 
 
-def test_the_dashboard_shows_the_coverage_counted_on_communes(demo, agent_client):
+def test_the_dashboard_shows_the_coverage_counted_on_communes(demo_recomputed, agent_client):
     html = agent_client.get(URL).content.decode()
     assert (
         "Contrats signés, en cours ou achevés : 679\xa0134 habitants (11,3\xa0% de la population)"
@@ -60,7 +53,7 @@ def test_the_dashboard_shows_the_coverage_counted_on_communes(demo, agent_client
     )
 
 
-def test_submitted_reports_are_listed_for_validation(demo, agent_client):
+def test_submitted_reports_are_listed_for_validation(demo_recomputed, agent_client):
     staff = UserFactory(username="agent.region.test", is_staff=True)
     contract = ContractFactory(start_date=date(2024, 1, 1), end_date=date(2026, 12, 31))
     services.sign_contract(contract, staff)
@@ -95,7 +88,7 @@ def test_late_reports_are_those_past_deadline_not_submitted(db):
     assert late_reports(date(2025, 6, 30))[-1].year == 2023  # 2024 is due that very day
 
 
-def test_overlap_conflicts_are_listed(demo, agent_client):
+def test_overlap_conflicts_are_listed(demo_recomputed, agent_client):
     aggregate = Aggregate.objects.filter(scope__code="59").first()
     aggregate.conflicts = [
         {
@@ -112,7 +105,7 @@ def test_overlap_conflicts_are_listed(demo, agent_client):
     assert "Syndicat d&#x27;essai (999000011)" in html
 
 
-def test_recompute_now_runs_a_full_recompute(demo, agent_client, monkeypatch):
+def test_recompute_now_runs_a_full_recompute(demo_recomputed, agent_client, monkeypatch):
     from tri_portal.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)  # run it here, not on a worker
