@@ -190,24 +190,14 @@ def test_logged_in_users_are_not_served_cached_pages(client, demo):
 def test_a_value_measured_before_the_baseline_year_is_not_shown_as_progress(client, fourmies):
     from decimal import Decimal
 
-    from django.utils import timezone
-
-    from indicators.models import Indicator, IndicatorValue, ValueStatus
     from tests.contracts.factories import TargetFactory
+    from tests.indicators.factories import ValidatedValueFactory
 
     staff = UserFactory(username="agent.test", is_staff=True)
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)  # 1000 → 900 GWh
     services.sign_contract(contract, staff)
-    IndicatorValue.objects.create(  # 2015, two years before the baseline
-        territory=fourmies,
-        indicator=Indicator.objects.get(identifier="cae_2.a"),
-        year=2015,
-        value=Decimal("728"),
-        status=ValueStatus.VALIDATED,
-        validated_at=timezone.now(),
-        validated_by=staff,
-    )
+    ValidatedValueFactory(territory=fourmies, year=2015, value=Decimal("728"))  # before 2017
 
     page = client.get(reverse("contract", args=[contract.pk])).content.decode()
 

@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from contracts import services
 from contracts.models import ContractStats
@@ -13,6 +12,7 @@ from territories.models import Territory, TerritoryKind
 from territories.selectors import communes_of
 from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.factories import UserFactory
+from tests.indicators.factories import ValidatedValueFactory
 
 
 def region_stats():
@@ -107,19 +107,13 @@ def test_a_target_without_data_counts_as_targeted_not_achieved(db, fourmies):
 
 def test_after_a_validation_only_the_achieved_changes_are_refreshed(demo):
     from contracts.stats import refresh_contract_changes
-    from indicators.models import Indicator, IndicatorValue, ValueStatus
 
     staff = UserFactory(username="agent.test", is_staff=True)
     grande_synthe = Territory.objects.get(kind=TerritoryKind.COMMUNE, name="Grande-Synthe")
     before = region_stats()
-    IndicatorValue.objects.create(  # Grande-Synthe's 2021 energy: 874.9 (2020) → 850
-        territory=grande_synthe,
-        indicator=Indicator.objects.get(identifier="cae_2.a"),
-        year=2021,
-        value=Decimal("850"),
-        status=ValueStatus.VALIDATED,
-        validated_at=timezone.now(),
-        validated_by=staff,
+    # Grande-Synthe's 2021 energy: 874.9 (2020) → 850
+    ValidatedValueFactory(
+        territory=grande_synthe, year=2021, value=Decimal("850"), validated_by=staff
     )
 
     refresh_contract_changes([grande_synthe.pk])
@@ -137,20 +131,11 @@ def test_after_a_validation_only_the_achieved_changes_are_refreshed(demo):
 
 
 def test_a_value_older_than_the_baseline_is_not_an_achieved_change(db, fourmies):
-    from indicators.models import Indicator, IndicatorValue, ValueStatus
 
     staff = UserFactory(username="agent.test", is_staff=True)
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)  # 1000 → 900 GWh
-    IndicatorValue.objects.create(  # measured before the baseline year
-        territory=fourmies,
-        indicator=Indicator.objects.get(identifier="cae_2.a"),
-        year=2015,
-        value=Decimal("700"),
-        status=ValueStatus.VALIDATED,
-        validated_at=timezone.now(),
-        validated_by=staff,
-    )
+    ValidatedValueFactory(territory=fourmies, year=2015, value=Decimal("700"))  # before 2017
     services.sign_contract(contract, staff)
 
     energy = region_stats().changes["cae_2.a"]
