@@ -53,14 +53,19 @@ demo: install
 run: demo
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
-# The suite on every core (pytest-xdist, one test database per worker): a module's tests
-# on one worker, so its demo is loaded once; the tests that commit or share Redis
-# (transactional, live server, real worker, browser: group `serial`, set by
-# tests/conftest.py) one at a time on one worker, alongside the others.
+# The suite in two parts: the tests that stay inside their own transaction run on every
+# core (pytest-xdist, one test database per worker, a module's tests on one worker so
+# its demo is loaded once); those that commit (transactional, live server, real worker,
+# browser: marked `serial` by tests/conftest.py) then run one at a time. A part with no
+# test in the selection (ARGS=…) is skipped (pytest's exit code 5).
 PYTEST_WORKERS ?= auto
 test: install-dev
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(ARGS)
+	@status=0; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope -m "not serial" $(ARGS) || status=$$?; \
+	if [ $$status -ne 0 ] && [ $$status -ne 5 ]; then exit $$status; fi; \
+	status=0; $(BIN)/pytest -m serial $(ARGS) || status=$$?; \
+	if [ $$status -ne 0 ] && [ $$status -ne 5 ]; then exit $$status; fi
 
 # Long schemathesis campaign on every API operation (CI runs the same test with a few
 # examples per operation); derandomized, so a failure replays with the same count.

@@ -9,9 +9,8 @@ from tests.realservices import ensure_reference_data
 
 # Tests that commit (transactional tests, live servers, real workers and browsers) flush
 # the database after them, and Redis tests share the broker (a worker started by one
-# answers another's "is any worker up?"): they form one group, run one at a time on one
-# pytest-xdist worker (started first: the longest group) while the other workers take
-# the rest, a module at a time (`make test`: `-n auto --dist loadgroup`).
+# answers another's "is any worker up?"): they run on their own, one at a time
+# (`make test` runs the rest on every core first, then these: `-m serial`).
 SERIAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
 SERIAL_MARKERS = ("redis", "browser")
 # Module-scoped demo fixtures, from the least to the most prepared (see ``demo``).
@@ -46,23 +45,17 @@ def _demo_level(item) -> int:
 
 
 def pytest_itemcollected(item):
-    """Put each test in its xdist group as it is collected: ``serial`` for those that
-    commit or share Redis (also a mark, for ``-m serial``), else its module."""
+    """Mark the ``serial`` tests as they are collected (``-m`` selects on the marks)."""
     if _is_serial(item):
         item.add_marker(pytest.mark.serial)
-        item.add_marker(pytest.mark.xdist_group("serial"))
-    else:
-        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """The serial tests first (the longest group, so it starts first), the others in
-    pytest-django's order; within each run of a module's tests, those without the demo
-    come first, then those with the demo, then those with its aggregates — so the
-    module-scoped demo is loaded once and never seen by a test that did not ask for it.
-    (Reference data is restored after each test that commits, so order is free.)"""
-    items[:] = [i for i in items if _is_serial(i)] + [i for i in items if not _is_serial(i)]
+    """Within each run of a module's tests, those without the demo come first, then
+    those with the demo, then those with its aggregates — so the module-scoped demo is
+    loaded once and never seen by a test that did not ask for it (pytest-django's own
+    order between modules is kept)."""
     ordered, start = [], 0
     for index in range(1, len(items) + 1):
         if index == len(items) or items[index].module is not items[start].module:
