@@ -8,8 +8,6 @@ its error handlers, and views that fail on purpose, as a page and under /api/.""
 
 import json
 import re
-import subprocess
-import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
@@ -17,13 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 
 from indicators.api import IndicatorViewSet
-from tests.tri_portal.test_production_settings import (
-    BIN,
-    ROOT,
-    Server,
-    free_port,
-    production_env,
-)
+from tests.tri_portal.test_production_settings import gunicorn, production_env
 from tri_portal import urls as portal_urls
 
 
@@ -205,39 +197,8 @@ def broken_production_server(tmp_path):
     """gunicorn with the production environment on a database without tables: every
     page that reads the database fails (a migration forgotten, a restore gone wrong)."""
     env = production_env(tmp_path / "sans-tables.sqlite3", USE_X_FORWARDED_PROTO="1")
-    port = free_port()
-    log = tmp_path / "gunicorn.stderr"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "tri_portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--no-control-socket",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    server = Server(port, log, user_id=0)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                server.get("/healthz", https=False)
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+    with gunicorn(env, tmp_path, user_id=0, workers=1) as server:
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_production_answers_a_server_error_in_french_as_a_page_and_as_json(

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -237,6 +238,43 @@ def wait_for(server: Server, process: subprocess.Popen, timeout: float = 60) -> 
     pytest.fail(f"gunicorn did not answer within {timeout} s:\n{server.log.read_text()}")
 
 
+@contextmanager
+def gunicorn(env: dict, tmp: Path, user_id: int, workers: int):
+    """gunicorn serving the portal with ``env`` on a free port until the block ends
+    (its standard error in ``tmp/gunicorn.stderr``); ready once /healthz answers."""
+    port = free_port()
+    log = tmp / "gunicorn.stderr"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "tri_portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--no-control-socket",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    server = Server(port, log, user_id)
+    try:
+        wait_for(server, process)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
 @pytest.fixture(scope="module")
 def production_server(tmp_path_factory):
     """gunicorn serving the portal with the production environment, behind a (pretend)
@@ -257,37 +295,8 @@ def production_server(tmp_path_factory):
         env=env,
     )
     assert created.returncode == 0, created.stderr
-    port = free_port()
-    log = tmp / "gunicorn.stderr"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "tri_portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--no-control-socket",
-                "--graceful-timeout",
-                "5",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    server = Server(port, log, int(created.stdout.strip()))
-    try:
-        wait_for(server, process)
+    with gunicorn(env, tmp, int(created.stdout.strip()), workers=2) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
 
 
 def csp_directives(header: str) -> dict[str, list[str]]:
