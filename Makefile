@@ -22,7 +22,7 @@ help:
 	@echo "make synthetic SCALE=region|national — données synthétiques dans DATABASE_URL"
 	@echo "make backup — sauvegarde la base (pg_dump ou copie SQLite) dans var/backups/, avec manifeste"
 	@echo "make restore FILE=… — restaure une sauvegarde et vérifie chaque table"
-	@echo "make lint   — ruff, ruff format --check, djlint, makemigrations --check"
+	@echo "make lint   — ruff, ruff format --check, lint-imports (étages), djlint, makemigrations --check"
 	@echo "make format — reformate le code (ruff) et les gabarits (djlint)"
 
 $(BIN)/python:
@@ -106,6 +106,7 @@ restore: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
 	$(MANAGE) makemigrations --check --dry-run

@@ -34,8 +34,8 @@ from contracts.models import (
     ReportStatus,
 )
 from indicators.models import Indicator, IndicatorValue, ValueStatus
+from kit.cache import bump_data_version
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tri_portal.cache import bump_data_version
 
 REFERENCE_PREFIX = "BENCH-IMPORT-"
 USERNAME = "bench-import-officer"

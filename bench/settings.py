@@ -12,7 +12,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
 CACHE_URL = env_str("CACHE_URL", "redis://127.0.0.1:6379/13")
-CACHES = {"default": {"BACKEND": "tri_portal.cache.RedisCache", "LOCATION": CACHE_URL}}
+CACHES = {"default": {"BACKEND": "kit.cache.RedisCache", "LOCATION": CACHE_URL}}
 
 # Per second, not per minute: the history DRF keeps for the one client address (all the
 # load comes from 127.0.0.1) holds the last second of requests, not the last minute's.

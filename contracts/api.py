@@ -18,21 +18,17 @@ from contracts.models import (
 from contracts.public import search_condition
 from contracts.selectors import progress_for_targets
 from indicators import progress
-from tri_portal.api.base import (
+from indicators.filters import IndicatorListFilter
+from kit.api.base import (
     ApiModelSerializer,
     ExportMixin,
     PlainDecimalField,
     StrictQueryMixin,
     export_schema,
 )
-from tri_portal.api.exports import Column, Dataset, rounded
-from tri_portal.api.filters import (
-    DepartementFilter,
-    IdFilter,
-    IndicatorListFilter,
-    YearFilter,
-    territory_filters,
-)
+from kit.api.exports import Column, Dataset, rounded
+from kit.api.filters import IdFilter, YearFilter
+from territories.filters import DepartementFilter, territory_filters
 
 # Progress figures, the same in the JSON answers and in the files.
 ACHIEVEMENT_PLACES = 4

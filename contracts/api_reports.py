@@ -15,13 +15,13 @@ from rest_framework.response import Response
 from contracts import services
 from contracts.models import Contract, ProgressReport, ReportStatus
 from indicators.models import Indicator, IndicatorValue
-from tri_portal.api.base import (
+from kit.api.base import (
     ApiModelSerializer,
     NumberTextField,
     StrictQueryMixin,
     as_conflict,
 )
-from tri_portal.api.filters import IdFilter, YearFilter
+from kit.api.filters import IdFilter, YearFilter
 
 MAX_TEXT = 2000
 

@@ -11,8 +11,8 @@ from contracts.models import Contract, ContractKind, ContractTheme, Target
 from contracts.selectors import TargetRow, progress_for_targets, target_progress
 from indicators import progress
 from indicators.selectors import validated_series
+from kit.charts import target_chart
 from territories.models import Territory, TerritoryKind
-from tri_portal.charts import target_chart
 
 SUMMARY_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.b"]  # the three TRI goals
 MAX_SEARCH = 100

@@ -23,7 +23,7 @@ from contracts.public import (
     read_filters,
     with_summaries,
 )
-from tri_portal.cache import BROWSER_MAX_AGE, public_page
+from kit.cache import BROWSER_MAX_AGE, public_page
 
 logger = logging.getLogger(__name__)
 

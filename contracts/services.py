@@ -22,7 +22,7 @@ from contracts.models import (
 from contracts.stats import refresh_contract_stats
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from indicators.signals import values_validated
-from tri_portal.tasks import safe_delay
+from kit.tasks import safe_delay
 
 # --- Contracts ------------------------------------------------------------------
 

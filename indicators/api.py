@@ -4,8 +4,9 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
+from indicators.filters import IndicatorListFilter
 from indicators.models import Aggregate, Indicator, IndicatorValue, Theme
-from tri_portal.api.base import (
+from kit.api.base import (
     ApiModelSerializer,
     ExportMixin,
     FlatListMixin,
@@ -14,15 +15,10 @@ from tri_portal.api.base import (
     StrictQueryMixin,
     export_schema,
 )
-from tri_portal.api.exports import Column, Dataset
-from tri_portal.api.filters import (
-    DepartementFilter,
-    IndicatorListFilter,
-    StrictBooleanFilter,
-    YearFilter,
-    territory_filters,
-)
-from tri_portal.db import JSONArrayLength
+from kit.api.exports import Column, Dataset
+from kit.api.filters import StrictBooleanFilter, YearFilter
+from kit.db import JSONArrayLength
+from territories.filters import DepartementFilter, territory_filters
 
 EXPORT_CHUNK = 5000
 

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from indicators import aggregation
-from tri_portal.tasks import safe_delay
+from kit.tasks import safe_delay
 
 logger = logging.getLogger(__name__)
 

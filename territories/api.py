@@ -5,9 +5,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
+from kit.api.base import StrictQueryMixin
+from kit.api.filters import CodeFilter, IdFilter, SirenFilter
+from territories.filters import DepartementFilter
 from territories.models import Territory, TerritoryClosure, TerritoryKind
-from tri_portal.api.base import StrictQueryMixin
-from tri_portal.api.filters import CodeFilter, DepartementFilter, IdFilter, SirenFilter
 
 
 class TerritoryFilter(django_filters.FilterSet):

@@ -10,10 +10,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from kit.cache import bump_data_version
+from kit.console import ProgressBar
 from territories.models import ImportRun, Membership, Territory, TerritoryKind
 from territories.services import BATCH_SIZE, rebuild_closure
-from tri_portal.cache import bump_data_version
-from tri_portal.progress import ProgressBar
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "decoupage-administratif-6.0.0"
 DATA_FILES = ("regions.json", "departements.json", "communes.json", "epci.json")

@@ -14,9 +14,9 @@ from django.views.generic import TemplateView
 from contracts.models import PUBLIC_STATUSES, ContractStats, ContractStatus, ContractTheme
 from indicators import progress
 from indicators.models import RecomputeRun
+from kit.cache import public_page
+from kit.charts import Chart, target_chart
 from territories.models import Territory, TerritoryKind
-from tri_portal.cache import public_page
-from tri_portal.charts import Chart, target_chart
 from tri_portal.dashboard import GoalRow, default_region, regional_goals
 
 

@@ -14,8 +14,8 @@ from contracts.models import (
 )
 from indicators.models import Indicator, IndicatorValue
 from indicators.signals import aggregates_recomputed, values_validated
+from kit.cache import bump_data_version_on_commit
 from territories.models import Membership, Territory
-from tri_portal.cache import bump_data_version_on_commit
 
 for model in (
     Contract,

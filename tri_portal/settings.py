@@ -184,7 +184,7 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "tri_portal.cache.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "kit.cache.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tri"}
     )
@@ -230,16 +230,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tri_portal.api.base.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "kit.api.base.PagePagination",
     # JSON only (Swagger UI and Redoc are the interactive documentation); `?format=`
     # selects an open-data export (CSV, XLSX) on the list endpoints that have one.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies only (any other type is a 415), bounded in nesting depth.
-    "DEFAULT_PARSER_CLASSES": ["tri_portal.api.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kit.api.parsers.JSONParser"],
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "tri_portal.api.base.AnonThrottle",
-        "tri_portal.api.base.TokenThrottle",
+        "tri_portal.api.throttles.AnonThrottle",
+        "tri_portal.api.throttles.TokenThrottle",
     ],
     # Requests per client: anonymous per IP address, authenticated per user/token.
     "DEFAULT_THROTTLE_RATES": {
@@ -249,7 +249,7 @@ REST_FRAMEWORK = {
     # The client's address for throttling: as tri_portal.security.client_ip (the
     # NUM_PROXIES-th X-Forwarded-For entry from the right; 0: the header is ignored).
     "NUM_PROXIES": NUM_PROXIES,
-    "EXCEPTION_HANDLER": "tri_portal.api.base.exception_handler",
+    "EXCEPTION_HANDLER": "kit.api.base.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,

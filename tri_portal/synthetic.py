@@ -42,10 +42,10 @@ from contracts.models import (
 )
 from indicators.catalogue import sync_catalogue
 from indicators.models import Indicator, IndicatorValue, ValueStatus
+from kit.cache import bump_data_version
+from kit.console import ProgressBar
 from territories.importer import build_scope, import_scope, is_up_to_date, load_dataset
 from territories.models import Territory, TerritoryClosure, TerritoryKind
-from tri_portal.cache import bump_data_version
-from tri_portal.progress import ProgressBar
 
 SOURCE = "Données synthétiques (generate_synthetic)"
 REFERENCE_PREFIX = "SYN-"

@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import public_views
 from contracts import views as contract_views
-from territories import views as territory_views
-from tri_portal import accounts, health, public_dashboard, views
+from tri_portal import accounts, health, public_dashboard, territory_views, views
 from tri_portal.api import token_views
 
 admin.site.site_header = _("Administration du portail TRI")

@@ -16,7 +16,7 @@ from indicators.aggregation.plans import Plan, plan_for
 from indicators.aggregation.writer import build_aggregates, write_rows
 from indicators.models import Aggregate, Indicator, PendingRecompute, RecomputeRun
 from indicators.signals import aggregates_recomputed
-from tri_portal.progress import ProgressBar
+from kit.console import ProgressBar
 
 
 def database_now():

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from contracts.models import ContractStatus, ContractTheme, Signatory
 from indicators.models import Aggregate, IndicatorValue, ValueStatus
+from kit.cache import bump_data_version
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
-from tri_portal.cache import bump_data_version
 
 API = "/api/v1"
 

@@ -15,8 +15,8 @@ from rest_framework.throttling import AnonRateThrottle
 from bench import http, imports
 from contracts.models import Contract, ProgressReport
 from indicators.models import Indicator, IndicatorValue, ValueStatus
+from kit.cache import bump_data_version
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tri_portal.cache import bump_data_version
 
 WRK_REPORT = """Running 5s test @ http://127.0.0.1:41234/api/v1/values/?indicator=cae_2.a&page_size=100
   1 threads and 8 connections
@@ -144,7 +144,7 @@ def test_the_bench_settings_keep_the_throttles_with_a_rate_the_load_never_reache
         assert requests / seconds >= 100_000  # per second: far above any loopback load
     assert bench.ROOT_URLCONF == "bench.urls"
     assert bench.DEBUG is False
-    assert bench.CACHES["default"]["BACKEND"] == "tri_portal.cache.RedisCache"  # as production
+    assert bench.CACHES["default"]["BACKEND"] == "kit.cache.RedisCache"  # as production
 
 
 @pytest.mark.django_db

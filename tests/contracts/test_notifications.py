@@ -9,10 +9,10 @@ from django_celery_beat.models import PeriodicTask
 from contracts import notifications, services, tasks
 from contracts.models import ProgressReport
 from indicators.models import Indicator
+from kit.cache import bump_data_version
 from territories.models import OfficerAssignment
 from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.factories import UserFactory
-from tri_portal.cache import bump_data_version
 
 
 @pytest.fixture

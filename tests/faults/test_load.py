@@ -31,6 +31,7 @@ from contracts import imports, services
 from contracts.stats import refresh_contract_stats
 from indicators.models import Aggregate, Indicator, RecomputeRun
 from indicators.tasks import recompute_all_task
+from kit.cache import bump_data_version
 from territories.models import OfficerAssignment
 from tests.faults.conftest import (
     active_contract,
@@ -42,7 +43,6 @@ from tests.faults.conftest import (
     task_queue,
 )
 from tests.realservices import ROOT, celery_worker, subprocess_env, wait_until
-from tri_portal.cache import bump_data_version
 
 pytestmark = [pytest.mark.load, pytest.mark.postgres, pytest.mark.redis]
 

@@ -216,7 +216,7 @@ def test_the_throttle_holds_in_the_shared_redis_cache(client, referent, settings
     run under their own prefix; they expire within the hour)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "tri_portal.cache.RedisCache",
+            "BACKEND": "kit.cache.RedisCache",
             "LOCATION": os.environ["CELERY_BROKER_URL"],
             "KEY_PREFIX": f"test-reset-{uuid.uuid4().hex}",
         }

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from indicators.aggregation import recompute_all
-from tri_portal.cache import VERSION_KEY, RedisCache, _VersionWatch, data_version
+from kit.cache import VERSION_KEY, RedisCache, _VersionWatch, data_version
 
 
 def test_the_dashboard_is_served_from_the_cache_until_aggregates_change(

@@ -11,9 +11,9 @@ from django.views.generic import TemplateView
 from contracts.models import Contract
 from indicators.models import Indicator
 from indicators.selectors import validated_series
+from kit.cache import public_page
+from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
-from tri_portal.cache import public_page
-from tri_portal.charts import Chart, Dataset
 
 # Direct members are listed (as links) up to this many; beyond, only counted.
 MAX_LISTED_MEMBERS = 60

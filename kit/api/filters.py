@@ -8,12 +8,6 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
-
-from indicators.models import Indicator
-from territories.models import Territory, TerritoryKind
-from tri_portal.cache import versioned_value
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
 CODE_RE = re.compile(r"^(?:[0-9AB]{2,5}|\d{9})$")  # INSEE, département, région, SIREN
@@ -102,103 +96,6 @@ class SirenFilter(django_filters.CharFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, validators=[validate_siren], **kwargs)
-
-
-def indicator_ids(identifiers: list[str]) -> dict[str, int]:
-    """Identifier → id of those of ``identifiers`` in the catalogue: from the catalogue
-    kept for the data version (no query), the database confirming any it lacks."""
-    catalogue = versioned_value(
-        "tri:indicator-ids", lambda: dict(Indicator.objects.values_list("identifier", "pk"))
-    )
-    known = {i: catalogue[i] for i in identifiers if i in catalogue}
-    missing = [i for i in identifiers if i not in known]
-    if missing:
-        known.update(
-            Indicator.objects.filter(identifier__in=missing).values_list("identifier", "pk")
-        )
-    return known
-
-
-class IndicatorListField(forms.CharField):
-    """``cae_2.a`` or ``cae_2.a,cae_1.a``: every identifier must be in the catalogue."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return []
-        parts = [part.strip() for part in value.split(",")]
-        if len(parts) > MAX_LIST:
-            raise ValidationError(_("Au plus %(n)s indicateurs à la fois."), params={"n": MAX_LIST})
-        if "" in parts:
-            raise ValidationError(_("Identifiant vide : séparez les identifiants par une virgule."))
-        identifiers = list(dict.fromkeys(parts))
-        known = indicator_ids(identifiers)
-        unknown = [i for i in identifiers if i not in known]
-        if unknown:
-            raise ValidationError(
-                _("Indicateur inconnu : %(ids)s (voir /api/v1/indicators/)."),
-                params={"ids": ", ".join(i[:60] for i in unknown)},
-            )
-        return [known[i] for i in identifiers]
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class IndicatorListFilter(django_filters.Filter):
-    field_class = IndicatorListField
-    schema_pattern = INDICATOR_LIST_RE.pattern
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}_id__in": value})
-
-
-class DepartementField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        departement = Territory.objects.filter(kind=TerritoryKind.DEPARTEMENT, code=value).first()
-        if departement is None:
-            raise ValidationError(_("Département inconnu : « %(v)s »."), params={"v": value[:20]})
-        return departement
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class DepartementFilter(django_filters.Filter):
-    """Rows whose territory lies in a département (by its code), through the closure
-    table. ``field_name`` is the path to the territory ("" for territories)."""
-
-    field_class = DepartementField
-    schema_pattern = DEPARTEMENT_RE.pattern
-
-    def filter(self, qs, value):
-        if value is None:
-            return qs
-        prefix = f"{self.field_name}__" if self.field_name else ""
-        return qs.filter(**{f"{prefix}ancestor_links__ancestor": value})
-
-
-def territory_filters(prefix: str):
-    """The filters selecting the territory of a row (value, contract, aggregate)."""
-    return {
-        f"{prefix}": IdFilter(
-            field_name=prefix, help_text=_("Identifiant du territoire dans l'API.")
-        ),
-        f"{prefix}_code": CodeFilter(
-            field_name=f"{prefix}__code",
-            help_text=_("Code officiel du territoire : INSEE (commune), département, région."),
-        ),
-        f"{prefix}_siren": SirenFilter(
-            field_name=f"{prefix}__siren",
-            help_text=_("SIREN du territoire (EPCI, syndicat, commune)."),
-        ),
-        f"{prefix}_kind": django_filters.ChoiceFilter(
-            field_name=f"{prefix}__kind",
-            choices=TerritoryKind.choices,
-            help_text=_("Type de territoire."),
-        ),
-    }
 
 
 def schema_constraints(filter_field) -> dict:

@@ -18,16 +18,15 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import ISO_8601, exceptions, serializers, status, throttling
+from rest_framework import ISO_8601, exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, RelatedField
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tri_portal.api import exports, parsers
-from tri_portal.cache import versioned_value
-from tri_portal.models import ApiToken
+from kit.api import exports, parsers
+from kit.cache import versioned_value
 
 # Codes of the service errors that mean "the object is not in a state that allows
 # this" (HTTP 409) rather than "your input is wrong" (HTTP 400).
@@ -262,31 +261,6 @@ class StaticFormFilterSetMixin:
             form_class = super().get_form_class()
             owner._static_form_class = form_class
         return form_class
-
-
-class SettingsRateMixin:
-    """Read the rate from the settings at each request (not once at import), so a
-    deployment or a test can change it."""
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-
-
-class AnonThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
-    """Anonymous requests, per IP address."""
-
-
-class TokenThrottle(SettingsRateMixin, throttling.UserRateThrottle):
-    """Authenticated requests, per token (or per user for a browser session)."""
-
-    def get_cache_key(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return None
-        if isinstance(request.auth, ApiToken):
-            ident = f"token-{request.auth.pk}"
-        else:
-            ident = f"user-{request.user.pk}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class Conflict(exceptions.APIException):
