@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 
 from contracts.models import Contract, ContractStatus, ContractTheme, Target
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
+from kit.api import exports
 from territories.models import Territory, TerritoryKind
 from tests.api.conftest import token_client
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
-from tri_portal.api import exports
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLE_SCHEMA_TYPES = {
