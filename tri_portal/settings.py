@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "kit",
     "tri_portal",
     "territories",
     "indicators",
