@@ -1,8 +1,12 @@
 """The rule of DESIGN.md, literally — the reference the set-based fast path equals.
 
 For a scope S (region, département, syndicat or EPCI with members), an indicator and a
-year, the candidates are the territories with a validated value whose communes are all
-inside S. Walking candidates from the largest commune set down, a candidate is kept if
+year, the candidates are the territories with a validated value lying inside S: S
+itself and its members, transitively (the closure table), and for a région or a
+département also every EPCI and syndicat whose communes all lie in it (an EPCI is not a
+member of a département). A territory whose communes happen to lie inside a syndicat or
+an EPCI without being one of its members is not a candidate there: membership, as
+staff declare it, says what a grouping reports for. Walking candidates from the largest commune set down, a candidate is kept if
 none of its communes is covered yet, skipped if all are (already counted), and recorded
 as a *conflict* if it overlaps partially.
 
