@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 # (at most this many, per this many seconds)
 RESET_EMAILS_PER_ADDRESS = ((1, 5 * 60), (3, 60 * 60))
 RESET_REQUESTS_PER_CLIENT = (10, 60 * 60)
+RESET_UNAVAILABLE_RETRY = 5 * 60  # seconds: Retry-After when the counters cannot be read
 
 
 class RevokeTokensOnPasswordChange:
@@ -86,7 +87,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's page, throttled per client (429) and per address (silently)."""
 
     def form_valid(self, form):
-        if not may_request_reset(self.request):
+        try:
+            client_allowed = may_request_reset(self.request)
+            email_allowed = client_allowed and may_send_reset_email(form.cleaned_data["email"])
+        except Exception:  # the counters' cache (Redis) is unreachable: refuse, and say so
+            logger.exception("Password reset: throttling counters unavailable")
+            response = render(
+                self.request, "registration/password_reset_unavailable.html", status=503
+            )
+            response["Retry-After"] = str(RESET_UNAVAILABLE_RETRY)
+            return response
+        if not client_allowed:
             logger.warning("Password reset: too many requests from one client")
             seconds = RESET_REQUESTS_PER_CLIENT[1]
             response = render(
@@ -97,7 +108,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             )
             response["Retry-After"] = str(seconds)
             return response
-        if not may_send_reset_email(form.cleaned_data["email"]):
+        if not email_allowed:
             logger.info("Password reset: e-mail held back (address throttled)")
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)

@@ -226,3 +226,23 @@ def test_the_throttle_holds_in_the_shared_redis_cache(client, referent, settings
 
     assert statuses == [302] * 3
     assert len(mail.outbox) == 1
+
+
+def test_without_the_shared_cache_the_reset_page_says_so_in_french_and_sends_nothing(
+    client, referent, settings
+):
+    """The counters live in Redis in production: when it cannot be reached, the request
+    is refused with a French 503 (neither a 500 nor an unthrottled e-mail)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+
+    response = ask(client)
+
+    assert response.status_code == 503
+    assert "momentanément indisponible" in response.content.decode()
+    assert response["Retry-After"]
+    assert mail.outbox == []
