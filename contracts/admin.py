@@ -26,7 +26,7 @@ from contracts.models import (
     Target,
     TargetEntry,
 )
-from contracts.selectors import progress_for_targets
+from contracts.selectors import standings_of_targets
 from indicators.models import IndicatorValue
 from territories.admin import DepartementFilter
 
@@ -114,10 +114,10 @@ class DocumentInline(admin.TabularInline):
         return filesizeformat(obj.size) if obj.size is not None else "—"
 
 
-def format_achievement(progress) -> str:
-    if progress.achievement is None:
+def format_achievement(standing) -> str:
+    if standing.achievement is None:
         return "—"
-    percent = (progress.achievement * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    percent = (standing.achievement * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return f"{number_format(percent, 0)} %"
 
 
@@ -138,19 +138,19 @@ class TargetInline(admin.TabularInline):
 
     @admin.display(description=_("réalisation"))
     def achievement_column(self, obj):
-        return format_achievement(progress_of(obj)) if obj.pk else "—"
+        return format_achievement(standing_of(obj)) if obj.pk else "—"
 
     @admin.display(description=_("trajectoire"))
     def status_column(self, obj):
-        return status_label(progress_of(obj)) if obj.pk else "—"
+        return status_label(standing_of(obj)) if obj.pk else "—"
 
 
-def progress_of(target: Target):
-    """Progress of one target, computed once per object (list pages precompute it
+def standing_of(target: Target):
+    """Where one target stands, computed once per object (list pages precompute it
     for the whole page, see TargetChangeList)."""
-    if not hasattr(target, "_progress"):
-        target._progress = progress_for_targets([target])[target.pk]
-    return target._progress
+    if not hasattr(target, "_standing"):
+        target._standing = standings_of_targets([target])[target.pk]
+    return target._standing
 
 
 STATUS_LABELS = {
@@ -160,18 +160,18 @@ STATUS_LABELS = {
 }
 
 
-def status_label(progress) -> str:
-    return str(STATUS_LABELS[progress.status])
+def status_label(standing) -> str:
+    return str(STATUS_LABELS[standing.status])
 
 
 class TargetChangeList(ChangeList):
-    """Computes the progress of a whole page of targets in two queries."""
+    """Computes where a whole page of targets stands in two queries."""
 
     def get_results(self, request):
         super().get_results(request)
-        progress = progress_for_targets(self.result_list)
+        standings = standings_of_targets(self.result_list)
         for target in self.result_list:
-            target._progress = progress[target.pk]
+            target._standing = standings[target.pk]
 
 
 class ReportInline(admin.TabularInline):
@@ -372,11 +372,11 @@ class TargetAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("réalisation"))
     def achievement_column(self, obj):
-        return format_achievement(progress_of(obj))
+        return format_achievement(standing_of(obj))
 
     @admin.display(description=_("trajectoire"))
     def status_column(self, obj):
-        return status_label(progress_of(obj))
+        return status_label(standing_of(obj))
 
 
 class ReportValueInline(admin.TabularInline):

@@ -13,7 +13,7 @@ from contracts.models import (
 )
 from contracts.reporting import deadline
 from contracts.services import REPORTABLE_CONTRACT_STATUSES
-from indicators import formulas, progress
+from indicators import formulas, trajectory
 from indicators.models import Indicator, IndicatorValue
 from indicators.selectors import validated_series
 
@@ -103,7 +103,7 @@ def report_rows(contract: Contract, year: int, report: ProgressReport | None) ->
         target = _target_for(own, year)
         expected = None
         if target is not None:
-            expected = progress.trajectory_value(
+            expected = trajectory.trajectory_value(
                 target.baseline_year,
                 target.baseline_value,
                 target.target_year,
