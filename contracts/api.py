@@ -26,7 +26,7 @@ from kit.api.base import (
     StrictQueryMixin,
     export_schema,
 )
-from kit.api.exports import Column, Dataset, rounded
+from kit.api.exports import Column, OpenDataTable, rounded
 from kit.api.filters import IdFilter, YearFilter
 from territories.filters import DepartementFilter, territory_filters
 
@@ -176,7 +176,7 @@ class ContractFilter(django_filters.FilterSet):
         return queryset.filter(search_condition(value))
 
 
-CONTRACTS = Dataset(
+CONTRACTS = OpenDataTable(
     name="contrats",
     title="Contrats d'objectifs TRI",
     description="Contrats signés entre l'ADEME, la Région Hauts-de-France et les collectivités.",
@@ -281,7 +281,7 @@ class TargetFilter(django_filters.FilterSet):
         fields = []
 
 
-TARGETS = Dataset(
+TARGETS = OpenDataTable(
     name="objectifs",
     title="Objectifs chiffrés des contrats TRI",
     description="Objectifs chiffrés (référence et cible) de chaque contrat, avec l'avancement calculé sur les valeurs validées.",
