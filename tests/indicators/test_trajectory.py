@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from indicators.models import Direction
 from indicators.trajectory import (
     TargetDirection,
     TargetStanding,
@@ -25,6 +26,11 @@ RENEWABLES = {"baseline_year": 2015, "baseline": Decimal("100"), "target": Decim
 
 
 # --- enums -----------------------------------------------------------------------------
+
+
+def test_target_directions_are_the_stored_directions_but_neutral():
+    """A target always has a better way; an indicator may have none (neutral)."""
+    assert {d.value for d in TargetDirection} == set(Direction.values) - {Direction.NEUTRAL}
 
 
 def test_enum_values_are_the_stored_strings():
