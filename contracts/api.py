@@ -16,9 +16,9 @@ from contracts.models import (
     Target,
 )
 from contracts.public import search_condition
-from contracts.selectors import progress_for_targets
-from indicators import progress
+from contracts.selectors import standings_of_targets
 from indicators.filters import IndicatorListFilter
+from indicators.trajectory import TrackStatus
 from kit.api.base import (
     ApiModelSerializer,
     ExportMixin,
@@ -26,11 +26,11 @@ from kit.api.base import (
     StrictQueryMixin,
     export_schema,
 )
-from kit.api.exports import Column, Dataset, rounded
+from kit.api.exports import Column, OpenDataTable, rounded
 from kit.api.filters import IdFilter, YearFilter
 from territories.filters import DepartementFilter, territory_filters
 
-# Progress figures, the same in the JSON answers and in the files.
+# Figures of where a target stands, the same in the JSON answers and in the files.
 ACHIEVEMENT_PLACES = 4
 VALUE_PLACES = 6
 
@@ -44,8 +44,11 @@ class TerritoryRefSerializer(serializers.Serializer):
 
 
 class ProgressSerializer(serializers.Serializer):
+    """Where a target stands (``indicators.trajectory.TargetStanding``), published
+    under the name ``progress`` (JSON key and schema component, kept for API clients)."""
+
     status = serializers.ChoiceField(
-        choices=[s.value for s in progress.TrackStatus],
+        choices=[s.value for s in TrackStatus],
         help_text=_(
             "on_track : sur la trajectoire ; late : en retard ; no_data : aucune valeur validée."
         ),
@@ -90,7 +93,7 @@ class TargetSerializer(ApiModelSerializer):
         ]
 
     def get_progress(self, target) -> ProgressSerializer:
-        return ProgressSerializer(self.context["progress"][target.pk]).data
+        return ProgressSerializer(self.context["standings"][target.pk]).data
 
 
 class ContractSerializer(ApiModelSerializer):
@@ -128,8 +131,8 @@ class ContractSerializer(ApiModelSerializer):
         return self.context["request"].build_absolute_uri(reverse("contract", args=[contract.pk]))
 
 
-class WithProgressMixin:
-    """Targets are serialized with their progress, computed for the whole page in one
+class WithStandingsMixin:
+    """Targets are serialized with where they stand, computed for the whole page in one
     query of validated values."""
 
     def targets_of(self, objects) -> list[Target]:
@@ -139,7 +142,7 @@ class WithProgressMixin:
         if args:
             objects = args[0] if kwargs.get("many") else [args[0]]
             context = kwargs.setdefault("context", self.get_serializer_context())
-            context["progress"] = progress_for_targets(self.targets_of(objects))
+            context["standings"] = standings_of_targets(self.targets_of(objects))
         return super().get_serializer(*args, **kwargs)
 
 
@@ -173,7 +176,7 @@ class ContractFilter(django_filters.FilterSet):
         return queryset.filter(search_condition(value))
 
 
-CONTRACTS = Dataset(
+CONTRACTS = OpenDataTable(
     name="contrats",
     title="Contrats d'objectifs TRI",
     description="Contrats signés entre l'ADEME, la Région Hauts-de-France et les collectivités.",
@@ -197,7 +200,7 @@ CONTRACTS = Dataset(
 
 
 class ContractViewSet(
-    WithProgressMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
+    WithStandingsMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
 ):
     """Signed, active and completed contracts (and, for their officers and staff, the
     draft ones they work on), with their quantified targets and progress."""
@@ -278,7 +281,7 @@ class TargetFilter(django_filters.FilterSet):
         fields = []
 
 
-TARGETS = Dataset(
+TARGETS = OpenDataTable(
     name="objectifs",
     title="Objectifs chiffrés des contrats TRI",
     description="Objectifs chiffrés (référence et cible) de chaque contrat, avec l'avancement calculé sur les valeurs validées.",
@@ -305,7 +308,7 @@ TARGETS = Dataset(
 
 
 class TargetViewSet(
-    WithProgressMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
+    WithStandingsMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
 ):
     """Quantified targets of the visible contracts, with progress."""
 
@@ -334,9 +337,9 @@ class TargetViewSet(
         yield from self._rows(batch)
 
     def _rows(self, targets):
-        progress_by_target = progress_for_targets(targets)
+        standings = standings_of_targets(targets)
         for target in targets:
-            territory, p = target.contract.territory, progress_by_target[target.pk]
+            territory, p = target.contract.territory, standings[target.pk]
             yield (
                 target.pk,
                 target.contract_id,

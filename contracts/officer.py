@@ -13,7 +13,7 @@ from contracts.models import (
 )
 from contracts.reporting import deadline
 from contracts.services import REPORTABLE_CONTRACT_STATUSES
-from indicators import formulas, progress
+from indicators import formulas, trajectory
 from indicators.models import Indicator, IndicatorValue
 from indicators.selectors import validated_series
 
@@ -65,7 +65,7 @@ def officer_contracts(user, today: date) -> list[ContractWork]:
 
 
 @dataclass
-class Row:
+class ReportRow:
     indicator: Indicator
     target: Target | None
     expected: Decimal | None
@@ -87,7 +87,7 @@ def _target_for(targets: list[Target], year: int) -> Target | None:
     return max(targets, key=lambda t: t.target_year) if targets else None
 
 
-def report_rows(contract: Contract, year: int, report: ProgressReport | None) -> list[Row]:
+def report_rows(contract: Contract, year: int, report: ProgressReport | None) -> list[ReportRow]:
     """One row per indicator the contract targets and per key TRI indicator."""
     targets = list(contract.targets.select_related("indicator"))
     indicators = {t.indicator for t in targets} | set(Indicator.objects.filter(is_key=True))
@@ -103,7 +103,7 @@ def report_rows(contract: Contract, year: int, report: ProgressReport | None) ->
         target = _target_for(own, year)
         expected = None
         if target is not None:
-            expected = progress.trajectory_value(
+            expected = trajectory.trajectory_value(
                 target.baseline_year,
                 target.baseline_value,
                 target.target_year,
@@ -111,7 +111,7 @@ def report_rows(contract: Contract, year: int, report: ProgressReport | None) ->
                 year,
             )
         points = series[indicator.identifier]
-        row = Row(
+        row = ReportRow(
             indicator, target, expected, points[-1] if points else None, current.get(indicator.pk)
         )
         if indicator.is_derived:

@@ -8,9 +8,9 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractKind, ContractTheme, Target
-from contracts.selectors import TargetRow, progress_for_targets, target_progress
-from indicators import progress
+from contracts.selectors import TargetRow, standings_of_targets, target_standings
 from indicators.selectors import validated_series
+from indicators.trajectory import trajectory_value
 from kit.charts import target_chart
 from territories.models import Territory, TerritoryKind
 
@@ -102,7 +102,7 @@ def public_contracts(filters: Filters):
 
 
 def with_summaries(contracts: list[Contract]) -> list[tuple[Contract, list[TargetRow]]]:
-    """Each contract with the progress of its targets on the three TRI indicators,
+    """Each contract with where its targets stand on the three TRI indicators,
     in a fixed number of queries (themes, targets, values)."""
     contracts = list(contracts)
     targets = list(
@@ -116,12 +116,10 @@ def with_summaries(contracts: list[Contract]) -> list[tuple[Contract, list[Targe
     theme_map: dict[int, list] = {}
     for link in themes:
         theme_map.setdefault(link.contract_id, []).append(link.contracttheme)
-    progress_by_target = progress_for_targets(targets)
+    standings = standings_of_targets(targets)
     rows: dict[int, list[TargetRow]] = {}
     for target in targets:
-        rows.setdefault(target.contract_id, []).append(
-            TargetRow(target, progress_by_target[target.pk])
-        )
+        rows.setdefault(target.contract_id, []).append(TargetRow(target, standings[target.pk]))
     for contract in contracts:
         contract.theme_list = sorted(theme_map.get(contract.pk, []), key=lambda t: t.name)
     return [(contract, rows.get(contract.pk, [])) for contract in contracts]
@@ -145,14 +143,14 @@ def contract_page(contract: Contract) -> dict:
         .prefetch_related("signatories", Prefetch("actions__theme"), "themes")
         .get()
     )
-    rows = target_progress(contract)
+    rows = target_standings(contract)
     series = validated_series(contract.territory, {row.target.indicator for row in rows})
     charts = []
     for row in rows:
         target = row.target
 
         def trajectory(year, target=target):
-            return progress.trajectory_value(
+            return trajectory_value(
                 target.baseline_year,
                 target.baseline_value,
                 target.target_year,

@@ -1,36 +1,35 @@
-"""Read-side queries of contracts: public lists and progress against targets."""
+"""Read-side queries of contracts: public lists and where targets stand against their
+trajectory."""
 
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
 from contracts.models import Contract, ContractKind, Target
-from indicators import progress
 from indicators.models import Direction
 from indicators.selectors import validated_series, validated_series_by_territory
+from indicators.trajectory import TargetDirection, TargetStanding, evaluate
 
 
 @dataclass
 class TargetRow:
     target: Target
-    progress: progress.TargetProgress
+    standing: TargetStanding
 
 
-def direction_of(target: Target) -> progress.Direction:
-    if target.indicator.direction == Direction.LOWER:
-        return progress.Direction.LOWER
-    if target.indicator.direction == Direction.HIGHER:
-        return progress.Direction.HIGHER
+def direction_of(target: Target) -> TargetDirection:
+    if target.indicator.direction != Direction.NEUTRAL:
+        return TargetDirection(target.indicator.direction)
     # A neutral indicator: the target itself says which way is better.
     return (
-        progress.Direction.HIGHER
+        TargetDirection.HIGHER
         if target.target_value >= target.baseline_value
-        else progress.Direction.LOWER
+        else TargetDirection.LOWER
     )
 
 
-def evaluate_target(target: Target, series) -> progress.TargetProgress:
-    return progress.evaluate(
+def evaluate_target(target: Target, series) -> TargetStanding:
+    return evaluate(
         direction_of(target),
         target.baseline_year,
         target.baseline_value,
@@ -40,16 +39,16 @@ def evaluate_target(target: Target, series) -> progress.TargetProgress:
     )
 
 
-def target_progress(contract: Contract) -> list[TargetRow]:
-    """Every target of the contract with its progress, from validated values only
+def target_standings(contract: Contract) -> list[TargetRow]:
+    """Every target of the contract with where it stands, from validated values only
     (two queries whatever the number of targets)."""
     targets = list(contract.targets.select_related("indicator"))
     series = validated_series(contract.territory, {t.indicator for t in targets})
     return [TargetRow(t, evaluate_target(t, series[t.indicator.identifier])) for t in targets]
 
 
-def progress_for_targets(targets) -> dict[int, progress.TargetProgress]:
-    """``{target id: progress}`` for targets of any contracts, in one query of values
+def standings_of_targets(targets) -> dict[int, TargetStanding]:
+    """``{target id: standing}`` for targets of any contracts, in one query of values
     (targets must come with ``contract__territory`` and ``indicator`` selected)."""
     targets = list(targets)
     series = validated_series_by_territory(

@@ -39,7 +39,7 @@ class _Target(NamedTuple):
 
 def latest_values(territories: set[int], indicators: set[int]) -> dict[tuple, tuple[int, Decimal]]:
     """``{(territory, indicator): (year, value)}`` of the latest validated year — a
-    target's latest observation (``indicators.progress.evaluate``) for indicators
+    target's latest observation (``indicators.trajectory.evaluate``) for indicators
     entered as is, when that year is not before the target's baseline year."""
     rows = (
         IndicatorValue.objects.validated()

@@ -15,7 +15,7 @@ from kit.api.base import (
     StrictQueryMixin,
     export_schema,
 )
-from kit.api.exports import Column, Dataset
+from kit.api.exports import Column, OpenDataTable
 from kit.api.filters import StrictBooleanFilter, YearFilter
 from kit.db import JSONArrayLength
 from territories.filters import DepartementFilter, territory_filters
@@ -130,7 +130,7 @@ class ValueSerializer(ApiModelSerializer):
         fields = VALUE_FIELDS
 
 
-VALUES = Dataset(
+VALUES = OpenDataTable(
     name="valeurs-validees",
     title="Valeurs validées des indicateurs TRI",
     description=(
@@ -243,7 +243,7 @@ class AggregateSerializer(ApiModelSerializer):
         ]
 
 
-AGGREGATES = Dataset(
+AGGREGATES = OpenDataTable(
     name="agregats",
     title="Agrégats des indicateurs TRI",
     description=(

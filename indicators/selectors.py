@@ -59,7 +59,3 @@ def _series_of(territory, indicators, by_year) -> Series:
                 points.append((year, value))
         series[indicator.identifier] = points
     return series
-
-
-def derived_value(indicator: Indicator, components: dict[str, Decimal | None]) -> Decimal | None:
-    return formulas.evaluate(indicator.formula, components)

@@ -26,7 +26,10 @@ class TerritoryDataError(Exception):
 
 
 @dataclass
-class Dataset:
+class DataPackage:
+    """The vendored Etalab data package: its version, vintage and checksum, and the
+    records of each of its files."""
+
     version: str
     vintage: str
     population_year: int
@@ -43,7 +46,7 @@ class Scope:
     memberships: set[tuple[tuple[str, str], tuple[str, str]]] = field(default_factory=set)
 
 
-def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
+def load_package(data_dir: Path = DATA_DIR) -> DataPackage:
     try:
         manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
         expected = manifest["files"]
@@ -71,7 +74,7 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
         except ValueError as exc:
             raise TerritoryDataError(f"Fichier de données illisible (JSON) : {path}") from exc
     checksum = hashlib.sha256(json.dumps(expected, sort_keys=True).encode()).hexdigest()
-    return Dataset(
+    return DataPackage(
         version=f"{manifest['package']}@{manifest['version']}",
         vintage=manifest["vintage"],
         population_year=int(manifest["population_year"]),
@@ -80,10 +83,10 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
     )
 
 
-def build_scope(dataset: Dataset, region_code: str | None) -> Scope:
+def build_scope(package: DataPackage, region_code: str | None) -> Scope:
     """Select one region (its départements, current communes and every EPCI with a
     member commune there) or, with ``region_code=None``, all of France."""
-    records = dataset.records
+    records = package.records
     regions = records["regions"]
     if region_code is not None:
         known = sorted(r["code"] for r in regions)
@@ -111,7 +114,7 @@ def build_scope(dataset: Dataset, region_code: str | None) -> Scope:
                     "population", 0
                 )
 
-    year = dataset.population_year
+    year = package.population_year
     scope = Scope(label=f"region:{region_code}" if region_code else "all")
     for r in regions:
         scope.territories.append(
@@ -183,12 +186,12 @@ def _territory(kind, code, name, population, year, *, siren="", epci_nature="") 
     )
 
 
-def is_up_to_date(dataset: Dataset, scope_label: str) -> bool:
-    return ImportRun.objects.filter(scope=scope_label, data_checksum=dataset.checksum).exists()
+def is_up_to_date(package: DataPackage, scope_label: str) -> bool:
+    return ImportRun.objects.filter(scope=scope_label, data_checksum=package.checksum).exists()
 
 
 @transaction.atomic
-def import_scope(dataset: Dataset, scope: Scope, *, stream=None) -> ImportRun:
+def import_scope(package: DataPackage, scope: Scope, *, stream=None) -> ImportRun:
     """Upsert the scope's territories by (kind, code), sync the official memberships
     under them (syndicats' members are left alone) and refresh the closure table."""
     started_at = timezone.now()
@@ -245,8 +248,8 @@ def import_scope(dataset: Dataset, scope: Scope, *, stream=None) -> ImportRun:
     transaction.on_commit(bump_data_version)  # bulk writes send no signal
     return ImportRun.objects.create(
         scope=scope.label,
-        data_version=f"{dataset.version} ({dataset.vintage})",
-        data_checksum=dataset.checksum,
+        data_version=f"{package.version} ({package.vintage})",
+        data_checksum=package.checksum,
         started_at=started_at,
         finished_at=timezone.now(),
         territories_created=created,

@@ -44,7 +44,7 @@ from indicators.catalogue import sync_catalogue
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from kit.cache import bump_data_version
 from kit.console import ProgressBar
-from territories.importer import build_scope, import_scope, is_up_to_date, load_dataset
+from territories.importer import build_scope, import_scope, is_up_to_date, load_package
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 
 SOURCE = "Données synthétiques (generate_synthetic)"
@@ -134,7 +134,7 @@ def territory_values(seed: int, code: str, population: int, years: list[int]) ->
 
 
 def import_territories(scale: str, stream=None) -> None:
-    dataset = load_dataset()
+    dataset = load_package()
     scope = build_scope(dataset, None if scale == "national" else REGION)
     if not is_up_to_date(dataset, scope.label):
         import_scope(dataset, scope, stream=stream)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import public_views
 from contracts import views as contract_views
-from tri_portal import accounts, health, public_dashboard, territory_views, views
+from tri_portal import accounts, health, regional_dashboard, territory_views, views
 from tri_portal.api import token_views
 
 admin.site.site_header = _("Administration du portail TRI")
@@ -49,7 +49,7 @@ urlpatterns = [
     ),
     path(
         "tableau-de-bord/",
-        public_dashboard.RegionalDashboardView.as_view(),
+        regional_dashboard.RegionalDashboardView.as_view(),
         name="regional_dashboard",
     ),
     path("donnees/", views.OpenDataView.as_view(), name="open_data"),

@@ -11,7 +11,7 @@ from contracts.selectors import signed_contracts
 from indicators.tasks import enqueue_full_recompute
 from territories.selectors import region_overview
 from tri_portal.api.views import DATASETS, EXPORT_ROUTES
-from tri_portal.dashboard import staff_dashboard
+from tri_portal.staff_dashboard import staff_dashboard
 
 
 class HomeView(TemplateView):

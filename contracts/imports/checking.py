@@ -320,7 +320,9 @@ class _Checker:
                 )
             else:
                 self.first_line[key] = row.line
-        if len(self.errors) == errors_before and contract and indicator and number is not None:
+        # Each part that found nothing (territory, indicator, year, value, contract) has
+        # added an error: without a new error, all of them were found.
+        if len(self.errors) == errors_before:
             self.checked.append(
                 _CheckedRow(row.line, contract, indicator, year, number, row.source, row.comment)
             )
@@ -335,7 +337,7 @@ def _rows(table: Table, errors: list, warnings: list[str]) -> list[_Row]:
     for line, cells in table.rows:
         if line in formula_lines:
             continue
-        cells = [cell or "" for cell in cells]
+        # A formula cell (None, the only cell that is not text) is on a line skipped above.
         if any(cells[len(COLUMNS) :]) or (table.width and len(cells) > table.width):
             errors.append(
                 (

@@ -334,7 +334,7 @@ def read_table(file) -> Table:
     if header is None or (_blank(header) and not table.rows):
         raise ImportFileError(_("le fichier est vide."))
     if not xlsx:
-        table.width = max(len(COLUMNS), len(header))
+        table.width = len(header)  # a checked header: the columns, maybe empty cells after
     if not table.rows:
         raise ImportFileError(_("le fichier ne contient aucune ligne de données sous l'en-tête."))
     return table

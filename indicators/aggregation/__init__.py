@@ -62,7 +62,7 @@ from indicators.aggregation.writer import (
     MAX_KEPT_IDS,
     NULL_TEXT,
     WRITE_BATCH,
-    Row,
+    AggregateRow,
     build_aggregates,
     write_rows,
 )
@@ -78,8 +78,8 @@ __all__ = [
     "STAGES",
     "TABLES",
     "WRITE_BATCH",
+    "AggregateRow",
     "Plan",
-    "Row",
     "Selection",
     "build_aggregates",
     "candidate_rows",

@@ -1,4 +1,4 @@
-"""Writing a run's aggregates: one ``Row`` (the columns of ``Aggregate``) per plan,
+"""Writing a run's aggregates: one ``AggregateRow`` (the columns of ``Aggregate``) per plan,
 scope and year, built from the fast path's sums — the groups with partial overlaps
 redone by the greedy walk, with their conflicts — and written in batches (one COPY on
 PostgreSQL, bulk_create elsewhere): memory does not grow with the data.
@@ -33,7 +33,7 @@ def _computed_from(kept_ids: list[int], candidates: int, last_validated: str | N
     return data
 
 
-class Row(NamedTuple):
+class AggregateRow(NamedTuple):
     """One aggregate to write (the columns of Aggregate, without building a model
     instance per row: 200 000 rows in a national run)."""
 
@@ -65,7 +65,9 @@ def build_aggregates(plans: list[Plan], years, scopes, now):
         yield _batch_rows(plans, batch, now, last_validated)
 
 
-def _batch_rows(plans: list[Plan], batch: list[tuple], now, last_validated: dict) -> list[Row]:
+def _batch_rows(
+    plans: list[Plan], batch: list[tuple], now, last_validated: dict
+) -> list[AggregateRow]:
     by_plan: dict[int, list] = defaultdict(list)
     for no, *row in batch:
         by_plan[no].append(row)
@@ -101,7 +103,7 @@ def _learn_last_validations(known: dict, indicators: Iterable[int]) -> None:
         )
 
 
-def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[Row]:
+def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[AggregateRow]:
     last = _last_validated(plan, last_validated)
     n = len(plan.components)
     value_of = plan.value
@@ -126,7 +128,7 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
             weighted = sum(row[5] * row[4] for row in selection.kept)
         value = value_of([None if s is None else Decimal(s) for s in sums], weighted, population)
         rows.append(
-            Row(
+            AggregateRow(
                 scope_id,
                 plan.indicator.pk,
                 year,
@@ -161,7 +163,7 @@ def _computed_from_json(data: dict) -> str:
     )
 
 
-def write_rows(rows: list[Row]) -> None:
+def write_rows(rows: list[AggregateRow]) -> None:
     """PostgreSQL: one COPY (Django's bulk_create spends more time preparing 14 000
     rows in Python than the database spends storing them); elsewhere bulk_create."""
     if connection.vendor != "postgresql":
@@ -182,7 +184,7 @@ def write_rows(rows: list[Row]) -> None:
             f"{row.contributors}\t{conflicts}\t{stamps[row.computed_at]}\t"
             f"{_copy_text(_computed_from_json(row.computed_from))}\n"
         )
-    columns = ", ".join(Row._fields)
+    columns = ", ".join(AggregateRow._fields)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             f"COPY {Aggregate._meta.db_table} ({columns}) FROM STDIN", io.StringIO("".join(lines))

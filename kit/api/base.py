@@ -391,7 +391,7 @@ class ExportMixin:
     open-data file streamed from the database. Subclasses give the dataset and
     ``export_rows(queryset)`` yielding one tuple per row in the dataset's column order."""
 
-    export_dataset: "exports.Dataset"
+    export_dataset: "exports.OpenDataTable"
 
     def allowed_query_parameters(self) -> set[str]:
         return super().allowed_query_parameters() | {"format", "sep"}

@@ -38,7 +38,10 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class OpenDataTable:
+    """One published open-data table: its columns give the CSV/XLSX header and its
+    Table Schema."""
+
     name: str
     title: str
     description: str
@@ -119,7 +122,7 @@ class _Echo:
 
 
 def csv_response(
-    dataset: Dataset, rows: Iterable[Sequence], filename: str, *, separator: str = ","
+    dataset: OpenDataTable, rows: Iterable[Sequence], filename: str, *, separator: str = ","
 ) -> StreamingHttpResponse:
     french = separator == ";"
     writer = csv.writer(_Echo(), delimiter=separator, lineterminator="\r\n")
@@ -151,7 +154,7 @@ def _xlsx_value(value):
     return value
 
 
-def xlsx_response(dataset: Dataset, rows: Iterable[Sequence], filename: str) -> FileResponse:
+def xlsx_response(dataset: OpenDataTable, rows: Iterable[Sequence], filename: str) -> FileResponse:
     """The workbook is written row by row (openpyxl write-only mode) to a temporary
     file, then streamed: memory stays flat whatever the number of rows."""
     workbook = Workbook(write_only=True)

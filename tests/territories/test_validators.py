@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from territories.importer import load_dataset
+from territories.importer import load_package
 from territories.validators import (
     luhn_is_valid,
     validate_departement_code,
@@ -51,7 +51,7 @@ def test_malformed_insee_commune_codes_are_rejected(code):
 
 
 def test_every_code_of_the_official_data_set_passes_the_validators():
-    records = load_dataset().records
+    records = load_package().records
     for region in records["regions"]:
         validate_region_code(region["code"])
     for departement in records["departements"]:

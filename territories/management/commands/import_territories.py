@@ -9,7 +9,7 @@ from territories.importer import (
     build_scope,
     import_scope,
     is_up_to_date,
-    load_dataset,
+    load_package,
 )
 
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args, region=None, all=False, force=False, data_dir=None, **options):
         region = None if all else (region or settings.TERRITORIES_DEFAULT_REGION)
         try:
-            dataset = load_dataset(Path(data_dir))
+            dataset = load_package(Path(data_dir))
             scope = build_scope(dataset, region)
         except TerritoryDataError as exc:
             raise CommandError(str(exc)) from exc

@@ -1,12 +1,13 @@
-"""Progress maths of targets: every expected number below is computed by hand."""
+"""Trajectory maths of targets: every expected number below is computed by hand."""
 
 from decimal import Decimal
 
 import pytest
 
-from indicators.progress import (
-    Direction,
-    TargetProgress,
+from indicators.models import Direction
+from indicators.trajectory import (
+    TargetDirection,
+    TargetStanding,
     TrackStatus,
     achievement,
     evaluate,
@@ -27,15 +28,20 @@ RENEWABLES = {"baseline_year": 2015, "baseline": Decimal("100"), "target": Decim
 # --- enums -----------------------------------------------------------------------------
 
 
+def test_target_directions_are_the_stored_directions_but_neutral():
+    """A target always has a better way; an indicator may have none (neutral)."""
+    assert {d.value for d in TargetDirection} == set(Direction.values) - {Direction.NEUTRAL}
+
+
 def test_enum_values_are_the_stored_strings():
-    assert Direction.LOWER == "lower"
-    assert Direction.HIGHER == "higher"
-    assert Direction("lower") is Direction.LOWER
+    assert TargetDirection.LOWER == "lower"
+    assert TargetDirection.HIGHER == "higher"
+    assert TargetDirection("lower") is TargetDirection.LOWER
     assert TrackStatus.ON_TRACK == "on_track"
     assert TrackStatus.LATE == "late"
     assert TrackStatus.NO_DATA == "no_data"
-    assert isinstance(Direction.LOWER, str)
-    assert str(Direction.HIGHER) == "higher"
+    assert isinstance(TargetDirection.LOWER, str)
+    assert str(TargetDirection.HIGHER) == "higher"
     assert str(TrackStatus.LATE) == "late"
 
 
@@ -135,29 +141,37 @@ def test_trajectory_rejects_target_year_not_after_baseline_year(target_year):
 
 def test_energy_above_trajectory_is_late():
     # 950 GWh in 2018 while 940 were expected: too much consumption.
-    assert track_status(Direction.LOWER, Decimal("950"), Decimal("940")) is TrackStatus.LATE
+    assert track_status(TargetDirection.LOWER, Decimal("950"), Decimal("940")) is TrackStatus.LATE
 
 
 def test_energy_below_trajectory_is_on_track():
-    assert track_status(Direction.LOWER, Decimal("930"), Decimal("940")) is TrackStatus.ON_TRACK
+    assert (
+        track_status(TargetDirection.LOWER, Decimal("930"), Decimal("940")) is TrackStatus.ON_TRACK
+    )
 
 
 def test_value_equal_to_trajectory_is_on_track():
-    assert track_status(Direction.LOWER, Decimal("940"), Decimal("940")) is TrackStatus.ON_TRACK
-    assert track_status(Direction.HIGHER, Decimal("130"), Decimal("130")) is TrackStatus.ON_TRACK
+    assert (
+        track_status(TargetDirection.LOWER, Decimal("940"), Decimal("940")) is TrackStatus.ON_TRACK
+    )
+    assert (
+        track_status(TargetDirection.HIGHER, Decimal("130"), Decimal("130")) is TrackStatus.ON_TRACK
+    )
 
 
 def test_renewables_above_trajectory_is_on_track():
     # 135 MWh in 2018 while 130 were expected.
-    assert track_status(Direction.HIGHER, Decimal("135"), Decimal("130")) is TrackStatus.ON_TRACK
+    assert (
+        track_status(TargetDirection.HIGHER, Decimal("135"), Decimal("130")) is TrackStatus.ON_TRACK
+    )
 
 
 def test_renewables_below_trajectory_is_late():
-    assert track_status(Direction.HIGHER, Decimal("125"), Decimal("130")) is TrackStatus.LATE
+    assert track_status(TargetDirection.HIGHER, Decimal("125"), Decimal("130")) is TrackStatus.LATE
 
 
 def test_missing_value_has_no_data_status():
-    assert track_status(Direction.LOWER, None, Decimal("940")) is TrackStatus.NO_DATA
+    assert track_status(TargetDirection.LOWER, None, Decimal("940")) is TrackStatus.NO_DATA
 
 
 def test_track_status_accepts_stored_direction_string():
@@ -170,56 +184,56 @@ def test_track_status_accepts_stored_direction_string():
 def test_single_observation_projects_through_baseline():
     # Line through (2015, 1000) and (2017, 980): -10 per year, 900 reached in 2015 + 10.
     series = [(2017, Decimal("980"))]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) == 2025
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) == 2025
 
 
 def test_single_observation_projection_is_rounded_up_to_a_calendar_year():
     # Line through (2015, 1000) and (2017, 970): -15 per year,
     # 900 reached at 2015 + 100 / 15 = 2021.67 -> 2022.
     series = [(2017, Decimal("970"))]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) == 2022
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) == 2022
 
 
 def test_renewables_single_observation_projection():
     # Line through (2015, 100) and (2017, 110): +5 per year, 150 reached in 2015 + 50 / 5.
     series = [(2017, Decimal("110"))]
-    assert projected_year(Direction.HIGHER, series=series, **RENEWABLES) == 2025
+    assert projected_year(TargetDirection.HIGHER, series=series, **RENEWABLES) == 2025
 
 
 def test_exceeded_target_projects_latest_observation_year():
     series = [(2017, Decimal("960")), (2019, Decimal("880"))]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) == 2019
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) == 2019
 
 
 def test_target_exactly_reached_projects_latest_observation_year():
     series = [(2016, Decimal("120")), (2018, Decimal("150"))]
-    assert projected_year(Direction.HIGHER, series=series, **RENEWABLES) == 2018
+    assert projected_year(TargetDirection.HIGHER, series=series, **RENEWABLES) == 2018
 
 
 def test_energy_series_going_up_has_no_projection():
     series = [(2016, Decimal("1010")), (2017, Decimal("1020"))]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) is None
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) is None
 
 
 def test_renewables_series_going_down_has_no_projection():
     series = [(2016, Decimal("95")), (2017, Decimal("90"))]
-    assert projected_year(Direction.HIGHER, series=series, **RENEWABLES) is None
+    assert projected_year(TargetDirection.HIGHER, series=series, **RENEWABLES) is None
 
 
 def test_flat_series_has_no_projection():
     series = [(2016, Decimal("980")), (2017, Decimal("980")), (2018, Decimal("980"))]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) is None
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) is None
 
 
 def test_empty_series_has_no_projection():
-    assert projected_year(Direction.LOWER, series=[], **ENERGY) is None
+    assert projected_year(TargetDirection.LOWER, series=[], **ENERGY) is None
 
 
 def test_single_observation_in_baseline_year_has_no_projection():
     # (2015, 990) plus the baseline point (2015, 1000): a single distinct year.
-    assert projected_year(Direction.LOWER, series=[(2015, Decimal("990"))], **ENERGY) is None
+    assert projected_year(TargetDirection.LOWER, series=[(2015, Decimal("990"))], **ENERGY) is None
     # The observation is the baseline point itself: not added twice, one point only.
-    assert projected_year(Direction.LOWER, series=[(2015, Decimal("1000"))], **ENERGY) is None
+    assert projected_year(TargetDirection.LOWER, series=[(2015, Decimal("1000"))], **ENERGY) is None
 
 
 def test_least_squares_uses_the_last_five_points_of_a_longer_series():
@@ -238,7 +252,7 @@ def test_least_squares_uses_the_last_five_points_of_a_longer_series():
         (2018, Decimal("970")),
         (2013, Decimal("100")),
     ]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) == 2025
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) == 2025
 
 
 def test_least_squares_fit_of_scattered_points():
@@ -252,7 +266,7 @@ def test_least_squares_fit_of_scattered_points():
         (2018, Decimal("990")),
         (2019, Decimal("960")),
     ]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) == 2025
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) == 2025
 
 
 def test_window_limits_the_points_of_the_fit():
@@ -265,17 +279,17 @@ def test_window_limits_the_points_of_the_fit():
     # All four points: mean year 2017.5, mean value 967.5; value deviations 22.5, 2.5, -7.5,
     # -17.5; Sxy = -33.75 - 1.25 - 3.75 - 26.25 = -65; Sxx = 5; slope -13.
     # 900 reached at 2017.5 + 67.5 / 13 = 2022.69 -> 2023.
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) == 2023
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) == 2023
     # Last two points only: -10 per year from 950 in 2019, 900 reached in 2024.
-    assert projected_year(Direction.LOWER, series=series, window=2, **ENERGY) == 2024
+    assert projected_year(TargetDirection.LOWER, series=series, window=2, **ENERGY) == 2024
     # Last point only: line through (2015, 1000) and (2019, 950), -12.5 per year,
     # 900 reached at 2015 + 100 / 12.5 = 2023.
-    assert projected_year(Direction.LOWER, series=series, window=1, **ENERGY) == 2023
+    assert projected_year(TargetDirection.LOWER, series=series, window=1, **ENERGY) == 2023
 
 
 def test_window_must_be_positive():
     with pytest.raises(ValueError, match="window"):
-        projected_year(Direction.LOWER, series=[(2017, Decimal("980"))], window=0, **ENERGY)
+        projected_year(TargetDirection.LOWER, series=[(2017, Decimal("980"))], window=0, **ENERGY)
 
 
 def test_projection_is_never_before_latest_observation_year():
@@ -283,7 +297,7 @@ def test_projection_is_never_before_latest_observation_year():
     # Sxy = -1 * 133 + 1 * 34 = -99; Sxx = 2; slope -49.5.
     # Fitted line reaches 900 at 2017 - 33 / 49.5 = 2016.33 -> 2017, moved to 2018.
     series = [(2016, Decimal("1000")), (2017, Decimal("700")), (2018, Decimal("901"))]
-    assert projected_year(Direction.LOWER, series=series, **ENERGY) == 2018
+    assert projected_year(TargetDirection.LOWER, series=series, **ENERGY) == 2018
 
 
 def test_projection_accepts_integers_and_direction_string():
@@ -298,8 +312,8 @@ def test_evaluate_energy_late_series():
     # 2016..2018 = 980, 965, 950 are linear (-15 per year): 900 reached at
     # 2018 + 50 / 15 = 2021.33 -> 2022.
     series = [(2018, Decimal("950")), (2016, Decimal("980")), (2017, Decimal("965"))]
-    progress = evaluate(Direction.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), series)
-    assert progress == TargetProgress(
+    standing = evaluate(TargetDirection.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), series)
+    assert standing == TargetStanding(
         achievement=Decimal("0.5"),
         expected=Decimal("940"),
         status=TrackStatus.LATE,
@@ -313,30 +327,30 @@ def test_evaluate_renewables_on_track_single_observation():
     # 2018 = 135: achievement 35 / 50 = 0.7, expected 130, on track.
     # Line through (2015, 100) and (2018, 135): 35 / 3 per year,
     # 150 reached at 2015 + 50 * 3 / 35 = 2019.29 -> 2020.
-    progress = evaluate(
+    standing = evaluate(
         "higher", 2015, Decimal("100"), 2020, Decimal("150"), [(2018, Decimal("135"))]
     )
-    assert progress.achievement == Decimal("0.7")
-    assert progress.expected == Decimal("130")
-    assert progress.status is TrackStatus.ON_TRACK
-    assert progress.projected_year == 2020
-    assert progress.latest_year == 2018
-    assert progress.latest_value == Decimal("135")
+    assert standing.achievement == Decimal("0.7")
+    assert standing.expected == Decimal("130")
+    assert standing.status is TrackStatus.ON_TRACK
+    assert standing.projected_year == 2020
+    assert standing.latest_year == 2018
+    assert standing.latest_value == Decimal("135")
 
 
 def test_evaluate_exceeded_target():
     # 2019 = 880: achievement 1.2, expected 1000 - 20 * 4 = 920, on track, reached in 2019.
     series = [(2017, Decimal("960")), (2019, Decimal("880"))]
-    progress = evaluate(Direction.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), series)
-    assert progress.achievement == Decimal("1.2")
-    assert progress.expected == Decimal("920")
-    assert progress.status is TrackStatus.ON_TRACK
-    assert progress.projected_year == 2019
+    standing = evaluate(TargetDirection.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), series)
+    assert standing.achievement == Decimal("1.2")
+    assert standing.expected == Decimal("920")
+    assert standing.status is TrackStatus.ON_TRACK
+    assert standing.projected_year == 2019
 
 
 def test_evaluate_without_observation_has_no_data():
-    progress = evaluate(Direction.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), [])
-    assert progress == TargetProgress(
+    standing = evaluate(TargetDirection.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), [])
+    assert standing == TargetStanding(
         achievement=None,
         expected=None,
         status=TrackStatus.NO_DATA,
@@ -348,28 +362,28 @@ def test_evaluate_without_observation_has_no_data():
 
 def test_evaluate_accepts_a_generator_series():
     series = ((year, value) for year, value in [(2017, Decimal("980"))])
-    progress = evaluate(Direction.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), series)
+    standing = evaluate(TargetDirection.LOWER, 2015, Decimal("1000"), 2020, Decimal("900"), series)
     # 1000 - 20 * 2 = 960 expected; 980 is above: late. Projection 2025 (-10 per year).
-    assert progress.expected == Decimal("960")
-    assert progress.status is TrackStatus.LATE
-    assert progress.projected_year == 2025
+    assert standing.expected == Decimal("960")
+    assert standing.status is TrackStatus.LATE
+    assert standing.projected_year == 2025
 
 
 def test_evaluate_rejects_target_year_not_after_baseline_year():
     with pytest.raises(ValueError, match="target_year"):
-        evaluate(Direction.LOWER, 2020, Decimal("1000"), 2020, Decimal("900"), [])
+        evaluate(TargetDirection.LOWER, 2020, Decimal("1000"), 2020, Decimal("900"), [])
 
 
 # --- values older than the baseline ------------------------------------------------------
 
 
-def test_a_value_older_than_the_baseline_does_not_count_as_progress():
+def test_a_value_older_than_the_baseline_does_not_count():
     # Baseline 2023: a value of 2020 says nothing about the way since 2023.
     result = evaluate(
-        Direction.LOWER, 2023, Decimal("1000"), 2026, Decimal("900"), [(2020, Decimal("728"))]
+        TargetDirection.LOWER, 2023, Decimal("1000"), 2026, Decimal("900"), [(2020, Decimal("728"))]
     )
 
-    assert result == TargetProgress(
+    assert result == TargetStanding(
         achievement=None,
         expected=None,
         status=TrackStatus.NO_DATA,
@@ -379,11 +393,11 @@ def test_a_value_older_than_the_baseline_does_not_count_as_progress():
     )
 
 
-def test_only_values_from_the_baseline_year_on_give_the_progress_and_the_pace():
+def test_only_values_from_the_baseline_year_on_give_the_standing_and_the_pace():
     series = [(2020, Decimal("500")), (2021, Decimal("400")), (2023, Decimal("1000"))]
     series.append((2024, Decimal("980")))
 
-    result = evaluate(Direction.LOWER, 2023, Decimal("1000"), 2026, Decimal("900"), series)
+    result = evaluate(TargetDirection.LOWER, 2023, Decimal("1000"), 2026, Decimal("900"), series)
 
     # 2024: (980 - 1000) / (900 - 1000) = 0.2; pace of 2023-2024: -20/year → 900 in 2028
     assert (result.latest_year, result.achievement, result.projected_year) == (

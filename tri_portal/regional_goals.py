@@ -1,29 +1,21 @@
-"""Read-side of the dashboards: only materialised aggregates and contract figures."""
+"""The region's TRI 2050 goals against its materialised aggregates, shown by both the
+staff and the public regional dashboards."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
 
-from contracts.models import (
-    Contract,
-    ContractKind,
-    ContractStats,
-    ProgressReport,
-    ReportStatus,
-    Target,
-)
-from contracts.reporting import late_reports
+from contracts.models import Contract, ContractKind, Target
 from contracts.selectors import evaluate_target
-from indicators.models import Aggregate, PendingRecompute, RecomputeRun
-from indicators.progress import TargetProgress
+from indicators.models import Aggregate
+from indicators.trajectory import TargetStanding
 from territories.models import Territory, TerritoryKind
 
 
 @dataclass
 class GoalRow:
     target: Target
-    progress: TargetProgress
+    standing: TargetStanding
     series: list
 
 
@@ -51,21 +43,3 @@ def regional_goals(region: Territory) -> list[GoalRow]:
         GoalRow(t, evaluate_target(t, series[t.indicator_id]), series[t.indicator_id])
         for t in targets
     ]
-
-
-def staff_dashboard() -> dict:
-    region = default_region()
-    return {
-        "region": region,
-        "goals": regional_goals(region) if region else [],
-        "stats": ContractStats.objects.filter(scope=region).first() if region else None,
-        "submitted_reports": ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
-        .select_related("contract__territory", "submitted_by")
-        .order_by("submitted_at"),
-        "late_reports": late_reports(timezone.localdate()),
-        "last_run": RecomputeRun.objects.first(),
-        "pending": PendingRecompute.objects.count(),
-        "conflicts": Aggregate.objects.filter(conflicts__0__isnull=False)
-        .select_related("scope", "indicator")
-        .order_by("-year", "scope__name")[:50],
-    }

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from contracts.models import PUBLIC_STATUSES, ContractStats, ContractStatus, ContractTheme
-from indicators import progress
 from indicators.models import RecomputeRun
+from indicators.trajectory import trajectory_value
 from kit.cache import public_page
 from kit.charts import Chart, target_chart
 from territories.models import Territory, TerritoryKind
-from tri_portal.dashboard import GoalRow, default_region, regional_goals
+from tri_portal.regional_goals import GoalRow, default_region, regional_goals
 
 
 @dataclass
@@ -46,7 +46,7 @@ def goal_chart(goal: GoalRow) -> Chart:
     target = goal.target
 
     def trajectory(year):
-        return progress.trajectory_value(
+        return trajectory_value(
             target.baseline_year,
             target.baseline_value,
             target.target_year,
@@ -100,13 +100,21 @@ def regional_dashboard() -> dict:
     """Everything the public regional dashboard shows (a fixed number of queries)."""
     region = default_region()
     if region is None:
-        return {"region": None, "goals": [], "stats": None, "by_status": [], "by_theme": []}
+        return {
+            "region": None,
+            "goals": [],
+            "goal_panels": [],
+            "stats": None,
+            "by_status": [],
+            "by_theme": [],
+        }
     goals = regional_goals(region)
     stats = ContractStats.objects.filter(scope=region).first()
     last_run = RecomputeRun.objects.order_by("-finished_at").first()
     return {
         "region": region,
-        "goals": [GoalPanel(goal, goal_chart(goal)) for goal in goals],
+        "goals": goals,
+        "goal_panels": [GoalPanel(goal, goal_chart(goal)) for goal in goals],
         "stats": stats,
         "public_contracts": public_count(stats) if stats else 0,
         "by_status": by_status(stats),

@@ -1,9 +1,10 @@
-"""Progress maths of contract targets (pure Python, no Django, no database).
+"""Trajectory maths of targets: where a value stands against the straight line from a
+target's baseline to its target (pure Python, no Django, no database).
 
 A target says: an indicator that was worth ``baseline`` in ``baseline_year`` must be worth
 ``target`` in ``target_year``. Depending on the indicator, a lower value is better (energy
 consumption, emissions) or a higher value is better (renewable production): see
-:class:`Direction`.
+:class:`TargetDirection`.
 
 Every number is a :class:`decimal.Decimal`; ``int`` is accepted as input and every numeric
 result is a ``Decimal``. ``float`` is refused (``TypeError``) so that binary rounding never
@@ -25,8 +26,13 @@ Number = Decimal | int
 _FIT_PRECISION = 80
 
 
-class Direction(enum.StrEnum):
-    """Which way is good for an indicator."""
+class TargetDirection(enum.StrEnum):
+    """Which way is good for a target: always lower or higher.
+
+    Its values are those of the stored ``indicators.models.Direction`` but for
+    ``neutral``: an indicator may have no better way, a target always has one (for a
+    neutral indicator, the target itself says which way it goes). Kept apart from the
+    stored choices so that these maths stay free of Django."""
 
     LOWER = "lower"  # lower is better, e.g. energy consumption
     HIGHER = "higher"  # higher is better, e.g. renewable production
@@ -41,8 +47,8 @@ class TrackStatus(enum.StrEnum):
 
 
 @dataclasses.dataclass(frozen=True)
-class TargetProgress:
-    """Everything a page needs to show the progress of one target.
+class TargetStanding:
+    """Where one target stands: everything a page needs to show it against its trajectory.
 
     ``achievement`` is a fraction (0 at the baseline, 1 at the target), ``expected`` is the
     trajectory value in ``latest_year``. All fields but ``status`` are ``None`` when there
@@ -71,8 +77,8 @@ def _year(value: int, name: str = "year") -> int:
     raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
-def _is_at_least_as_good(direction: Direction, value: Decimal, reference: Decimal) -> bool:
-    if direction is Direction.LOWER:
+def _is_at_least_as_good(direction: TargetDirection, value: Decimal, reference: Decimal) -> bool:
+    if direction is TargetDirection.LOWER:
         return value <= reference
     return value >= reference
 
@@ -85,7 +91,7 @@ def _observations(series: Iterable[tuple[int, Number]]) -> list[tuple[int, Decim
 
 
 def since_baseline(baseline_year: int, points: list[tuple[int, Decimal]]) -> list:
-    """The observations a target's progress is measured on: from its baseline year on."""
+    """The observations a target is measured on: from its baseline year on."""
     return [(year, value) for year, value in points if year >= baseline_year]
 
 
@@ -131,7 +137,7 @@ def trajectory_value(
 
 
 def track_status(
-    direction: Direction | str, value: Number | None, expected: Number | None
+    direction: TargetDirection | str, value: Number | None, expected: Number | None
 ) -> TrackStatus:
     """Compare an observed ``value`` with the ``expected`` trajectory value.
 
@@ -139,7 +145,7 @@ def track_status(
     at least as good as ``expected`` given the direction (equality counts as on track);
     ``LATE`` otherwise.
     """
-    direction = Direction(direction)
+    direction = TargetDirection(direction)
     if value is None or expected is None:
         return TrackStatus.NO_DATA
     if _is_at_least_as_good(direction, _dec(value), _dec(expected, "expected")):
@@ -148,7 +154,7 @@ def track_status(
 
 
 def projected_year(
-    direction: Direction | str,
+    direction: TargetDirection | str,
     baseline_year: int,
     baseline: Number,
     target: Number,
@@ -176,7 +182,7 @@ def projected_year(
 
     Raises ``ValueError`` if ``window < 1``.
     """
-    direction = Direction(direction)
+    direction = TargetDirection(direction)
     window = _year(window, "window")
     if window < 1:
         raise ValueError(f"window must be at least 1, not {window}")
@@ -209,7 +215,7 @@ def projected_year(
         if slope_num == 0:
             return None
         going_down = slope_num < 0
-        if going_down != (direction is Direction.LOWER):
+        if going_down != (direction is TargetDirection.LOWER):
             return None
         # a + b * t = target  <=>  t = (n * target - sum_y) / (n * b) + sum_x / n
         #                         = ((n * target - sum_y) * slope_den + sum_x * slope_num)
@@ -223,15 +229,15 @@ def projected_year(
 
 
 def evaluate(
-    direction: Direction | str,
+    direction: TargetDirection | str,
     baseline_year: int,
     baseline: Number,
     target_year: int,
     target: Number,
     series: Iterable[tuple[int, Number]],
     window: int = 5,
-) -> TargetProgress:
-    """Progress of a target given its ``(year, value)`` observations (any order).
+) -> TargetStanding:
+    """Where a target stands given its ``(year, value)`` observations (any order).
 
     Only observations from the baseline year on count: a value measured before the
     baseline says nothing about the way travelled since (see :func:`since_baseline`).
@@ -242,7 +248,7 @@ def evaluate(
 
     Raises ``ValueError`` if ``target_year <= baseline_year``, even without observations.
     """
-    direction = Direction(direction)
+    direction = TargetDirection(direction)
     baseline_year = _year(baseline_year, "baseline_year")
     target_year = _year(target_year, "target_year")
     if target_year <= baseline_year:
@@ -252,7 +258,7 @@ def evaluate(
     baseline, target = _dec(baseline, "baseline"), _dec(target, "target")
     observations = since_baseline(baseline_year, _observations(series))
     if not observations:
-        return TargetProgress(
+        return TargetStanding(
             achievement=None,
             expected=None,
             status=TrackStatus.NO_DATA,
@@ -262,7 +268,7 @@ def evaluate(
         )
     latest_year, latest_value = observations[-1]
     expected = trajectory_value(baseline_year, baseline, target_year, target, latest_year)
-    return TargetProgress(
+    return TargetStanding(
         achievement=achievement(baseline, target, latest_value),
         expected=expected,
         status=track_status(direction, latest_value, expected),

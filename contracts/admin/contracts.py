@@ -1,0 +1,170 @@
+"""Admin of contracts (with their signatories, targets, actions, documents and
+reports inline), their themes and their statistics."""
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from contracts import services
+from contracts.admin.bulk import run_service
+from contracts.admin.documents import DocumentInline
+from contracts.admin.reports import ReportInline
+from contracts.admin.targets import TargetInline
+from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory
+from territories.admin import DepartementFilter
+
+
+class ContractDepartementFilter(DepartementFilter):
+    territory_path = "territory__"
+
+
+class SigningYearFilter(admin.SimpleListFilter):
+    title = _("année de signature")
+    parameter_name = "signe_en"
+
+    def lookups(self, request, model_admin):
+        years = (
+            Contract.objects.filter(signed_on__isnull=False)
+            .annotate(y=ExtractYear("signed_on"))
+            .values_list("y", flat=True)
+            .distinct()
+            .order_by("-y")
+        )
+        return [(str(y), str(y)) for y in years]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        if not self.value().isdigit():
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(signed_on__year=int(self.value()))
+
+
+class SignatoryInline(admin.TabularInline):
+    model = Signatory
+    extra = 0
+
+
+class ActionInline(admin.StackedInline):
+    model = Action
+    extra = 0
+    fields = [("title", "theme", "status", "budget"), "description"]
+
+
+@admin.register(ContractTheme)
+class ContractThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Contract)
+class ContractAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "territory",
+        "status",
+        "signed_on",
+        "start_date",
+        "end_date",
+        "theme_list",
+    ]
+    list_filter = [
+        "status",
+        "kind",
+        ContractDepartementFilter,
+        "themes",
+        SigningYearFilter,
+        "is_demo",
+    ]
+    search_fields = [
+        "reference",
+        "title",
+        "territory__name",
+        "=territory__code",
+        "=territory__siren",
+    ]
+    list_select_related = ["territory"]
+    autocomplete_fields = ["territory"]
+    filter_horizontal = ["themes"]
+    readonly_fields = [
+        "status",
+        "signed_on",
+        "status_changed_at",
+        "status_changed_by",
+        "termination_reason",
+    ]
+    fieldsets = [
+        (None, {"fields": ["kind", "territory", "reference", "title", "summary", "themes"]}),
+        (_("Dates"), {"fields": [("start_date", "end_date"), "duration_override_reason"]}),
+        (
+            _("Statut (modifiable par les actions de la liste)"),
+            {
+                "fields": [
+                    "status",
+                    "signed_on",
+                    "status_changed_at",
+                    "status_changed_by",
+                    "termination_reason",
+                ]
+            },
+        ),
+        (_("Démonstration"), {"fields": ["is_demo"], "classes": ["collapse"]}),
+    ]
+    inlines = [SignatoryInline, TargetInline, ActionInline, DocumentInline, ReportInline]
+    actions = ["sign", "activate", "complete"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("themes")
+
+    @admin.display(description=_("thématiques"))
+    def theme_list(self, obj):
+        return ", ".join(t.name for t in obj.themes.all())
+
+    @admin.action(description=_("Signer les contrats sélectionnés (date du jour)"))
+    def sign(self, request, queryset):
+        run_service(
+            self, request, queryset, services.sign_contract, _("%(count)d contrat(s) signé(s).")
+        )
+
+    @admin.action(description=_("Mettre en cours les contrats sélectionnés"))
+    def activate(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            services.activate_contract,
+            _("%(count)d contrat(s) mis en cours."),
+        )
+
+    @admin.action(description=_("Clore (achevé) les contrats sélectionnés"))
+    def complete(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            services.complete_contract,
+            _("%(count)d contrat(s) achevé(s)."),
+        )
+
+
+@admin.register(ContractStats)
+class ContractStatsAdmin(admin.ModelAdmin):
+    list_display = ["scope", "population", "covered_population", "computed_at"]
+    readonly_fields = [
+        "scope",
+        "population",
+        "covered_population",
+        "by_status",
+        "by_theme",
+        "changes",
+        "computed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
