@@ -1,4 +1,7 @@
-"""A small text progress bar for management commands (no extra dependency)."""
+"""A small text progress bar for management commands (no extra dependency).
+
+Kept rather than tqdm: in logs and CI (not a terminal) it writes one line per quarter,
+where tqdm writes every redraw joined by carriage returns on one line, or nothing."""
 
 import sys
 
