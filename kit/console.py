@@ -1,6 +1,11 @@
-"""A small text progress bar for management commands (no extra dependency)."""
+"""A small text progress bar for management commands (no extra dependency).
+
+Kept rather than tqdm: in logs and CI (not a terminal) it writes one line per quarter,
+where tqdm writes every redraw joined by carriage returns on one line, or nothing."""
 
 import sys
+
+from django.core.management.base import OutputWrapper
 
 
 class ProgressBar:
@@ -27,8 +32,7 @@ class ProgressBar:
         self.done = self.total
         self._draw()
         if self.interactive:
-            self.stream.write("\n")
-            self.stream.flush()
+            self._write("\n")
 
     def __enter__(self):
         return self
@@ -37,19 +41,24 @@ class ProgressBar:
         if exc_type is None:
             self.close()
         elif self.interactive:
-            self.stream.write("\n")
+            self._write("\n")
 
     def _draw(self) -> None:
         ratio = self.done / self.total if self.total else 1.0
         if self.interactive:
             filled = int(self.width * ratio)
             bar = "#" * filled + "-" * (self.width - filled)
-            line = f"\r{self.label} [{bar}] {ratio:4.0%} ({self.done}/{self.total})"
-            self.stream.write(line)
-            self.stream.flush()
+            self._write(f"\r{self.label} [{bar}] {ratio:4.0%} ({self.done}/{self.total})")
             return
         quarter = int(ratio * 4)
         if quarter != self._last_quarter:
             self._last_quarter = quarter
-            self.stream.write(f"{self.label} : {ratio:.0%} ({self.done}/{self.total})\n")
-            self.stream.flush()
+            self._write(f"{self.label} : {ratio:.0%} ({self.done}/{self.total})\n")
+
+    def _write(self, text: str) -> None:
+        if isinstance(self.stream, OutputWrapper):
+            # A command's stderr: as it is, not ended by a newline nor coloured as an error.
+            self.stream.write(text, style_func=str, ending="")
+        else:
+            self.stream.write(text)
+        self.stream.flush()

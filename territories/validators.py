@@ -1,35 +1,27 @@
-"""Official codes: SIREN (Luhn-checked), INSEE commune, département and region codes."""
+"""Official codes: SIREN (check digit by python-stdnum), INSEE commune, département and
+region codes."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum.fr import siren
 
 INSEE_COMMUNE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 DEPARTEMENT_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-8]|98[4-9])$")
 REGION_RE = re.compile(r"^(?:\d{2}|97[5-8]|98[4-9])$")
 
 
-def luhn_is_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if position % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
 def validate_siren(value: str) -> None:
+    # The format first, by us: stdnum accepts "246 200 364" (it strips the spaces), and
+    # the stored SIREN is the 9 digits alone.
     if not re.fullmatch(r"\d{9}", value or ""):
         raise ValidationError(
             _("Un numéro SIREN comporte exactement 9 chiffres (reçu : « %(value)s »)."),
             code="siren_format",
             params={"value": value},
         )
-    if not luhn_is_valid(value):
+    if not siren.is_valid(value):
         raise ValidationError(
             _("Le numéro SIREN « %(value)s » est invalide (clé de contrôle de Luhn erronée)."),
             code="siren_luhn",

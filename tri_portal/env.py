@@ -1,4 +1,9 @@
-"""Read settings from the environment (12-factor) with safe development defaults."""
+"""Read settings from the environment (12-factor) with safe development defaults.
+
+Kept rather than django-environ (or dj-database-url): a mistyped boolean must stop the
+start (django-environ reads "ture" or "oui" as False, so SECURE_SSL_REDIRECT=ture would
+quietly turn it off), and the database URL has our rules (relative SQLite path from the
+project, SQLite locking options, PostgreSQL only) that a wrapper would have to redo."""
 
 import os
 from pathlib import Path

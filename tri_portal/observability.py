@@ -42,6 +42,11 @@ class ContextFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line with a fixed set of fields (EXTRA_FIELDS), the set being
+    the point: other libraries' extras (django.request's ``request``, whose repr has the
+    query string) stay out. Kept rather than python-json-logger, which writes every extra
+    and would need this very whitelist as an override."""
+
     def format(self, record):
         entry = {
             "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(),

@@ -1,12 +1,12 @@
 import factory
+from stdnum import luhn
 
 from territories.models import EpciNature, OfficerAssignment, Territory, TerritoryKind
-from territories.validators import luhn_is_valid
 
 
 def luhn_siren(prefix: str) -> str:
     """A valid SIREN starting with an 8-digit prefix (the last digit is the key)."""
-    return next(f"{prefix}{key}" for key in range(10) if luhn_is_valid(f"{prefix}{key}"))
+    return prefix + luhn.calc_check_digit(prefix)
 
 
 class CommuneFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
+from stdnum.fr import siren as stdnum_siren
 
 from territories.importer import load_package
 from territories.validators import (
-    luhn_is_valid,
     validate_departement_code,
     validate_insee_commune,
     validate_region_code,
@@ -60,8 +60,8 @@ def test_every_code_of_the_official_data_set_passes_the_validators():
     for commune in current:
         validate_insee_commune(commune["code"])
     # Every commune SIREN and EPCI SIREN is Luhn-valid (only overseas collectivities have none).
-    assert all(luhn_is_valid(c["siren"]) for c in current if c.get("siren"))
-    assert all(luhn_is_valid(e["code"]) for e in records["epci"])
+    assert all(stdnum_siren.is_valid(c["siren"]) for c in current if c.get("siren"))
+    assert all(stdnum_siren.is_valid(e["code"]) for e in records["epci"])
 
 
 @pytest.mark.parametrize("code", ["00", "96", "2C", "970", "1"])
