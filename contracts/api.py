@@ -181,7 +181,7 @@ CONTRACTS = Dataset(
         Column("id", "Identifiant", "integer", required=True),
         Column("reference", "Référence", "string", required=True),
         Column("kind", "Type de contrat", "string"),
-        Column("status", "Statut", "string", "signed, active, completed"),
+        Column("status", "Statut", "string", ", ".join(PUBLIC_STATUSES)),
         Column("title", "Intitulé", "string"),
         Column("territory_kind", "Type de territoire", "string"),
         Column("territory_code", "Code officiel du territoire", "string"),

@@ -8,8 +8,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from contracts.imports import COLUMNS
-from contracts.models import Contract
-from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from contracts.models import REPORTING_STATUSES, Contract
 from indicators.models import Indicator
 
 TEMPLATE_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.a"]
@@ -30,7 +29,7 @@ def template_rows(user) -> list[list]:
     indicators = Indicator.objects.in_bulk(TEMPLATE_INDICATORS, field_name="identifier")
     contracts = (
         Contract.objects.reportable_by(user)
-        .filter(status__in=REPORTABLE_CONTRACT_STATUSES)
+        .filter(status__in=REPORTING_STATUSES)
         .select_related("territory")
         .prefetch_related("targets")
         .order_by("territory__name", "start_date", "reference")

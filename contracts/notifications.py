@@ -7,7 +7,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import ContractStatus, ProgressReport, ReportStatus
+from contracts.models import (
+    HANDED_IN_REPORT_STATUSES,
+    REPORTING_STATUSES,
+    ProgressReport,
+    ReportStatus,
+)
 from contracts.reporting import deadline, late_reports
 from territories.models import OfficerAssignment
 
@@ -71,7 +76,7 @@ def due_reports(today) -> list[tuple]:
     year = today.year - 1
     contracts = Contract.objects.filter(
         kind=ContractKind.COTRI,
-        status__in=[ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED],
+        status__in=REPORTING_STATUSES,
         start_date__year__lte=year,
         end_date__year__gte=year,
     ).select_related("territory")
@@ -79,7 +84,7 @@ def due_reports(today) -> list[tuple]:
         ProgressReport.objects.filter(
             contract__in=contracts,
             year=year,
-            status__in=[ReportStatus.SUBMITTED, ReportStatus.VALIDATED],
+            status__in=HANDED_IN_REPORT_STATUSES,
         ).values_list("contract_id", flat=True)
     )
     return [(c, year) for c in contracts if c.pk not in done]

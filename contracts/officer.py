@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 from contracts.models import (
+    REPORTING_STATUSES,
     Contract,
     ContractKind,
     ProgressReport,
     Target,
 )
 from contracts.reporting import deadline
-from contracts.services import REPORTABLE_CONTRACT_STATUSES
 from indicators import formulas, progress
 from indicators.models import Indicator, IndicatorValue
 from indicators.selectors import validated_series
@@ -43,7 +43,7 @@ def reportable_years(contract: Contract, today: date) -> list[int]:
 def officer_contracts(user, today: date) -> list[ContractWork]:
     contracts = list(
         Contract.objects.reportable_by(user)
-        .filter(kind=ContractKind.COTRI, status__in=REPORTABLE_CONTRACT_STATUSES)
+        .filter(kind=ContractKind.COTRI, status__in=REPORTING_STATUSES)
         .select_related("territory")
         .prefetch_related("targets")
         .order_by("territory__name", "start_date")

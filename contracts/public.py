@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, ContractKind, ContractTheme, Target
+from contracts.models import PUBLIC_STATUSES, Contract, ContractKind, ContractTheme, Target
 from contracts.selectors import TargetRow, progress_for_targets, target_progress
 from indicators import progress
 from indicators.selectors import validated_series
@@ -37,8 +37,7 @@ class Filters:
 def read_filters(params) -> Filters:
     """Bad values are ignored (the filter is reset), never an error."""
     filters = Filters(q=params.get("q", "").strip()[:MAX_SEARCH])
-    statuses = {"signed", "active", "completed"}
-    if params.get("statut") in statuses:
+    if params.get("statut") in PUBLIC_STATUSES:
         filters.statut = params["statut"]
     if params.get("departement", "").strip():
         filters.departement = params["departement"].strip()[:3]

@@ -5,10 +5,13 @@ from datetime import date
 
 from django.conf import settings
 
-from contracts.models import Contract, ContractKind, ContractStatus, ProgressReport, ReportStatus
-
-DONE = {ReportStatus.SUBMITTED, ReportStatus.VALIDATED}
-REPORTING_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED]
+from contracts.models import (
+    HANDED_IN_REPORT_STATUSES,
+    REPORTING_STATUSES,
+    Contract,
+    ContractKind,
+    ProgressReport,
+)
 
 
 def deadline(year: int) -> date:
@@ -44,6 +47,6 @@ def late_reports(today: date) -> list[LateReport]:
         for year in range(contract.start_date.year, contract.end_date.year + 1):
             due = deadline(year)
             status = statuses.get((contract.pk, year))
-            if due < today and status not in DONE:
+            if due < today and status not in HANDED_IN_REPORT_STATUSES:
                 late.append(LateReport(contract, year, due, status))
     return late

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import (
+    EDITABLE_REPORT_STATUSES,
+    REPORTING_STATUSES,
     Contract,
     ContractStatus,
     ProgressReport,
@@ -149,13 +151,6 @@ def notify_on_commit(event: str, report_id: int) -> None:
     transaction.on_commit(lambda: safe_delay(task, report_id))
 
 
-REPORTABLE_CONTRACT_STATUSES = {
-    ContractStatus.SIGNED,
-    ContractStatus.ACTIVE,
-    ContractStatus.COMPLETED,
-}
-
-
 @dataclass
 class ReportedValue:
     indicator: Indicator
@@ -187,7 +182,7 @@ def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
 def open_report_created(contract: Contract, year: int, by=None) -> tuple[ProgressReport, bool]:
     """As :func:`open_report`, and whether this call created it (concurrent callers:
     exactly one gets ``True``)."""
-    if contract.status not in REPORTABLE_CONTRACT_STATUSES:
+    if contract.status not in REPORTING_STATUSES:
         raise ValidationError(
             _(
                 "Le contrat %(ref)s est « %(status)s » : on ne peut pas y rendre compte d'avancement."
@@ -343,9 +338,7 @@ def _transition_report(report, allowed, new_status, by) -> ProgressReport:
 
 @transaction.atomic
 def submit_report(report: ProgressReport, by) -> ProgressReport:
-    locked = _transition_report(
-        report, {ReportStatus.DRAFT, ReportStatus.REJECTED}, ReportStatus.SUBMITTED, by
-    )
+    locked = _transition_report(report, EDITABLE_REPORT_STATUSES, ReportStatus.SUBMITTED, by)
     if not locked.values.exists():
         raise ValidationError(_("Le rapport ne contient aucune valeur : rien à soumettre."))
     locked.submitted_at = timezone.now()

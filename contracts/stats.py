@@ -9,17 +9,16 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from contracts.models import (
+    COVERING_STATUSES,
     PUBLIC_STATUSES,
     Contract,
     ContractKind,
     ContractStats,
-    ContractStatus,
     Target,
 )
 from indicators.models import Indicator, IndicatorValue
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 
-COVERING_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE]
 STATS_SCOPE_KINDS = [TerritoryKind.REGION, TerritoryKind.DEPARTEMENT]
 
 

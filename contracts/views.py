@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 
 from contracts import services
 from contracts.forms import CorrectionForm, ProgressForm, RejectForm
-from contracts.models import Contract, ProgressReport, ReportStatus
+from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, ReportStatus
 from contracts.officer import officer_contracts, report_rows, reportable_years
 from contracts.reporting import deadline
 from indicators.models import IndicatorValue, ValueStatus
@@ -40,7 +40,7 @@ class ReportView(View):
     def get_contract(self, contract_id, year):
         contract = get_object_or_404(
             Contract.objects.reportable_by(self.request.user)
-            .filter(status__in=services.REPORTABLE_CONTRACT_STATUSES)
+            .filter(status__in=REPORTING_STATUSES)
             .select_related("territory"),
             pk=contract_id,
         )

@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.imports.reading import COLUMNS, Table
-from contracts.models import Contract, ProgressReport, assigned_territories
-from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, assigned_territories
 from indicators.models import Indicator, IndicatorValue
 from territories.models import Territory
 
@@ -262,7 +261,7 @@ class _Checker:
                     % {"code": row.code},
                 )
             return None
-        reportable = [c for c in contracts if c.status in REPORTABLE_CONTRACT_STATUSES]
+        reportable = [c for c in contracts if c.status in REPORTING_STATUSES]
         covering = [c for c in reportable if self.covers(c, year)]
         if not covering:
             periods = ", ".join(

@@ -4,7 +4,9 @@ Contract`` is the way to import them (migrations included)."""
 
 from contracts.models.contracts import (
     CONTRACT_YEARS,
+    COVERING_STATUSES,
     PUBLIC_STATUSES,
+    REPORTING_STATUSES,
     Action,
     ActionStatus,
     Contract,
@@ -26,17 +28,27 @@ from contracts.models.documents import (
     ContractDocumentQuerySet,
     validate_document_size,
 )
-from contracts.models.reports import ProgressReport, ProgressReportQuerySet, ReportStatus
+from contracts.models.reports import (
+    EDITABLE_REPORT_STATUSES,
+    HANDED_IN_REPORT_STATUSES,
+    ProgressReport,
+    ProgressReportQuerySet,
+    ReportStatus,
+)
 from contracts.models.stats import ContractStats
 from contracts.models.targets import Target, TargetEntry
 
 __all__ = [
     "CONTRACT_YEARS",
+    "COVERING_STATUSES",
     "DOCUMENT_TYPES",
+    "EDITABLE_REPORT_STATUSES",
+    "HANDED_IN_REPORT_STATUSES",
     "MAX_DOCUMENT_BYTES",
     "MAX_DOWNLOAD_NAME",
     "OPAQUE_TYPE",
     "PUBLIC_STATUSES",
+    "REPORTING_STATUSES",
     "Action",
     "ActionStatus",
     "Contract",

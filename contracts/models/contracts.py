@@ -54,7 +54,15 @@ class ContractStatus(models.TextChoices):
     TERMINATED = "terminated", _("résilié")
 
 
-PUBLIC_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED]
+# Named sets of contract statuses, in workflow order: each meaning defined here once
+# and imported wherever it is used (querysets, pages, API, figures, reporting).
+
+# Published: listed, shown and exported to everyone, counted in the public figures.
+PUBLIC_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED)
+# Progress is reported on them (officer space, imports, reminders, late reports).
+REPORTING_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED)
+# They cover their territory's population today (completed ones no longer do).
+COVERING_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
 
 
 def assigned_territories(user):

@@ -16,6 +16,12 @@ class ReportStatus(models.TextChoices):
     REJECTED = "rejected", _("rejeté")
 
 
+# Named sets of report statuses: the officer may still change the values and submit…
+EDITABLE_REPORT_STATUSES = (ReportStatus.DRAFT, ReportStatus.REJECTED)
+# …or the report was handed in (a report so is never late).
+HANDED_IN_REPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
+
+
 class ProgressReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Reports ``user`` may see and work on (same scope as Contract.reportable_by)."""
@@ -93,4 +99,4 @@ class ProgressReport(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (ReportStatus.DRAFT, ReportStatus.REJECTED)
+        return self.status in EDITABLE_REPORT_STATUSES
