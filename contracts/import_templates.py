@@ -7,6 +7,7 @@ import io
 from django.utils import timezone
 from openpyxl import Workbook
 
+from contracts import calendar
 from contracts.imports import COLUMNS
 from contracts.models import REPORTING_STATUSES, Contract
 from indicators.models import Indicator
@@ -16,11 +17,6 @@ TEMPLATE_FILENAME = "modele-import-valeurs"
 TEMPLATE_SHEET = "Valeurs"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _template_year(contract: Contract, today) -> int:
-    """The year an officer most likely reports on: last year, within the contract."""
-    return max(contract.first_year, min(contract.last_year, today.year - 1))
 
 
 def template_rows(user) -> list[list]:
@@ -44,7 +40,7 @@ def template_rows(user) -> list[list]:
                 [
                     contract.territory.code,
                     identifier,
-                    _template_year(contract, today),
+                    calendar.year_to_report(contract, today) or contract.first_year,
                     "",
                     indicator.unit,
                     "",

@@ -7,13 +7,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from contracts import calendar
 from contracts.models import (
     HANDED_IN_REPORT_STATUSES,
     REPORTING_STATUSES,
     ProgressReport,
     ReportStatus,
 )
-from contracts.reporting import deadline, late_reports
+from contracts.reporting import late_reports
 from territories.models import OfficerAssignment
 
 
@@ -74,12 +75,13 @@ def due_reports(today) -> list[tuple]:
     from contracts.models import Contract, ContractKind
 
     year = today.year - 1
-    contracts = Contract.objects.filter(
-        kind=ContractKind.COTRI,
-        status__in=REPORTING_STATUSES,
-        start_date__year__lte=year,
-        end_date__year__gte=year,
-    ).select_related("territory")
+    contracts = [
+        contract
+        for contract in Contract.objects.filter(
+            kind=ContractKind.COTRI, status__in=REPORTING_STATUSES
+        ).select_related("territory")
+        if year in calendar.due_years(contract)
+    ]
     done = set(
         ProgressReport.objects.filter(
             contract__in=contracts,
@@ -105,7 +107,7 @@ def send_reminders(kind: str, today=None) -> int:
             {
                 "contract": contract,
                 "year": year,
-                "deadline": deadline(year),
+                "deadline": calendar.deadline(year),
                 "url": reverse("officer:report", args=[contract.pk, year]),
             },
         )

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from contracts import calendar
 from contracts.models import (
     REPORTING_STATUSES,
     Contract,
@@ -12,7 +13,6 @@ from contracts.models import (
     ProgressReport,
     Target,
 )
-from contracts.reporting import deadline
 from indicators import formulas, progress
 from indicators.models import Indicator, IndicatorValue
 from indicators.selectors import validated_series
@@ -21,12 +21,15 @@ from indicators.selectors import validated_series
 @dataclass
 class YearStatus:
     year: int
-    deadline: date
+    deadline: date | None  # None: not due (a baseline year before the start)
     report: ProgressReport | None
 
     @property
     def status(self) -> str:
-        return self.report.status if self.report else "todo"
+        """The report's status; without a report, "todo" if due, else "optional"."""
+        if self.report:
+            return self.report.status
+        return "todo" if self.deadline else "optional"
 
 
 @dataclass
@@ -34,10 +37,6 @@ class ContractWork:
     contract: Contract
     years: list[YearStatus]
     current_year: int | None
-
-
-def reportable_years(contract: Contract, today: date) -> list[int]:
-    return list(range(contract.first_year, min(contract.last_year, today.year) + 1))
 
 
 def officer_contracts(user, today: date) -> list[ContractWork]:
@@ -54,13 +53,10 @@ def officer_contracts(user, today: date) -> list[ContractWork]:
     work = []
     for contract in contracts:
         years = [
-            YearStatus(year, deadline(year), reports.get((contract.pk, year)))
-            for year in reportable_years(contract, today)
+            YearStatus(year, calendar.due_date(contract, year), reports.get((contract.pk, year)))
+            for year in calendar.open_years(contract, today)
         ]
-        previous = min(contract.last_year, today.year - 1)
-        work.append(
-            ContractWork(contract, years, previous if previous >= contract.first_year else None)
-        )
+        work.append(ContractWork(contract, years, calendar.year_to_report(contract, today)))
     return work
 
 

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.calendar import check_report_year
 from contracts.models import (
     EDITABLE_REPORT_STATUSES,
     REPORTING_STATUSES,
@@ -157,21 +158,6 @@ class ReportedValue:
     value: Decimal | str | None
     source: str = ""
     comment: str = ""
-
-
-def check_report_year(contract: Contract, year: int) -> None:
-    if year > timezone.localdate().year:
-        raise ValidationError(_("L'année %(year)s est dans le futur.") % {"year": year})
-    if not contract.first_year <= year <= contract.last_year:
-        raise ValidationError(
-            _("L'année %(year)s est hors du contrat %(ref)s (années %(first)s à %(last)s).")
-            % {
-                "year": year,
-                "ref": contract.reference,
-                "first": contract.first_year,
-                "last": contract.last_year,
-            }
-        )
 
 
 def open_report(contract: Contract, year: int, by=None) -> ProgressReport:

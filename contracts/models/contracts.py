@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contracts import calendar
+
 CONTRACT_YEARS = 3
 
 
@@ -201,13 +203,13 @@ class Contract(models.Model):
 
     @property
     def first_year(self) -> int:
-        """First year that can be reported: the earliest baseline year, else the start year."""
-        years = [t.baseline_year for t in self.targets.all()]
-        return min([*years, self.start_date.year])
+        """First year that can be reported (``contracts.calendar.first_year``)."""
+        return calendar.first_year(self)
 
     @property
     def last_year(self) -> int:
-        return self.end_date.year
+        """Last year that can be reported (``contracts.calendar.last_year``)."""
+        return calendar.last_year(self)
 
 
 class Signatory(models.Model):
