@@ -19,6 +19,7 @@ from contracts.public import search_condition
 from contracts.selectors import progress_for_targets
 from indicators import progress
 from indicators.filters import IndicatorListFilter
+from indicators.models import VALUE_DECIMALS
 from kit.api.base import (
     ApiModelSerializer,
     ExportMixin,
@@ -32,7 +33,7 @@ from territories.filters import DepartementFilter, territory_filters
 
 # Progress figures, the same in the JSON answers and in the files.
 ACHIEVEMENT_PLACES = 4
-VALUE_PLACES = 6
+VALUE_PLACES = VALUE_DECIMALS
 
 
 class TerritoryRefSerializer(serializers.Serializer):

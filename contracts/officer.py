@@ -14,7 +14,7 @@ from contracts.models import (
     Target,
 )
 from indicators import formulas, progress
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import POPULATION_IDENTIFIER, Indicator, IndicatorValue
 from indicators.selectors import validated_series
 
 
@@ -112,8 +112,8 @@ def report_rows(contract: Contract, year: int, report: ProgressReport | None) ->
         )
         if indicator.is_derived:
             components = dict(entered)
-            if "terr_1" in indicator.components:
-                components.setdefault("terr_1", contract.territory.population)
+            if POPULATION_IDENTIFIER in indicator.components:
+                components.setdefault(POPULATION_IDENTIFIER, contract.territory.population)
             row.computed = formulas.evaluate(indicator.formula, components)
         rows.append(row)
     return rows

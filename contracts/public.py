@@ -12,6 +12,7 @@ from contracts.selectors import TargetRow, progress_for_targets, target_progress
 from indicators import progress
 from indicators.selectors import validated_series
 from kit.charts import target_chart
+from kit.years import YEAR_MAX, YEAR_MIN
 from territories.models import Territory, TerritoryKind
 
 SUMMARY_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.b"]  # the three TRI goals
@@ -44,7 +45,7 @@ def read_filters(params) -> Filters:
     if ContractTheme.objects.filter(slug=params.get("theme", "")).exists():
         filters.theme = params["theme"]
     year = params.get("annee", "")
-    if len(year) == 4 and year.isascii() and year.isdigit() and 1990 <= int(year) <= 2100:
+    if len(year) == 4 and year.isascii() and year.isdigit() and YEAR_MIN <= int(year) <= YEAR_MAX:
         filters.annee = int(year)
     if params.get("type") in TerritoryKind.values:
         filters.type = params["type"]

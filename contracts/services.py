@@ -23,7 +23,7 @@ from contracts.models import (
     ReportStatus,
 )
 from contracts.stats import refresh_contract_stats
-from indicators.models import Indicator, IndicatorValue, ValueStatus
+from indicators.models import VALUE_QUANTUM, Indicator, IndicatorValue, ValueStatus
 from indicators.signals import values_validated
 from kit.tasks import safe_delay
 
@@ -90,8 +90,6 @@ def terminate_contract(contract: Contract, by, reason: str) -> Contract:
 
 # --- Targets --------------------------------------------------------------------
 
-STORED_PRECISION = Decimal("0.000001")  # decimal places of target and indicator values
-
 
 def parse_relative_change(text: str) -> tuple[str, Decimal]:
     """``"−60 %"`` → ("percent", −60); ``"÷4"`` or ``"/4"`` → ("divide", 4);
@@ -128,7 +126,7 @@ def target_from_relative(baseline: Decimal, kind: str, amount: Decimal) -> Decim
             )
         )
     value = baseline / amount if kind == "divide" else baseline * (1 + amount / 100)
-    return value.quantize(STORED_PRECISION)
+    return value.quantize(VALUE_QUANTUM)
 
 
 def format_relative_change(kind: str, amount: Decimal) -> str:

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from contracts.imports.reading import COLUMNS, Table
 from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, assigned_territories
 from indicators.models import Indicator, IndicatorValue
+from kit.years import YEAR_MIN
 from territories.models import Territory
 
 BATCH_SIZE = 500  # ids per IN (...) lookup, and rows per INSERT where a backend limits them
 COMMENT_MAX_LENGTH = 2000  # as the progress form and the API
-YEAR_MIN = 1990
 SOURCE_MAX_LENGTH = IndicatorValue._meta.get_field("source").max_length
 
 

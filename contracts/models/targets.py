@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contracts.models.contracts import Contract
+from indicators.models import VALUE_DECIMALS, VALUE_DIGITS
 
 
 class TargetEntry(models.TextChoices):
@@ -28,9 +29,13 @@ class Target(models.Model):
         verbose_name=_("indicateur"),
     )
     baseline_year = models.PositiveSmallIntegerField(_("année de référence"))
-    baseline_value = models.DecimalField(_("valeur de référence"), max_digits=22, decimal_places=6)
+    baseline_value = models.DecimalField(
+        _("valeur de référence"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
     target_year = models.PositiveSmallIntegerField(_("année cible"))
-    target_value = models.DecimalField(_("valeur cible"), max_digits=22, decimal_places=6)
+    target_value = models.DecimalField(
+        _("valeur cible"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
     entered_as = models.CharField(
         _("saisi comme"), max_length=10, choices=TargetEntry.choices, default=TargetEntry.ABSOLUTE
     )
