@@ -24,7 +24,7 @@ from contracts.models import (
 )
 from contracts.stats import refresh_contract_stats
 from indicators.models import VALUE_QUANTUM, Indicator, IndicatorValue, ValueStatus
-from indicators.signals import values_validated
+from indicators.services import schedule_recompute
 from kit.tasks import safe_delay
 
 # --- Contracts ------------------------------------------------------------------
@@ -381,7 +381,7 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
     validated = _set_values_status(
         locked, ValueStatus.VALIDATED, by, validated_by=by, validated_at=now
     )
-    values_validated.send(sender=ProgressReport, values=validated, by=by, replaced=replaced)
+    schedule_recompute(validated, replaced)
     notify_on_commit("reviewed", locked.pk)
     report.refresh_from_db()
     return validated
@@ -417,11 +417,6 @@ def correct_validated_value(value: IndicatorValue, new_value, reason: str, by) -
     )
     locked.full_clean()
     locked.save()
-    values_validated.send(
-        sender=IndicatorValue,
-        values=[locked],
-        by=by,
-        replaced={(locked.territory_id, locked.indicator_id, locked.year)},
-    )
+    schedule_recompute([locked], replaced={(locked.territory_id, locked.indicator_id, locked.year)})
     value.refresh_from_db()
     return value
