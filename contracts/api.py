@@ -18,6 +18,7 @@ from contracts.models import (
 from contracts.public import search_condition
 from contracts.selectors import standings_of_targets
 from indicators.filters import IndicatorListFilter
+from indicators.models import VALUE_DECIMALS
 from indicators.trajectory import TrackStatus
 from kit.api.base import (
     ApiModelSerializer,
@@ -32,7 +33,7 @@ from territories.filters import DepartementFilter, territory_filters
 
 # Figures of where a target stands, the same in the JSON answers and in the files.
 ACHIEVEMENT_PLACES = 4
-VALUE_PLACES = 6
+VALUE_PLACES = VALUE_DECIMALS
 
 
 class TerritoryRefSerializer(serializers.Serializer):
@@ -184,7 +185,7 @@ CONTRACTS = OpenDataTable(
         Column("id", "Identifiant", "integer", required=True),
         Column("reference", "Référence", "string", required=True),
         Column("kind", "Type de contrat", "string"),
-        Column("status", "Statut", "string", "signed, active, completed"),
+        Column("status", "Statut", "string", ", ".join(PUBLIC_STATUSES)),
         Column("title", "Intitulé", "string"),
         Column("territory_kind", "Type de territoire", "string"),
         Column("territory_code", "Code officiel du territoire", "string"),

@@ -22,6 +22,7 @@ from kit.api.base import (
     as_conflict,
 )
 from kit.api.filters import IdFilter, YearFilter
+from kit.years import YEAR_MAX, YEAR_MIN
 
 MAX_TEXT = 2000
 
@@ -79,7 +80,7 @@ class OpenReportSerializer(serializers.Serializer):
         help_text=_("Identifiant d'un contrat de votre territoire."),
         error_messages={"does_not_exist": _("Contrat inconnu ou hors de votre périmètre.")},
     )
-    year = serializers.IntegerField(min_value=1990, max_value=2100)
+    year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX)
 
 
 class ValueEntrySerializer(serializers.Serializer):

@@ -7,9 +7,9 @@ import io
 from django.utils import timezone
 from openpyxl import Workbook
 
+from contracts import calendar
 from contracts.imports import COLUMNS
-from contracts.models import Contract
-from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from contracts.models import REPORTING_STATUSES, Contract
 from indicators.models import Indicator
 
 TEMPLATE_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.a"]
@@ -19,18 +19,13 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _template_year(contract: Contract, today) -> int:
-    """The year an officer most likely reports on: last year, within the contract."""
-    return max(contract.first_year, min(contract.last_year, today.year - 1))
-
-
 def template_rows(user) -> list[list]:
     """Header and one example row per key indicator and contract ``user`` reports for."""
     today = timezone.localdate()
     indicators = Indicator.objects.in_bulk(TEMPLATE_INDICATORS, field_name="identifier")
     contracts = (
         Contract.objects.reportable_by(user)
-        .filter(status__in=REPORTABLE_CONTRACT_STATUSES)
+        .filter(status__in=REPORTING_STATUSES)
         .select_related("territory")
         .prefetch_related("targets")
         .order_by("territory__name", "start_date", "reference")
@@ -45,7 +40,7 @@ def template_rows(user) -> list[list]:
                 [
                     contract.territory.code,
                     identifier,
-                    _template_year(contract, today),
+                    calendar.year_to_report(contract, today) or contract.first_year,
                     "",
                     indicator.unit,
                     "",

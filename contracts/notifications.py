@@ -7,8 +7,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import ContractStatus, ProgressReport, ReportStatus
-from contracts.reporting import deadline, late_reports
+from contracts import calendar
+from contracts.models import (
+    HANDED_IN_REPORT_STATUSES,
+    REPORTING_STATUSES,
+    ProgressReport,
+    ReportStatus,
+)
+from contracts.reporting import late_reports
 from territories.models import OfficerAssignment
 
 
@@ -69,17 +75,18 @@ def due_reports(today) -> list[tuple]:
     from contracts.models import Contract, ContractKind
 
     year = today.year - 1
-    contracts = Contract.objects.filter(
-        kind=ContractKind.COTRI,
-        status__in=[ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED],
-        start_date__year__lte=year,
-        end_date__year__gte=year,
-    ).select_related("territory")
+    contracts = [
+        contract
+        for contract in Contract.objects.filter(
+            kind=ContractKind.COTRI, status__in=REPORTING_STATUSES
+        ).select_related("territory")
+        if year in calendar.due_years(contract)
+    ]
     done = set(
         ProgressReport.objects.filter(
             contract__in=contracts,
             year=year,
-            status__in=[ReportStatus.SUBMITTED, ReportStatus.VALIDATED],
+            status__in=HANDED_IN_REPORT_STATUSES,
         ).values_list("contract_id", flat=True)
     )
     return [(c, year) for c in contracts if c.pk not in done]
@@ -100,7 +107,7 @@ def send_reminders(kind: str, today=None) -> int:
             {
                 "contract": contract,
                 "year": year,
-                "deadline": deadline(year),
+                "deadline": calendar.deadline(year),
                 "url": reverse("officer:report", args=[contract.pk, year]),
             },
         )

@@ -5,28 +5,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from contracts import calendar
 from contracts.models import (
+    REPORTING_STATUSES,
     Contract,
     ContractKind,
     ProgressReport,
     Target,
 )
-from contracts.reporting import deadline
-from contracts.services import REPORTABLE_CONTRACT_STATUSES
 from indicators import formulas, trajectory
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import POPULATION_IDENTIFIER, Indicator, IndicatorValue
 from indicators.selectors import validated_series
 
 
 @dataclass
 class YearStatus:
     year: int
-    deadline: date
+    deadline: date | None  # None: not due (a baseline year before the start)
     report: ProgressReport | None
 
     @property
     def status(self) -> str:
-        return self.report.status if self.report else "todo"
+        """The report's status; without a report, "todo" if due, else "optional"."""
+        if self.report:
+            return self.report.status
+        return "todo" if self.deadline else "optional"
 
 
 @dataclass
@@ -36,14 +39,10 @@ class ContractWork:
     current_year: int | None
 
 
-def reportable_years(contract: Contract, today: date) -> list[int]:
-    return list(range(contract.first_year, min(contract.last_year, today.year) + 1))
-
-
 def officer_contracts(user, today: date) -> list[ContractWork]:
     contracts = list(
         Contract.objects.reportable_by(user)
-        .filter(kind=ContractKind.COTRI, status__in=REPORTABLE_CONTRACT_STATUSES)
+        .filter(kind=ContractKind.COTRI, status__in=REPORTING_STATUSES)
         .select_related("territory")
         .prefetch_related("targets")
         .order_by("territory__name", "start_date")
@@ -54,13 +53,10 @@ def officer_contracts(user, today: date) -> list[ContractWork]:
     work = []
     for contract in contracts:
         years = [
-            YearStatus(year, deadline(year), reports.get((contract.pk, year)))
-            for year in reportable_years(contract, today)
+            YearStatus(year, calendar.due_date(contract, year), reports.get((contract.pk, year)))
+            for year in calendar.open_years(contract, today)
         ]
-        previous = min(contract.last_year, today.year - 1)
-        work.append(
-            ContractWork(contract, years, previous if previous >= contract.first_year else None)
-        )
+        work.append(ContractWork(contract, years, calendar.year_to_report(contract, today)))
     return work
 
 
@@ -116,8 +112,8 @@ def report_rows(contract: Contract, year: int, report: ProgressReport | None) ->
         )
         if indicator.is_derived:
             components = dict(entered)
-            if "terr_1" in indicator.components:
-                components.setdefault("terr_1", contract.territory.population)
+            if POPULATION_IDENTIFIER in indicator.components:
+                components.setdefault(POPULATION_IDENTIFIER, contract.territory.population)
             row.computed = formulas.evaluate(indicator.formula, components)
         rows.append(row)
     return rows

@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, ContractKind, ContractTheme, Target
+from contracts.models import PUBLIC_STATUSES, Contract, ContractKind, ContractTheme, Target
 from contracts.selectors import TargetRow, standings_of_targets, target_standings
 from indicators.selectors import validated_series
 from indicators.trajectory import trajectory_value
 from kit.charts import target_chart
+from kit.years import YEAR_MAX, YEAR_MIN
 from territories.models import Territory, TerritoryKind
 
 SUMMARY_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.b"]  # the three TRI goals
@@ -37,15 +38,14 @@ class Filters:
 def read_filters(params) -> Filters:
     """Bad values are ignored (the filter is reset), never an error."""
     filters = Filters(q=params.get("q", "").strip()[:MAX_SEARCH])
-    statuses = {"signed", "active", "completed"}
-    if params.get("statut") in statuses:
+    if params.get("statut") in PUBLIC_STATUSES:
         filters.statut = params["statut"]
     if params.get("departement", "").strip():
         filters.departement = params["departement"].strip()[:3]
     if ContractTheme.objects.filter(slug=params.get("theme", "")).exists():
         filters.theme = params["theme"]
     year = params.get("annee", "")
-    if len(year) == 4 and year.isascii() and year.isdigit() and 1990 <= int(year) <= 2100:
+    if len(year) == 4 and year.isascii() and year.isdigit() and YEAR_MIN <= int(year) <= YEAR_MAX:
         filters.annee = int(year)
     if params.get("type") in TerritoryKind.values:
         filters.type = params["type"]

@@ -13,7 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from contracts.models import Contract, ContractDocument, ContractKind
+from contracts.models import PUBLIC_STATUSES, Contract, ContractDocument, ContractKind
 from contracts.public import (
     contract_csv_rows,
     contract_page,
@@ -43,6 +43,7 @@ class ContractListView(View):
         query.pop("page", None)
         context = {
             "filters": filters,
+            "statuses": PUBLIC_STATUSES,
             "page": page,
             "cards": with_summaries(page.object_list),
             "query": query.urlencode(),

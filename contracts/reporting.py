@@ -1,20 +1,16 @@
-"""Which yearly progress reports are due, and which are late."""
+"""Which yearly progress reports are late (the years and deadlines: contracts.calendar)."""
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
-
-from contracts.models import Contract, ContractKind, ContractStatus, ProgressReport, ReportStatus
-
-DONE = {ReportStatus.SUBMITTED, ReportStatus.VALIDATED}
-REPORTING_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED]
-
-
-def deadline(year: int) -> date:
-    """The report on ``year`` is due by this date of the following year."""
-    month, day = settings.TRI_REPORT_DEADLINE
-    return date(year + 1, month, day)
+from contracts import calendar
+from contracts.models import (
+    HANDED_IN_REPORT_STATUSES,
+    REPORTING_STATUSES,
+    Contract,
+    ContractKind,
+    ProgressReport,
+)
 
 
 @dataclass
@@ -41,9 +37,9 @@ def late_reports(today: date) -> list[LateReport]:
     }
     late = []
     for contract in contracts:
-        for year in range(contract.start_date.year, contract.end_date.year + 1):
-            due = deadline(year)
+        for year in calendar.due_years(contract):
+            due = calendar.deadline(year)
             status = statuses.get((contract.pk, year))
-            if due < today and status not in DONE:
+            if due < today and status not in HANDED_IN_REPORT_STATUSES:
                 late.append(LateReport(contract, year, due, status))
     return late

@@ -1,4 +1,16 @@
-"""Contract figures per scope (region, départements), materialised in ContractStats."""
+"""Contract figures per scope (region, départements), materialised in ContractStats.
+
+One refresh path: :func:`refresh_contract_stats` is the only writer of the figures,
+and it is called from two places only:
+
+* a contract's status change (``contracts.services``), in its transaction: every
+  figure of the scopes above the contract's territory;
+* every recompute run (``contracts.receivers``, on ``indicators.signals.
+  aggregates_recomputed`` — the indicators app sits below this one and cannot call
+  it): a full run (nightly, staff, command) refreshes every figure of every scope,
+  which also brings in what the admin edited (targets, themes); an incremental run,
+  after validations or corrections, only the achieved changes of the scopes above
+  the territories whose values changed (``values_only``)."""
 
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -9,17 +21,16 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from contracts.models import (
+    COVERING_STATUSES,
     PUBLIC_STATUSES,
     Contract,
     ContractKind,
     ContractStats,
-    ContractStatus,
     Target,
 )
 from indicators.models import Indicator, IndicatorValue
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 
-COVERING_STATUSES = [ContractStatus.SIGNED, ContractStatus.ACTIVE]
 STATS_SCOPE_KINDS = [TerritoryKind.REGION, TerritoryKind.DEPARTEMENT]
 
 
@@ -203,11 +214,16 @@ def _locked_scopes(territories) -> list[Territory]:
 
 
 @transaction.atomic
-def refresh_contract_stats(territories=None) -> int:
+def refresh_contract_stats(territories=None, *, values_only: bool = False) -> int:
     """Recompute the figures of every region and département, or only of those above
     ``territories`` (ids of territories whose contracts or values changed); one
-    transaction, a fixed number of queries."""
+    transaction, a fixed number of queries. ``values_only``: only values changed —
+    of the figures, only the achieved changes depend on them: recompute those, keep
+    the rest (contracts, populations and themes did not change); scopes without
+    figures yet get all of them."""
     scopes = _locked_scopes(territories)
+    if values_only and _refresh_changes(scopes):
+        return len(scopes)
     batch = _Batch(scopes)
     rows = [batch.stats_for(scope) for scope in scopes]
     stale = ContractStats.objects.all()
@@ -218,20 +234,16 @@ def refresh_contract_stats(territories=None) -> int:
     return len(rows)
 
 
-@transaction.atomic
-def refresh_contract_changes(territories) -> int:
-    """After validations in ``territories``: of the figures of the scopes above them,
-    only the achieved changes depend on values — recompute those, keep the rest
-    (contracts, populations and themes did not change). Scopes without figures yet
-    get all of them."""
-    scopes = _locked_scopes(territories)
+def _refresh_changes(scopes: list[Territory]) -> bool:
+    """Recompute the achieved changes of ``scopes`` (locked) in place; False, writing
+    nothing, if one of them has no figures yet."""
     rows = {row.scope_id: row for row in ContractStats.objects.filter(scope__in=scopes)}
     if len(rows) < len(scopes):
-        return refresh_contract_stats(territories)
+        return False
     batch = _Batch(scopes, values_only=True)
     now = timezone.now()
     for scope in scopes:
         rows[scope.pk].changes = batch.changes_for(scope)
         rows[scope.pk].computed_at = now
     ContractStats.objects.bulk_update(rows.values(), ["changes", "computed_at"])
-    return len(rows)
+    return True

@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from contracts import services
+from contracts import calendar, services
 from contracts.forms import CorrectionForm, ProgressForm, RejectForm
-from contracts.models import Contract, ProgressReport, ReportStatus
-from contracts.officer import officer_contracts, report_rows, reportable_years
-from contracts.reporting import deadline
+from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, ReportStatus
+from contracts.officer import officer_contracts, report_rows
 from indicators.models import IndicatorValue, ValueStatus
 
 
@@ -40,11 +39,11 @@ class ReportView(View):
     def get_contract(self, contract_id, year):
         contract = get_object_or_404(
             Contract.objects.reportable_by(self.request.user)
-            .filter(status__in=services.REPORTABLE_CONTRACT_STATUSES)
+            .filter(status__in=REPORTING_STATUSES)
             .select_related("territory"),
             pk=contract_id,
         )
-        if year not in reportable_years(contract, timezone.localdate()):
+        if year not in calendar.open_years(contract, timezone.localdate()):
             raise Http404
         return contract
 
@@ -54,7 +53,7 @@ class ReportView(View):
             "year": year,
             "report": report,
             "form": form,
-            "deadline": deadline(year),
+            "deadline": calendar.due_date(contract, year),
             "editable": report is None or report.is_editable,
         }
         return render(self.request, self.template_name, context, status=status)

@@ -9,7 +9,6 @@ class IndicatorsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from indicators import receivers  # noqa: F401  (connects the signal receivers)
         from indicators.sqlite import add_bit_or
 
         connection_created.connect(add_bit_or, dispatch_uid="indicators-sqlite-bit-or")

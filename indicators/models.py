@@ -5,11 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from indicators import formulas
 from indicators.units import UNIT_BOUNDS
+from kit.years import YEAR_MAX, YEAR_MIN
 
 
 class Theme(models.TextChoices):
@@ -42,7 +44,13 @@ class Origin(models.TextChoices):
 
 # Thousands separators a French number may carry: space, no-break and narrow no-break.
 NUMBER_SPACES = str.maketrans("", "", " \u00a0\u202f")
-VALUE_DECIMALS = 6  # IndicatorValue.value decimal places
+# How precisely a value is stored: indicator values, targets, aggregates, the
+# API and the import all use these (``Indicator.check_value`` refuses more places).
+VALUE_DIGITS = 22
+VALUE_DECIMALS = 6
+VALUE_QUANTUM = Decimal(1).scaleb(-VALUE_DECIMALS)  # 0.000001
+# The population in formulas and in the catalogue (``val(terr_1)``).
+POPULATION_IDENTIFIER = "terr_1"
 
 
 class Indicator(models.Model):
@@ -153,7 +161,7 @@ class IndicatorValue(models.Model):
         Indicator, on_delete=models.PROTECT, related_name="values", verbose_name=_("indicateur")
     )
     year = models.PositiveSmallIntegerField(_("année"))
-    value = models.DecimalField(_("valeur"), max_digits=22, decimal_places=6)
+    value = models.DecimalField(_("valeur"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
     source = models.CharField(_("source"), max_length=300, blank=True)
     comment = models.TextField(_("commentaire"), blank=True)
     status = models.CharField(
@@ -217,9 +225,13 @@ class IndicatorValue(models.Model):
                 violation_error_message=_("Statut de valeur inconnu."),
             ),
             models.CheckConstraint(
-                condition=Q(year__gte=1990, year__lte=2100),
+                condition=Q(year__gte=YEAR_MIN, year__lte=YEAR_MAX),
                 name="indicator_value_year_plausible",
-                violation_error_message=_("L'année doit être comprise entre 1990 et 2100."),
+                violation_error_message=format_lazy(
+                    _("L'année doit être comprise entre {min} et {max}."),
+                    min=YEAR_MIN,
+                    max=YEAR_MAX,
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status="validated") | Q(validated_at__isnull=False),
@@ -297,7 +309,13 @@ class Aggregate(models.Model):
         db_constraint=False,  # see scope
     )
     year = models.PositiveSmallIntegerField(_("année"))
-    value = models.DecimalField(_("valeur"), max_digits=24, decimal_places=6, null=True, blank=True)
+    value = models.DecimalField(
+        _("valeur"),
+        max_digits=VALUE_DIGITS + 2,  # a sum of many values
+        decimal_places=VALUE_DECIMALS,
+        null=True,
+        blank=True,
+    )
     covered_population = models.PositiveBigIntegerField(_("population couverte"), default=0)
     contributors = models.PositiveIntegerField(_("territoires retenus"), default=0)
     conflicts = models.JSONField(

@@ -5,10 +5,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from indicators import formulas
+from indicators.models import POPULATION_IDENTIFIER as POPULATION
 from indicators.models import Indicator, IndicatorValue
-
-POPULATION = "terr_1"
-
 
 Series = dict[str, list[tuple[int, Decimal]]]
 

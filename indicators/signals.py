@@ -1,10 +1,8 @@
 from django.dispatch import Signal
 
-# Sent inside the validating transaction with ``values`` (the IndicatorValues that
-# became validated), ``by`` (the acting user) and ``replaced`` (the (territory id,
-# indicator id, year) of those that replaced a validated value). Receivers that start work
-# elsewhere (Celery) must use transaction.on_commit.
-values_validated = Signal()
+# The one signal of the indicators app: the apps above it react to a recompute
+# (contracts refreshes its figures, the composition root its cached pages), which
+# this app cannot call. (A validation calls ``indicators.services.schedule_recompute``.)
 
 # Sent after a recompute run has written its aggregates (``run``: the RecomputeRun;
 # ``territories``: ids of the territories whose values changed, None for a full run).

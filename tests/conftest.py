@@ -82,11 +82,12 @@ def _demo_module(django_db_setup, django_db_blocker):
     is rolled back after the module (each test still runs in its own savepoint). The
     dashboards' figures are refreshed once at the end instead of at each of the demo's
     contract transitions (same figures, seconds saved)."""
-    from contracts import services
     from contracts.stats import refresh_contract_stats
 
     with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+        patch.setattr(
+            "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
+        )
         call_command("load_demo", stdout=io.StringIO())
         patch.undo()
         refresh_contract_stats()

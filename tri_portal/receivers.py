@@ -1,5 +1,7 @@
 """Public pages are cached on a data version: bump it whenever a change of public data
-is committed."""
+is committed. The signals here decouple this composition layer from the apps below it:
+every save or deletion of their public models (a validation saves each value it
+publishes), and every aggregate recompute (``indicators.signals``)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -13,7 +15,7 @@ from contracts.models import (
     Target,
 )
 from indicators.models import Indicator, IndicatorValue
-from indicators.signals import aggregates_recomputed, values_validated
+from indicators.signals import aggregates_recomputed
 from kit.cache import bump_data_version_on_commit
 from territories.models import Membership, Territory
 
@@ -39,5 +41,4 @@ for model in (
 m2m_changed.connect(
     bump_data_version_on_commit, sender=Contract.themes.through, dispatch_uid="bump-themes"
 )
-values_validated.connect(bump_data_version_on_commit, dispatch_uid="bump-values")
 aggregates_recomputed.connect(bump_data_version_on_commit, dispatch_uid="bump-aggregates")

@@ -16,14 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.imports.reading import COLUMNS, Table
-from contracts.models import Contract, ProgressReport, assigned_territories
-from contracts.services import REPORTABLE_CONTRACT_STATUSES
+from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, assigned_territories
 from indicators.models import Indicator, IndicatorValue
+from kit.years import YEAR_MIN
 from territories.models import Territory
 
 BATCH_SIZE = 500  # ids per IN (...) lookup, and rows per INSERT where a backend limits them
 COMMENT_MAX_LENGTH = 2000  # as the progress form and the API
-YEAR_MIN = 1990
 SOURCE_MAX_LENGTH = IndicatorValue._meta.get_field("source").max_length
 
 
@@ -262,7 +261,7 @@ class _Checker:
                     % {"code": row.code},
                 )
             return None
-        reportable = [c for c in contracts if c.status in REPORTABLE_CONTRACT_STATUSES]
+        reportable = [c for c in contracts if c.status in REPORTING_STATUSES]
         covering = [c for c in reportable if self.covers(c, year)]
         if not covering:
             periods = ", ".join(

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from indicators import formulas
+from indicators.models import POPULATION_IDENTIFIER as POPULATION
+from indicators.models import VALUE_QUANTUM as PRECISION
 from indicators.models import Aggregation, Indicator
 from territories.models import TerritoryKind
 
-POPULATION = "terr_1"
 SCOPE_KINDS = (
     TerritoryKind.REGION,
     TerritoryKind.DEPARTEMENT,
     TerritoryKind.SYNDICAT,
     TerritoryKind.EPCI,
 )
-PRECISION = Decimal("0.000001")
 
 
 @dataclass

@@ -9,7 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-YEAR_MIN, YEAR_MAX = 1990, 2100
+from kit.years import YEAR_MAX, YEAR_MIN
+
 CODE_RE = re.compile(r"^(?:[0-9AB]{2,5}|\d{9})$")  # INSEE, département, région, SIREN
 SIREN_RE = re.compile(r"^\d{9}$")
 DEPARTEMENT_RE = re.compile(r"^(?:[0-9]{2,3}|2[AB])$")

@@ -18,7 +18,9 @@ from tri_portal.models import ApiToken
 def _no_dashboard_figures(monkeypatch):
     """Signing a contract refreshes the dashboards' materialised figures (seconds on
     the whole region): the API does not read them, so these tests skip it."""
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+    monkeypatch.setattr(
+        "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
+    )
 
 
 def active_contract(territory, staff, reference):

@@ -250,7 +250,9 @@ def demo(django_db_setup, django_db_blocker):
         pytest.MonkeyPatch.context() as patch,
     ):
         # As `_no_dashboard_figures` (function-scoped): the API does not read them.
-        patch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+        patch.setattr(
+            "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
+        )
         call_command("load_demo", stdout=io.StringIO())
         recompute_all()  # aggregates are recomputed on commit, which never comes here
         users = get_user_model().objects

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from contracts import services
 from contracts.models import ContractStatus, ReportStatus
-from indicators.models import IndicatorValue, ValueStatus
-from indicators.signals import values_validated
+from indicators.models import IndicatorValue, PendingRecompute, ValueStatus
+from kit.cache import bump_data_version
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
 from tests.factories import UserFactory
 
@@ -180,21 +180,23 @@ def test_the_report_workflow_publishes_validated_values(active_contract, officer
     assert IndicatorValue.objects.validated().count() == 2
 
 
-def test_validation_announces_the_validated_values(active_contract, officer, staff):
-    received = []
+def test_validation_records_the_recompute_and_moves_the_data_version_on_commit(
+    active_contract, officer, staff, django_capture_on_commit_callbacks
+):
+    report = submitted_report(active_contract, officer, {"cae_2.a": "950"})
 
-    def receiver(sender, values, by, **kwargs):
-        received.append(([v.indicator.identifier for v in values], by))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.validate_report(report, staff)
 
-    values_validated.connect(receiver)
-    try:
-        services.validate_report(
-            submitted_report(active_contract, officer, {"cae_2.a": "950"}), staff
-        )
-    finally:
-        values_validated.disconnect(receiver)
-
-    assert received == [(["cae_2.a"], staff)]
+    pending = PendingRecompute.objects.get()
+    assert (pending.territory_id, pending.indicator.identifier, pending.year) == (
+        active_contract.territory_id,
+        "cae_2.a",
+        2018,
+    )
+    names = [callback.__name__ for callback in callbacks]
+    assert names.count("enqueue_pending_recompute") == 1
+    assert bump_data_version in callbacks  # the saved value's signal (tri_portal.receivers)
 
 
 def test_rejection_requires_a_reason_and_lets_the_officer_correct_and_resubmit(

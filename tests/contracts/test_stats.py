@@ -106,8 +106,6 @@ def test_a_target_without_data_counts_as_targeted_not_achieved(db, fourmies):
 
 
 def test_after_a_validation_only_the_achieved_changes_are_refreshed(demo):
-    from contracts.stats import refresh_contract_changes
-
     staff = UserFactory(username="agent.test", is_staff=True)
     grande_synthe = Territory.objects.get(kind=TerritoryKind.COMMUNE, name="Grande-Synthe")
     before = region_stats()
@@ -116,7 +114,7 @@ def test_after_a_validation_only_the_achieved_changes_are_refreshed(demo):
         territory=grande_synthe, year=2021, value=Decimal("850"), validated_by=staff
     )
 
-    refresh_contract_changes([grande_synthe.pk])
+    refresh_contract_stats([grande_synthe.pk], values_only=True)
 
     after = region_stats()
     achieved = Decimal(after.changes["cae_2.a"]["achieved"])
@@ -141,3 +139,24 @@ def test_a_value_older_than_the_baseline_is_not_an_achieved_change(db, fourmies)
     energy = region_stats().changes["cae_2.a"]
 
     assert (Decimal(energy["achieved"]), energy["with_data"]) == (Decimal(0), 0)
+
+
+def test_a_validation_reaches_the_figures_through_the_incremental_recompute(db, fourmies):
+    from indicators.aggregation import recompute_pending
+    from tests.contracts.factories import indicator
+
+    staff = UserFactory(username="agent.test", is_staff=True)
+    officer = UserFactory(username="referent.test")
+    contract = ContractFactory(territory=fourmies)
+    TargetFactory(contract=contract)  # 1000 → 900 GWh
+    services.sign_contract(contract, staff)
+    report = services.open_report(contract, 2018, officer)
+    services.save_report_values(
+        report, [services.ReportedValue(indicator("cae_2.a"), "950")], officer
+    )
+    services.validate_report(services.submit_report(report, officer), staff)
+    assert Decimal(region_stats().changes["cae_2.a"]["achieved"]) == 0  # not yet
+
+    recompute_pending()
+
+    assert Decimal(region_stats().changes["cae_2.a"]["achieved"]) == Decimal(-50)

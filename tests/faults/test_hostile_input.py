@@ -148,7 +148,9 @@ def officer(db):
 
 @pytest.fixture
 def contract(staff, officer, monkeypatch):
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+    monkeypatch.setattr(
+        "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
+    )
     fourmies = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
     contract = ContractFactory(territory=fourmies, reference="COTRI-FOURMIES")
     TargetFactory(contract=contract)  # cae_2.a, in GWh

@@ -27,7 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connections
 
-from contracts import imports, services
+from contracts import imports
 from contracts.stats import refresh_contract_stats
 from indicators.models import Aggregate, Indicator, RecomputeRun
 from indicators.tasks import recompute_all_task
@@ -240,7 +240,9 @@ def test_public_pages_answer_under_load_during_an_import_and_recomputes(
     with task_queue(), monkeypatch.context() as patch:
         # The demo's validations are recorded (computed by the runs under load); the
         # dashboard figures are refreshed once instead of after every signature.
-        patch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+        patch.setattr(
+            "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
+        )
         call_command("load_demo", stdout=io.StringIO())
     refresh_contract_stats()
     territories = communes(IMPORT_COMMUNES)

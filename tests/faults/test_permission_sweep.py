@@ -283,7 +283,9 @@ def report_of(contract, officer, year, value, source, comment=""):
 @pytest.fixture
 def world(db, monkeypatch, settings, tmp_path):
     # Signing refreshes the dashboards' materialised figures (seconds): not needed here.
-    monkeypatch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+    monkeypatch.setattr(
+        "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
+    )
     staff = UserFactory(
         username="agent.region", email="agent@region.example", is_staff=True, is_superuser=True
     )

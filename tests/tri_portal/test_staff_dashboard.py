@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from contracts import services
+from contracts.calendar import deadline
 from contracts.models import ProgressReport
-from contracts.reporting import deadline, late_reports
+from contracts.reporting import late_reports
 from indicators.models import Aggregate, Indicator, RecomputeRun
 from territories.models import Territory
 from tests.contracts.factories import ContractFactory

@@ -1,10 +1,8 @@
-"""State changes of contracts and progress reports. Each is one transaction, checks
-the current state, records who did it, and is the only way to make that change
-(admin actions, officer forms and the API all call these functions)."""
+"""The progress report workflow: open a report, save its values (optimistic locking),
+submit, reject, validate (which publishes the values and schedules the recompute)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -13,130 +11,21 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.calendar import check_report_year
 from contracts.models import (
+    EDITABLE_REPORT_STATUSES,
+    REPORTING_STATUSES,
     Contract,
-    ContractStatus,
     ProgressReport,
     ReportStatus,
 )
-from contracts.stats import refresh_contract_stats
 from indicators.models import Indicator, IndicatorValue, ValueStatus
-from indicators.signals import values_validated
+from indicators.services import schedule_recompute
 from kit.tasks import safe_delay
-
-# --- Contracts ------------------------------------------------------------------
-
-CONTRACT_TRANSITIONS = {
-    ContractStatus.SIGNED: {ContractStatus.DRAFT},
-    ContractStatus.ACTIVE: {ContractStatus.SIGNED},
-    ContractStatus.COMPLETED: {ContractStatus.ACTIVE},
-    ContractStatus.TERMINATED: {ContractStatus.SIGNED, ContractStatus.ACTIVE},
-}
 
 
 def _locked(instance):
     return type(instance).objects.select_for_update().get(pk=instance.pk)
-
-
-def _change_contract_status(contract, new_status, by, **fields) -> Contract:
-    with transaction.atomic():
-        locked = _locked(contract)
-        if locked.status not in CONTRACT_TRANSITIONS[new_status]:
-            raise ValidationError(
-                _("Passage impossible de « %(old)s » à « %(new)s » pour le contrat %(ref)s.")
-                % {
-                    "old": locked.get_status_display(),
-                    "new": ContractStatus(new_status).label,
-                    "ref": locked.reference,
-                }
-            )
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.status = new_status
-        locked.status_changed_at = timezone.now()
-        locked.status_changed_by = by
-        locked.full_clean()
-        locked._history_user = by
-        locked.save()
-        refresh_contract_stats([locked.territory_id])
-    contract.refresh_from_db()
-    return contract
-
-
-def sign_contract(contract: Contract, by, signed_on: date | None = None) -> Contract:
-    return _change_contract_status(
-        contract, ContractStatus.SIGNED, by, signed_on=signed_on or timezone.localdate()
-    )
-
-
-def activate_contract(contract: Contract, by) -> Contract:
-    return _change_contract_status(contract, ContractStatus.ACTIVE, by)
-
-
-def complete_contract(contract: Contract, by) -> Contract:
-    return _change_contract_status(contract, ContractStatus.COMPLETED, by)
-
-
-def terminate_contract(contract: Contract, by, reason: str) -> Contract:
-    if not (reason or "").strip():
-        raise ValidationError(_("Indiquez le motif de la résiliation."))
-    return _change_contract_status(
-        contract, ContractStatus.TERMINATED, by, termination_reason=reason.strip()
-    )
-
-
-# --- Targets --------------------------------------------------------------------
-
-STORED_PRECISION = Decimal("0.000001")  # decimal places of target and indicator values
-
-
-def parse_relative_change(text: str) -> tuple[str, Decimal]:
-    """``"−60 %"`` → ("percent", −60); ``"÷4"`` or ``"/4"`` → ("divide", 4);
-    ``"+30 %"`` → ("percent", 30)."""
-    cleaned = (text or "").strip().replace("\u2212", "-").replace(" ", "").replace("\u202f", "")
-    cleaned = cleaned.replace(",", ".")
-    try:
-        if cleaned[:1] in ("÷", "/"):
-            factor = Decimal(cleaned[1:])
-            if not factor.is_finite() or factor <= 0:
-                raise ValueError
-            return "divide", factor
-        if cleaned.endswith("%"):
-            percent = Decimal(cleaned[:-1])
-            if not percent.is_finite() or percent < -100:
-                raise ValueError
-            return "percent", percent
-    except (ArithmeticError, ValueError, IndexError):
-        pass
-    raise ValidationError(
-        _(
-            "Évolution relative illisible : « %(text)s » (exemples : « −60 %% », « +30 %% », « ÷4 »)."
-        )
-        % {"text": text}
-    )
-
-
-def target_from_relative(baseline: Decimal, kind: str, amount: Decimal) -> Decimal:
-    """Absolute target value for a relative change from a non-zero baseline."""
-    if baseline == 0:
-        raise ValidationError(
-            _(
-                "Un objectif relatif (en % ou ÷) est impossible sur une valeur de référence nulle : saisissez une valeur cible absolue."
-            )
-        )
-    value = baseline / amount if kind == "divide" else baseline * (1 + amount / 100)
-    return value.quantize(STORED_PRECISION)
-
-
-def format_relative_change(kind: str, amount: Decimal) -> str:
-    """The text form of a relative change, as parse_relative_change reads it back."""
-    if kind == "divide":
-        return f"÷{amount.normalize():f}"
-    sign = "+" if amount > 0 else "−" if amount < 0 else ""
-    return f"{sign}{abs(amount).normalize():f} %"
-
-
-# --- Progress reports -------------------------------------------------------------
 
 
 def notify_on_commit(event: str, report_id: int) -> None:
@@ -149,34 +38,12 @@ def notify_on_commit(event: str, report_id: int) -> None:
     transaction.on_commit(lambda: safe_delay(task, report_id))
 
 
-REPORTABLE_CONTRACT_STATUSES = {
-    ContractStatus.SIGNED,
-    ContractStatus.ACTIVE,
-    ContractStatus.COMPLETED,
-}
-
-
 @dataclass
 class ReportedValue:
     indicator: Indicator
     value: Decimal | str | None
     source: str = ""
     comment: str = ""
-
-
-def check_report_year(contract: Contract, year: int) -> None:
-    if year > timezone.localdate().year:
-        raise ValidationError(_("L'année %(year)s est dans le futur.") % {"year": year})
-    if not contract.first_year <= year <= contract.last_year:
-        raise ValidationError(
-            _("L'année %(year)s est hors du contrat %(ref)s (années %(first)s à %(last)s).")
-            % {
-                "year": year,
-                "ref": contract.reference,
-                "first": contract.first_year,
-                "last": contract.last_year,
-            }
-        )
 
 
 def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
@@ -187,7 +54,7 @@ def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
 def open_report_created(contract: Contract, year: int, by=None) -> tuple[ProgressReport, bool]:
     """As :func:`open_report`, and whether this call created it (concurrent callers:
     exactly one gets ``True``)."""
-    if contract.status not in REPORTABLE_CONTRACT_STATUSES:
+    if contract.status not in REPORTING_STATUSES:
         raise ValidationError(
             _(
                 "Le contrat %(ref)s est « %(status)s » : on ne peut pas y rendre compte d'avancement."
@@ -343,9 +210,7 @@ def _transition_report(report, allowed, new_status, by) -> ProgressReport:
 
 @transaction.atomic
 def submit_report(report: ProgressReport, by) -> ProgressReport:
-    locked = _transition_report(
-        report, {ReportStatus.DRAFT, ReportStatus.REJECTED}, ReportStatus.SUBMITTED, by
-    )
+    locked = _transition_report(report, EDITABLE_REPORT_STATUSES, ReportStatus.SUBMITTED, by)
     if not locked.values.exists():
         raise ValidationError(_("Le rapport ne contient aucune valeur : rien à soumettre."))
     locked.submitted_at = timezone.now()
@@ -404,47 +269,7 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
     validated = _set_values_status(
         locked, ValueStatus.VALIDATED, by, validated_by=by, validated_at=now
     )
-    values_validated.send(sender=ProgressReport, values=validated, by=by, replaced=replaced)
+    schedule_recompute(validated, replaced)
     notify_on_commit("reviewed", locked.pk)
     report.refresh_from_db()
     return validated
-
-
-# --- Corrections of validated values ----------------------------------------------
-
-
-@transaction.atomic
-def correct_validated_value(value: IndicatorValue, new_value, reason: str, by) -> IndicatorValue:
-    """Staff only: correct a published value in place, with a reason kept in its
-    history; the aggregates above it are recomputed like after a validation."""
-    if not getattr(by, "is_staff", False):
-        raise ValidationError(
-            _("Seuls les agents de la Région et de l'ADEME corrigent une valeur validée.")
-        )
-    if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Indiquez le motif de la correction.")]})
-    locked = IndicatorValue.objects.select_for_update().get(pk=value.pk)
-    if locked.status != ValueStatus.VALIDATED:
-        raise ValidationError(_("Seule une valeur validée se corrige ainsi."))
-    try:
-        number = locked.indicator.check_value(new_value)
-    except ValidationError as exc:
-        raise ValidationError({"value": exc.messages}) from exc
-    locked.value = number
-    locked.validated_by = by
-    locked.validated_at = timezone.now()
-    locked._history_user = by
-    locked._change_reason = reason.strip()[:100]
-    locked.comment = "\n".join(
-        filter(None, [locked.comment, _("Correction : %s") % reason.strip()])
-    )
-    locked.full_clean()
-    locked.save()
-    values_validated.send(
-        sender=IndicatorValue,
-        values=[locked],
-        by=by,
-        replaced={(locked.territory_id, locked.indicator_id, locked.year)},
-    )
-    value.refresh_from_db()
-    return value

@@ -1,0 +1,80 @@
+"""The reporting calendar: which years a contract reports on, and by when — the one
+definition that the officer space, the staff late list, the reminders, the import
+(checks and template) and the report services use.
+
+* A contract's years run from its *first year* — the earliest baseline year of its
+  targets, else its start year — to its *last year*, the year it ends.
+* An officer may report on each of them up to the current year (``open_years``); the
+  years before the start carry the baseline values.
+* A report is *due* for each year the contract runs, from its start year to its end
+  year (``due_years``), by ``deadline(year)``: ``settings.TRI_REPORT_DEADLINE`` (month,
+  day) of the following year. A baseline year before the start is open but never due,
+  so it has no deadline and is never late.
+* The year an officer reports on now is last year, within the contract's years
+  (``year_to_report``).
+
+Which contracts report at all is ``contracts.models.REPORTING_STATUSES``."""
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from contracts.models import Contract
+
+
+def first_year(contract: "Contract") -> int:
+    """The earliest baseline year of the targets, else the start year (reads
+    ``contract.targets.all()``: prefetch it for many contracts)."""
+    years = [t.baseline_year for t in contract.targets.all()]
+    return min([*years, contract.start_date.year])
+
+
+def last_year(contract: "Contract") -> int:
+    return contract.end_date.year
+
+
+def open_years(contract: "Contract", today: date) -> range:
+    """The years an officer may report on ``today``."""
+    return range(first_year(contract), min(last_year(contract), today.year) + 1)
+
+
+def due_years(contract: "Contract") -> range:
+    """The years whose report is due (each by its ``deadline``)."""
+    return range(contract.start_date.year, contract.end_date.year + 1)
+
+
+def deadline(year: int) -> date:
+    """The report on ``year`` is due by this date of the following year."""
+    month, day = settings.TRI_REPORT_DEADLINE
+    return date(year + 1, month, day)
+
+
+def due_date(contract: "Contract", year: int) -> date | None:
+    """The deadline of ``contract``'s report on ``year``; None if that report is not due
+    (a baseline year before the start)."""
+    return deadline(year) if year in due_years(contract) else None
+
+
+def year_to_report(contract: "Contract", today: date) -> int | None:
+    """Last year, if it is one of the contract's years (None before the first one; the
+    last one after the end)."""
+    year = min(last_year(contract), today.year - 1)
+    return year if year >= first_year(contract) else None
+
+
+def check_report_year(contract: "Contract", year: int, today: date | None = None) -> None:
+    """Refuse, with a French message, a year that is not open to a report."""
+    today = today or timezone.localdate()
+    if year > today.year:
+        raise ValidationError(_("L'année %(year)s est dans le futur.") % {"year": year})
+    first, last = first_year(contract), last_year(contract)
+    if not first <= year <= last:
+        raise ValidationError(
+            _("L'année %(year)s est hors du contrat %(ref)s (années %(first)s à %(last)s).")
+            % {"year": year, "ref": contract.reference, "first": first, "last": last}
+        )
