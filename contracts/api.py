@@ -19,15 +19,10 @@ from contracts.public import search_condition
 from contracts.selectors import progress_for_targets
 from indicators import progress
 from indicators.filters import IndicatorListFilter
-from kit.api.base import (
-    ApiModelSerializer,
-    ExportMixin,
-    PlainDecimalField,
-    StrictQueryMixin,
-    export_schema,
-)
 from kit.api.exports import Column, Dataset, rounded
 from kit.api.filters import IdFilter, YearFilter
+from kit.api.serializers import ApiModelSerializer, PlainDecimalField
+from kit.api.views import ExportMixin, StrictQueryMixin, export_schema
 from territories.filters import DepartementFilter, territory_filters
 
 # Progress figures, the same in the JSON answers and in the files.

@@ -6,17 +6,11 @@ from rest_framework import serializers, viewsets
 
 from indicators.filters import IndicatorListFilter
 from indicators.models import Aggregate, Indicator, IndicatorValue, Theme
-from kit.api.base import (
-    ApiModelSerializer,
-    ExportMixin,
-    FlatListMixin,
-    PublicDataPagination,
-    StaticFormFilterSetMixin,
-    StrictQueryMixin,
-    export_schema,
-)
 from kit.api.exports import Column, Dataset
 from kit.api.filters import StrictBooleanFilter, YearFilter
+from kit.api.pagination import PublicDataPagination
+from kit.api.serializers import ApiModelSerializer
+from kit.api.views import ExportMixin, StaticFormFilterSetMixin, StrictQueryMixin, export_schema
 from kit.db import JSONArrayLength
 from territories.filters import DepartementFilter, territory_filters
 
@@ -178,7 +172,7 @@ VALUES = Dataset(
 )
 
 
-class ValueViewSet(ExportMixin, FlatListMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Validated observations only (drafts, submitted and superseded values are never
     public), one per territory, indicator and year."""
 
@@ -186,7 +180,6 @@ class ValueViewSet(ExportMixin, FlatListMixin, StrictQueryMixin, viewsets.ReadOn
     filterset_class = ValueFilter
     export_dataset = VALUES
     pagination_class = PublicDataPagination
-    flat_sources = tuple(VALUE_SOURCES)
 
     def get_queryset(self):
         return (

@@ -1,0 +1,47 @@
+"""Serializer fields and the model serializer of the API: decimals written plainly,
+numbers accepted as typed."""
+
+from decimal import Decimal
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kit.api import exports
+
+NUMBER_TEXT_MAX = 40
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            # Digits, spaces, one sign, a decimal point or comma, an exponent: the
+            # characters of a number (its bounds and precision depend on the indicator).
+            {"type": "string", "pattern": r"^[\s\d_+\-.,eE]*$", "maxLength": NUMBER_TEXT_MAX},
+            {"type": "number"},
+        ]
+    }
+)
+class NumberTextField(serializers.CharField):
+    """A number as typed ("1 234,5") or as a JSON number; blank or null clears. The
+    indicator's ``check_value`` reads it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", NUMBER_TEXT_MAX)
+        super().__init__(**kwargs)
+
+
+class PlainDecimalField(serializers.DecimalField):
+    """Decimals as strings without trailing zeros: ``"1234.5"``, never ``1.2345E+3``."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return exports.plain_decimal(exports.rounded(Decimal(value), self.decimal_places))
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: PlainDecimalField,
+    }
