@@ -152,7 +152,9 @@ class ContractFilter(django_filters.FilterSet):
     )
     signed_year = YearFilter(field_name="signed_on__year", help_text=_("Année de signature."))
     departement = DepartementFilter(field_name="territory", help_text=_("Code du département."))
-    locals().update(territory_filters("territory"))  # territory, territory_code, …
+    territory, territory_code, territory_siren, territory_kind = territory_filters(
+        "territory"
+    ).values()
 
     search = django_filters.CharFilter(
         method="filter_search",
@@ -266,7 +268,12 @@ class TargetFilter(django_filters.FilterSet):
         help_text=_("Identifiant(s) d'indicateur, séparés par des virgules.")
     )
     target_year = YearFilter(help_text=_("Année cible."))
-    locals().update(territory_filters("contract__territory"))
+    (
+        contract__territory,
+        contract__territory_code,
+        contract__territory_siren,
+        contract__territory_kind,
+    ) = territory_filters("contract__territory").values()
 
     class Meta:
         model = Target

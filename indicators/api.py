@@ -70,7 +70,9 @@ class YearRangeFilterSet(StaticFormFilterSetMixin, django_filters.FilterSet):
 
 
 class ValueFilter(YearRangeFilterSet):
-    locals().update(territory_filters("territory"))  # territory, territory_code, …
+    territory, territory_code, territory_siren, territory_kind = territory_filters(
+        "territory"
+    ).values()
     departement = DepartementFilter(
         field_name="territory", help_text=_("Code du département contenant le territoire.")
     )
@@ -197,7 +199,7 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class AggregateFilter(YearRangeFilterSet):
-    locals().update(territory_filters("scope"))  # scope, scope_code, …
+    scope, scope_code, scope_siren, scope_kind = territory_filters("scope").values()
 
     class Meta:
         model = Aggregate
