@@ -9,7 +9,7 @@ from indicators.models import Aggregate, Indicator, IndicatorValue, Theme
 from kit.api.exports import Column, Dataset
 from kit.api.filters import StrictBooleanFilter, YearFilter
 from kit.api.pagination import PublicDataPagination
-from kit.api.serializers import ApiModelSerializer
+from kit.api.serializers import ApiModelSerializer, RowKeyField
 from kit.api.views import ExportMixin, StaticFormFilterSetMixin, StrictQueryMixin, export_schema
 from kit.db import JSONArrayLength
 from territories.filters import DepartementFilter, territory_filters
@@ -96,10 +96,11 @@ VALUE_FIELDS = [
     "source",
     "validated_at",
 ]
-# The same columns for the JSON rows and the files, straight from the database.
+# The same columns for the JSON rows and the files, straight from the database
+# (``.values()``: a dict per row, no model instance).
 VALUE_SOURCES = [
-    "pk",
-    "territory_id",
+    "id",
+    "territory",
     "territory__kind",
     "territory__code",
     "territory__siren",
@@ -114,12 +115,14 @@ VALUE_SOURCES = [
 
 
 class ValueSerializer(ApiModelSerializer):
-    territory_kind = serializers.CharField(source="territory.kind")
-    territory_code = serializers.CharField(source="territory.code")
-    territory_siren = serializers.CharField(source="territory.siren", allow_null=True)
-    territory_name = serializers.CharField(source="territory.name")
-    indicator = serializers.CharField(source="indicator.identifier")
-    unit = serializers.CharField(source="indicator.unit")
+    # Reads a row of ``.values(*VALUE_SOURCES)`` (see ValueViewSet.get_queryset).
+    serializer_related_field = RowKeyField  # territory: its id, a column of the row
+    territory_kind = serializers.CharField(source="territory__kind")
+    territory_code = serializers.CharField(source="territory__code")
+    territory_siren = serializers.CharField(source="territory__siren", allow_null=True)
+    territory_name = serializers.CharField(source="territory__name")
+    indicator = serializers.CharField(source="indicator__identifier")
+    unit = serializers.CharField(source="indicator__unit")
 
     class Meta:
         model = IndicatorValue
@@ -186,8 +189,8 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
     def get_queryset(self):
         return (
             IndicatorValue.objects.validated()
-            .select_related("territory", "indicator")
             .order_by("territory_id", "indicator_id", "year")
+            .values(*VALUE_SOURCES)
         )
 
     def export_rows(self, queryset):

@@ -45,3 +45,14 @@ class ApiModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DecimalField: PlainDecimalField,
     }
+
+
+class RowKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key read from a row of ``.values()`` (a dict, no model instance): the
+    column holds the related object's id, written as it is."""
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_representation(self, value):
+        return value
