@@ -1,9 +1,11 @@
 """Serializer fields and the model serializer of the API: decimals written plainly,
 numbers accepted as typed."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -56,3 +58,12 @@ class RowKeyField(serializers.PrimaryKeyRelatedField):
 
     def to_representation(self, value):
         return value
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """An aware datetime as DRF's DateTimeField writes it: ISO 8601 in the current time
+    zone, "Z" for UTC."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
