@@ -9,15 +9,18 @@ version itself is read once per request. A page this process already served for
 the current version costs that one read, nothing more."""
 
 import hashlib
+import os
 import pickle
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from contextvars import ContextVar
 from functools import wraps
 from threading import Lock
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.signals import request_finished, request_started
@@ -30,6 +33,7 @@ VERSION_KEY = "tri:public-data-version"
 PAGE_TIMEOUT = 60 * 60
 BROWSER_MAX_AGE = 60
 LOCAL_ENTRIES = 256  # pages, counts… kept in each process's memory (a few MB)
+WATCH_MAX_AGE = 1.0  # seconds: the version is read from the cache at least this often
 
 
 class _OneClientPerPool(RedisCacheClient):
@@ -59,13 +63,29 @@ class RedisCache(DjangoRedisCache):
         self._class = _OneClientPerPool
 
     def clear(self):
-        """Also forget what this process keeps in memory (pages, counts)."""
+        """Also forget what this process keeps in memory (pages, counts, the version)."""
         super().clear()
         local_memory.clear()
+        _version_watch.forget()
 
     def validate_key(self, key):
         """Redis takes any key: no memcached portability warnings (a loop over every
         character of every key)."""
+
+    def set_and_publish(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` (no expiry) and publish it on the channel of
+        the same name, atomically: subscribers see the versions in the order stored."""
+        name = self.make_key(key)
+        pipe = self._cache.get_client(write=True).pipeline(transaction=True)
+        pipe.set(name, self._cache._serializer.dumps(value))
+        pipe.publish(name, value)
+        pipe.execute()
+
+    def subscribe(self, key: str):
+        """A subscription (its own connection) to the channel ``set_and_publish`` uses."""
+        pubsub = self._cache.get_client(write=True).pubsub()
+        pubsub.subscribe(self.make_key(key))
+        return pubsub
 
 
 # --- The data version, read once per request ---------------------------------------
@@ -91,12 +111,70 @@ def _new_version() -> str:
     return f"{int(timezone.now().timestamp() * 1_000_000)}-{secrets.token_hex(4)}"
 
 
-def _read_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:  # first use, or the cache was cleared
-        cache.add(VERSION_KEY, _new_version(), timeout=None)
-        version = cache.get(VERSION_KEY)
+def _backend():
+    return caches[DEFAULT_CACHE_ALIAS]
+
+
+def _read_version(backend) -> str:
+    version = backend.get(VERSION_KEY)
+    if version is None:
+        backend.add(VERSION_KEY, _new_version(), timeout=None)
+        version = backend.get(VERSION_KEY)
     return str(version)
+
+
+class _VersionWatch:
+    """This process's copy of the data version, kept current through Redis: every new
+    version is published (``bump_data_version``) on a channel each process subscribes
+    to, so a request asks its subscription for news (redis-py reads without waiting)
+    instead of making a round trip to Redis. The version is read from the cache again
+    on every (re)subscription, on any error, and at least every WATCH_MAX_AGE
+    seconds."""
+
+    def __init__(self):
+        self._lock = Lock()
+        self._pubsub = None
+        self._pid = None
+        self._version: str | None = None
+        self._read_at = 0.0
+
+    def version(self, backend) -> str:
+        with self._lock:
+            try:
+                connected = self._pubsub is not None and self._pubsub.connection.is_connected
+                if not connected or self._pid != os.getpid():  # new, disconnected, or forked
+                    self._reset()
+                    self._pubsub, self._pid = backend.subscribe(VERSION_KEY), os.getpid()
+                while (message := self._pubsub.get_message(timeout=0.0)) is not None:
+                    if message["type"] == "message":
+                        self._version = message["data"].decode()
+                    else:  # (re)subscribed, after a reconnection too: versions may be missed
+                        self._version = None
+            except Exception:
+                self._reset()
+                return _read_version(backend)
+            if self._version is None or time.monotonic() - self._read_at > WATCH_MAX_AGE:
+                self._version, self._read_at = _read_version(backend), time.monotonic()
+            return self._version
+
+    def remember(self, version: str) -> None:
+        """This process made ``version``: use it now, not when its own message arrives."""
+        with self._lock:
+            if self._pubsub is not None and self._pid == os.getpid():
+                self._version, self._read_at = version, time.monotonic()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._reset()
+
+    def _reset(self) -> None:
+        pubsub, self._pubsub, self._version = self._pubsub, None, None
+        if pubsub is not None:
+            with suppress(Exception):
+                pubsub.close()
+
+
+_version_watch = _VersionWatch()
 
 
 def data_version() -> str:
@@ -104,7 +182,9 @@ def data_version() -> str:
     scope = _request_version.get()
     if scope is not None and scope[0] is not None:
         return scope[0]
-    version = _read_version()
+    backend = _backend()
+    watched = hasattr(backend, "subscribe")  # the Redis cache of production
+    version = _version_watch.version(backend) if watched else _read_version(backend)
     if scope is not None:
         scope[0] = version
     return version
@@ -123,7 +203,12 @@ def bump_data_version(*args, **kwargs) -> None:
     """Public data changed: forget every cached public page (callers in a transaction
     use :func:`bump_data_version_on_commit`)."""
     version = _new_version()
-    cache.set(VERSION_KEY, version, timeout=None)
+    backend = _backend()
+    if hasattr(backend, "set_and_publish"):
+        backend.set_and_publish(VERSION_KEY, version)
+        _version_watch.remember(version)
+    else:
+        cache.set(VERSION_KEY, version, timeout=None)
     scope = _request_version.get()
     if scope is not None:
         scope[0] = version

@@ -1,5 +1,6 @@
 import io
 import os
+import time
 import uuid
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from indicators.aggregation import recompute_all
-from kit.cache import VERSION_KEY, RedisCache, bump_data_version, data_version
+from kit.cache import VERSION_KEY, RedisCache, _VersionWatch, data_version
 
 
 def test_the_dashboard_is_served_from_the_cache_until_aggregates_change(
@@ -58,20 +59,57 @@ def test_a_territory_import_changes_the_data_version(db, django_capture_on_commi
 
 
 @pytest.mark.redis
-def test_with_redis_a_new_data_version_is_seen_by_the_next_request_of_every_process(settings):
-    """The version is read from Redis by each request (no copy kept by a process): a
-    version stored by another process is the one the next request uses."""
+def test_with_redis_a_new_data_version_reaches_every_process_at_once():
+    """Each process keeps a copy of the version, updated by Redis publish/subscribe
+    (no round trip per request): a copy must never lag behind a bump."""
     url = os.environ["CELERY_BROKER_URL"]
     params = {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
-    settings.CACHES = {"default": {"BACKEND": "kit.cache.RedisCache", "LOCATION": url, **params}}
-    other_process = RedisCache(url, params)
+    writer, reader = RedisCache(url, params), RedisCache(url, params)
+    watch = _VersionWatch()  # the reading process's copy
     try:
-        first = data_version()
+        first = watch.version(reader)
         for _ in range(20):
             bump = f"v-{uuid.uuid4().hex}"
-            other_process.set(VERSION_KEY, bump, timeout=None)
-            assert data_version() == bump != first
-        bump_data_version()  # this process's own bump, read by the other one
-        assert other_process.get(VERSION_KEY) == data_version() != bump
+            writer.set_and_publish(VERSION_KEY, bump)
+            assert watch.version(reader) == bump != first
+        assert reader.get(VERSION_KEY) == bump  # stored as the cache's own value
     finally:
-        other_process.delete(VERSION_KEY)
+        watch._reset()
+        writer.delete(VERSION_KEY)
+
+
+@pytest.mark.redis
+def test_with_redis_versions_published_together_leave_the_last_one():
+    url = os.environ["CELERY_BROKER_URL"]
+    params = {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    writer, reader = RedisCache(url, params), RedisCache(url, params)
+    watch = _VersionWatch()
+    try:
+        watch.version(reader)
+        bumps = [f"v-{uuid.uuid4().hex}" for _ in range(5)]
+        for bump in bumps:  # arriving together, read by redis-py in one go
+            writer.set_and_publish(VERSION_KEY, bump)
+        time.sleep(0.1)
+
+        assert watch.version(reader) == bumps[-1]
+        assert watch.version(reader) == bumps[-1]  # nothing left unread
+    finally:
+        watch._reset()
+        writer.delete(VERSION_KEY)
+
+
+@pytest.mark.redis
+def test_with_redis_a_lost_subscription_falls_back_to_reading_the_version():
+    url = os.environ["CELERY_BROKER_URL"]
+    params = {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    backend = RedisCache(url, params)
+    watch = _VersionWatch()
+    try:
+        watch.version(backend)
+        watch._pubsub.connection.disconnect()  # the subscription's connection is lost
+        backend.set(VERSION_KEY, "set-while-not-listening", timeout=None)  # no publish
+
+        assert watch.version(backend) == "set-while-not-listening"
+    finally:
+        watch._reset()
+        backend.delete(VERSION_KEY)
