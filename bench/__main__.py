@@ -52,6 +52,12 @@ def parse_args(argv):
     )
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
+        "--only",
+        type=lambda text: {part.strip().upper() for part in text.split(",") if part.strip()},
+        default=None,
+        help="measure only these groups, e.g. B3,B4 (B1/B2/B2x/B6 run together, B3/B4 too)",
+    )
+    parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"))
@@ -253,6 +259,11 @@ def check_services(args) -> None:
         raise SystemExit(f"Redis injoignable ({args.redis}) : {exc}") from exc
 
 
+def wanted(args, *ids: str) -> bool:
+    """Whether ``--only`` (absent: everything) names one of these measurements."""
+    return args.only is None or bool(args.only & set(ids))
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     output = args.output or (ROOT / ("var/bench" if args.smoke else "bench"))
@@ -267,23 +278,27 @@ def main(argv=None) -> int:
     }
     started = time.monotonic()
     url = prepare(args, args.scale, env)
-    baseline_url = (
-        url if args.baseline_scale == args.scale else prepare(args, args.baseline_scale, env)
-    )
-    results = recompute_benches(args, env, url, baseline_url)
-    log("B3/B4 (charge HTTP)")
-    results += from_dicts(
-        task(
-            env,
-            url,
-            "http",
-            duration=args.duration,
-            connections=args.connections,
-            threads=args.threads,
-        )["results"]
-    )
-    log("B5 (import)")
-    results += from_dicts(task(env, url, "imports", rows=args.import_rows)["results"])
+    results = []
+    if wanted(args, "B1", "B2", "B2X", "B6"):
+        baseline_url = (
+            url if args.baseline_scale == args.scale else prepare(args, args.baseline_scale, env)
+        )
+        results += recompute_benches(args, env, url, baseline_url)
+    if wanted(args, "B3", "B4"):
+        log("B3/B4 (charge HTTP)")
+        results += from_dicts(
+            task(
+                env,
+                url,
+                "http",
+                duration=args.duration,
+                connections=args.connections,
+                threads=args.threads,
+            )["results"]
+        )
+    if wanted(args, "B5", "B5X"):
+        log("B5 (import)")
+        results += from_dicts(task(env, url, "imports", rows=args.import_rows)["results"])
     results.sort(key=lambda r: r.id)
     meta = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -20,15 +20,10 @@ from contracts.selectors import standings_of_targets
 from indicators.filters import IndicatorListFilter
 from indicators.models import VALUE_DECIMALS
 from indicators.trajectory import TrackStatus
-from kit.api.base import (
-    ApiModelSerializer,
-    ExportMixin,
-    PlainDecimalField,
-    StrictQueryMixin,
-    export_schema,
-)
 from kit.api.exports import Column, OpenDataTable, rounded
 from kit.api.filters import IdFilter, YearFilter
+from kit.api.serializers import ApiModelSerializer, PlainDecimalField
+from kit.api.views import ExportMixin, StrictQueryMixin, export_schema
 from territories.filters import DepartementFilter, territory_filters
 
 # Figures of where a target stands, the same in the JSON answers and in the files.
@@ -161,7 +156,9 @@ class ContractFilter(django_filters.FilterSet):
     )
     signed_year = YearFilter(field_name="signed_on__year", help_text=_("Année de signature."))
     departement = DepartementFilter(field_name="territory", help_text=_("Code du département."))
-    locals().update(territory_filters("territory"))  # territory, territory_code, …
+    territory, territory_code, territory_siren, territory_kind = territory_filters(
+        "territory"
+    ).values()
 
     search = django_filters.CharFilter(
         method="filter_search",
@@ -275,7 +272,12 @@ class TargetFilter(django_filters.FilterSet):
         help_text=_("Identifiant(s) d'indicateur, séparés par des virgules.")
     )
     target_year = YearFilter(help_text=_("Année cible."))
-    locals().update(territory_filters("contract__territory"))
+    (
+        contract__territory,
+        contract__territory_code,
+        contract__territory_siren,
+        contract__territory_kind,
+    ) = territory_filters("contract__territory").values()
 
     class Meta:
         model = Target

@@ -15,13 +15,10 @@ from rest_framework.response import Response
 from contracts import services
 from contracts.models import Contract, ProgressReport, ReportStatus
 from indicators.models import Indicator, IndicatorValue
-from kit.api.base import (
-    ApiModelSerializer,
-    NumberTextField,
-    StrictQueryMixin,
-    as_conflict,
-)
+from kit.api.errors import as_conflict
 from kit.api.filters import IdFilter, YearFilter
+from kit.api.serializers import ApiModelSerializer, NumberTextField
+from kit.api.views import StrictQueryMixin
 from kit.years import YEAR_MAX, YEAR_MIN
 
 MAX_TEXT = 2000

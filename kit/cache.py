@@ -12,7 +12,6 @@ import hashlib
 import os
 import pickle
 import secrets
-import select
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -127,9 +126,10 @@ def _read_version(backend) -> str:
 class _VersionWatch:
     """This process's copy of the data version, kept current through Redis: every new
     version is published (``bump_data_version``) on a channel each process subscribes
-    to, so reading the copy is a look at the subscription's socket, not a round trip
-    to Redis. The version is read from the cache again on every (re)subscription, on
-    any error, and at least every WATCH_MAX_AGE seconds."""
+    to, so a request asks its subscription for news (redis-py reads without waiting)
+    instead of making a round trip to Redis. The version is read from the cache again
+    on every (re)subscription, on any error, and at least every WATCH_MAX_AGE
+    seconds."""
 
     def __init__(self):
         self._lock = Lock()
@@ -141,18 +141,15 @@ class _VersionWatch:
     def version(self, backend) -> str:
         with self._lock:
             try:
-                connection = None if self._pubsub is None else self._pubsub.connection
-                lost = connection is None or getattr(connection, "_sock", None) is None
-                if lost or self._pid != os.getpid():  # new, disconnected, or forked
+                connected = self._pubsub is not None and self._pubsub.connection.is_connected
+                if not connected or self._pid != os.getpid():  # new, disconnected, or forked
                     self._reset()
                     self._pubsub, self._pid = backend.subscribe(VERSION_KEY), os.getpid()
-                    connection = self._pubsub.connection
-                if _waiting(connection):  # then read until redis-py's buffer is empty too
-                    while (message := self._pubsub.get_message(timeout=0.0)) is not None:
-                        if message["type"] == "message":
-                            self._version = message["data"].decode()
-                        else:  # (re)subscribed: versions may have been missed
-                            self._version = None
+                while (message := self._pubsub.get_message(timeout=0.0)) is not None:
+                    if message["type"] == "message":
+                        self._version = message["data"].decode()
+                    else:  # (re)subscribed, after a reconnection too: versions may be missed
+                        self._version = None
             except Exception:
                 self._reset()
                 return _read_version(backend)
@@ -175,19 +172,6 @@ class _VersionWatch:
         if pubsub is not None:
             with suppress(Exception):
                 pubsub.close()
-
-
-def _waiting(connection) -> bool:
-    """Whether a subscription has a message to read: a look at its socket (one system
-    call) — asking redis-py costs several layers of Python on every request. When it
-    has, the caller reads until redis-py has nothing buffered either."""
-    sock = getattr(connection, "_sock", None)
-    if sock is None:  # subscribed, not connected yet: let redis-py connect
-        return True
-    if getattr(sock, "pending", None) is not None and sock.pending():  # TLS: decrypted
-        return True
-    readable, _writable, _failed = select.select([sock], [], [], 0)
-    return bool(readable)
 
 
 _version_watch = _VersionWatch()

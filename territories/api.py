@@ -5,8 +5,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
-from kit.api.base import StrictQueryMixin
 from kit.api.filters import CodeFilter, IdFilter, SirenFilter
+from kit.api.views import StrictQueryMixin
 from territories.filters import DepartementFilter
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 

@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "kit.api.base.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "kit.api.pagination.PagePagination",
     # JSON only (Swagger UI and Redoc are the interactive documentation); `?format=`
     # selects an open-data export (CSV, XLSX) on the list endpoints that have one.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -250,7 +250,7 @@ REST_FRAMEWORK = {
     # The client's address for throttling: as tri_portal.security.client_ip (the
     # NUM_PROXIES-th X-Forwarded-For entry from the right; 0: the header is ignored).
     "NUM_PROXIES": NUM_PROXIES,
-    "EXCEPTION_HANDLER": "kit.api.base.exception_handler",
+    "EXCEPTION_HANDLER": "kit.api.errors.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,

@@ -77,7 +77,7 @@ def test_the_floor_values_view_returns_the_rows_of_the_api_page():
     floor_rows = json.loads(floor.content)["results"]
     assert len(api_rows) == len(floor_rows) == 100
     assert [(r["id"], Decimal(r["value"]), r["year"]) for r in api_rows] == [
-        (r["pk"], Decimal(r["value"]), r["year"]) for r in floor_rows
+        (r["id"], Decimal(r["value"]), r["year"]) for r in floor_rows
     ]
     assert {r["indicator__identifier"] for r in floor_rows} == {"cae_2.a"}
 

@@ -11,7 +11,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from kit.api.base import ErrorSerializer
+from kit.api.errors import ErrorSerializer
 from kit.api.filters import TEXT_RE, schema_constraints
 
 # A text field of a JSON body: DRF refuses NUL characters, and trims a required one
