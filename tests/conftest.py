@@ -148,22 +148,26 @@ def _demo_module(django_db_setup, django_db_blocker):
     """The demo contracts and values, loaded once per module inside a transaction that
     is rolled back after the module (each test still runs in its own savepoint). The
     dashboards' figures are refreshed once at the end instead of at each of the demo's
-    contract transitions (same figures, seconds saved). On PostgreSQL the first module
-    of the process keeps the result as a snapshot that the next ones put back
-    (tests/snapshots.py: same rows, a fraction of a second instead of ≈ 10 s)."""
+    contract transitions (same figures, seconds saved)."""
     from contracts import services
     from contracts.stats import refresh_contract_stats
 
-    with django_db_blocker.unblock(), transaction.atomic():
-        if snapshots.taken(snapshots.DEMO):
+    if snapshots.taken(snapshots.DEMO):
+        # On PostgreSQL the first module of the process kept the loaded demo as a
+        # snapshot: the next ones put it back (same rows, a fraction of a second
+        # instead of ≈ 10 s; tests/snapshots.py).
+        with django_db_blocker.unblock(), transaction.atomic():
             snapshots.restore(snapshots.DEMO)
-        else:
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
-                call_command("load_demo", stdout=io.StringIO())
-            refresh_contract_stats()
-            if snapshots.supported():
-                snapshots.take(snapshots.DEMO)
+            yield
+            transaction.set_rollback(True)
+        return
+    with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "refresh_contract_stats", lambda territories=None: 0)
+        call_command("load_demo", stdout=io.StringIO())
+        patch.undo()
+        refresh_contract_stats()
+        if snapshots.supported():
+            snapshots.take(snapshots.DEMO)
         yield
         transaction.set_rollback(True)
 
