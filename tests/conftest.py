@@ -9,8 +9,8 @@ from territories.models import Territory, TerritoryKind
 from tests import snapshots
 from tests.realservices import ensure_reference_data
 
-# Tests that commit (transactional tests, live servers, real workers and browsers) flush
-# the database after them, and Redis tests share the broker (a worker started by one
+# Tests that commit (transactional tests, live servers, real workers and browsers) reset
+# every table after them, and Redis tests share the broker (a worker started by one
 # answers another's "is any worker up?"): they run in a process of their own, one at a
 # time (`make test`: `-m serial`, alongside the rest on every core: `-m "not serial"`).
 SERIAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
