@@ -3,12 +3,14 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.test import TransactionTestCase
 
 from territories.models import Territory, TerritoryKind
+from tests import snapshots
 from tests.realservices import ensure_reference_data
 
-# Tests that commit (transactional tests, live servers, real workers and browsers) flush
-# the database after them, and Redis tests share the broker (a worker started by one
+# Tests that commit (transactional tests, live servers, real workers and browsers) reset
+# every table after them, and Redis tests share the broker (a worker started by one
 # answers another's "is any worker up?"): they run in a process of their own, one at a
 # time (`make test`: `-m serial`, alongside the rest on every core: `-m "not serial"`).
 SERIAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
@@ -18,13 +20,31 @@ DEMO_LEVELS = ("demo", "demo_recomputed")
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker):
     """Every database test starts with the official Hauts-de-France territories
     (imported from the vendored Etalab data), the indicator catalogue and the themes —
-    also on a database reused (``--reuse-db``) after a transactional test flushed it."""
+    also on a database reused (``--reuse-db``) after a transactional test flushed it.
+    On PostgreSQL, when some selected test commits, this state is also kept as the
+    ``reference`` snapshot that is put back after each of them (see ``tests/snapshots.py``)."""
     with django_db_blocker.unblock():
         call_command("import_territories", "--region", "32", verbosity=0, stderr=io.StringIO())
         ensure_reference_data()
+        if snapshots.supported() and any(_commits(item) for item in request.session.items):
+            snapshots.take(snapshots.REFERENCE)
+
+
+def _restore_reference_after_commits(test_case) -> None:
+    """``TransactionTestCase._fixture_teardown`` in this suite: where the reference
+    snapshot was taken, put it back (a fraction of a second) instead of flushing every
+    table and re-importing the territories afterwards (seconds)."""
+    if snapshots.taken(snapshots.REFERENCE):
+        snapshots.restore(snapshots.REFERENCE)
+    else:
+        _flush_after_commits(test_case)
+
+
+_flush_after_commits = TransactionTestCase._fixture_teardown
+TransactionTestCase._fixture_teardown = _restore_reference_after_commits
 
 
 def _commits(item) -> bool:
@@ -64,10 +84,57 @@ def pytest_collection_modifyitems(items):
     items[:] = ordered
 
 
+# Seconds the slowest modules take in the parallel part (measured on 2 loaded cores,
+# PostgreSQL): with ``--dist loadscope`` a module is one unit of work, and one of these
+# handed out last would keep one worker busy long after the others are done. They are
+# handed out first, the longest first; any other unit counts half a second per test.
+SLOW_MODULES = {
+    "tests/faults/test_hostile_input.py": 316,
+    "tests/tri_portal/test_backups.py": 261,
+    "tests/territories/test_import.py": 162,
+    "tests/api/test_read_api.py": 113,
+    "tests/tri_portal/test_demo.py": 94,
+    "tests/api/test_bad_input_api.py": 80,
+    "tests/tri_portal/test_production_settings.py": 78,
+    "tests/faults/test_permission_sweep.py": 71,
+    "tests/api/test_query_budgets.py": 53,
+    "tests/contracts/test_import.py": 52,
+    "tests/tri_portal/test_service_markers.py": 41,
+    "tests/contracts/test_admin.py": 39,
+    "tests/tri_portal/test_synthetic.py": 31,
+    "tests/indicators/test_aggregation_property.py": 25,
+}
+
+
+def _expected_seconds(scope: str, nodeids) -> float:
+    return SLOW_MODULES.get(scope, 0.5 * len(nodeids))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope``, the longest units of work handed out first."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongestFirstScheduling(LoadScopeScheduling):
+        ordered = False
+
+        def _assign_work_unit(self, node):
+            if not self.ordered:
+                units = sorted(self.workqueue.items(), key=lambda u: -_expected_seconds(*u))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+                self.ordered = True
+            super()._assign_work_unit(node)
+
+    return LongestFirstScheduling(config, log)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item):
-    """After a test that committed, the database was flushed: put the reference data
-    back at once, so whatever runs next (in any order) finds it."""
+    """After a test that committed, the database was flushed (or, on PostgreSQL, reset to
+    the reference snapshot): put the reference data back at once if missing, so whatever
+    runs next (in any order) finds it."""
     yield
     if _commits(item) and "_django_db_helper" in (getattr(item, "funcargs", None) or {}):  # set up
         from pytest_django.plugin import blocking_manager_key
@@ -84,6 +151,15 @@ def _demo_module(django_db_setup, django_db_blocker):
     contract transitions (same figures, seconds saved)."""
     from contracts.stats import refresh_contract_stats
 
+    if snapshots.taken(snapshots.DEMO):
+        # On PostgreSQL the first module of the process kept the loaded demo as a
+        # snapshot: the next ones put it back (same rows, a fraction of a second
+        # instead of ≈ 10 s; tests/snapshots.py).
+        with django_db_blocker.unblock(), transaction.atomic():
+            snapshots.restore(snapshots.DEMO)
+            yield
+            transaction.set_rollback(True)
+        return
     with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(
             "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
@@ -91,6 +167,8 @@ def _demo_module(django_db_setup, django_db_blocker):
         call_command("load_demo", stdout=io.StringIO())
         patch.undo()
         refresh_contract_stats()
+        if snapshots.supported():
+            snapshots.take(snapshots.DEMO)
         yield
         transaction.set_rollback(True)
 
@@ -100,7 +178,12 @@ def _demo_recomputed_module(_demo_module, django_db_blocker):
     from indicators.aggregation import recompute_all
 
     with django_db_blocker.unblock(), transaction.atomic():
-        recompute_all()
+        if snapshots.taken(snapshots.DEMO_RECOMPUTED):
+            snapshots.restore(snapshots.DEMO_RECOMPUTED)
+        else:
+            recompute_all()
+            if snapshots.supported():
+                snapshots.take(snapshots.DEMO_RECOMPUTED)
         yield
         transaction.set_rollback(True)
 

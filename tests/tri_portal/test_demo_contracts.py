@@ -30,6 +30,7 @@ from contracts.models import (
 )
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
+from tests import snapshots
 from tests.factories import log_in
 
 DEMO_SOURCE = "Données de démonstration (fictives)"
@@ -122,13 +123,22 @@ def load_demo() -> str:
     return out.getvalue()
 
 
+DEMO_IN_DEBUG = "demo_in_debug"
+
+
 @pytest.fixture(scope="class")
 def demo(django_db_setup, django_db_blocker):
     """The demo loaded once per test class (in DEBUG, so the accounts get their
     documented passwords) and rolled back after the class; each test still runs in
-    its own savepoint."""
+    its own savepoint. On PostgreSQL the first class keeps the result as a snapshot
+    that the next ones put back (tests/snapshots.py)."""
     with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
-        load_demo()
+        if snapshots.taken(DEMO_IN_DEBUG):
+            snapshots.restore(DEMO_IN_DEBUG)
+        else:
+            load_demo()
+            if snapshots.supported():
+                snapshots.take(DEMO_IN_DEBUG)
         yield
         transaction.set_rollback(True)
 
