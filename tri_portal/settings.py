@@ -197,6 +197,11 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks never leave the process, but Celery still takes a producer to
+    # serialise them: kombu's in-memory transport keeps it from reaching for an AMQP
+    # server on localhost (and from warning "No hostname was supplied").
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -322,7 +327,10 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Email --------------------------------------------------------------------
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Without an SMTP server configured, e-mails are written one file per message under
+# var/mail/ (read them there), not printed where `make run` writes its log.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

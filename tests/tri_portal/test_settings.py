@@ -76,6 +76,36 @@ def test_embedded_default_is_sqlite_under_the_project_with_eager_tasks():
     assert (eager, pong, language, tz) == ("True", "pong", "fr", "Europe/Paris")
 
 
+def test_embedded_eager_tasks_reach_for_no_broker_and_print_no_warning():
+    """In embedded mode Celery serialises eager tasks through a producer: it must not
+    reach for an AMQP server on localhost ("No hostname was supplied" on make run)."""
+    result = run_python(
+        "import django; django.setup();"
+        "from tri_portal.tasks import ping;"
+        "print(ping.delay().get(timeout=5))",
+        DATABASE_URL=None,
+        CELERY_BROKER_URL=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["pong"]
+    assert "hostname" not in result.stderr
+    assert "WARNING" not in result.stderr
+
+
+def test_embedded_emails_go_to_files_under_var_mail_not_to_the_terminal():
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.EMAIL_BACKEND, s.EMAIL_FILE_PATH)",
+        EMAIL_BACKEND=None,
+        EMAIL_FILE_PATH=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.mail.backends.filebased.EmailBackend",
+        str(ROOT / "var" / "mail"),
+    ]
+
+
 def test_with_a_broker_tasks_are_sent_to_it_instead_of_running_eagerly():
     result = run_python(
         "import django; django.setup(); from django.conf import settings as s;"
