@@ -16,4 +16,5 @@ def test_the_licence_is_an_spdx_expression():
 def test_the_build_needs_a_setuptools_that_reads_spdx_licences():
     (requirement,) = [r for r in PYPROJECT["build-system"]["requires"] if "setuptools" in r]
     minimum = re.search(r">=\s*(\d+)", requirement)
-    assert minimum and int(minimum.group(1)) >= 77
+    assert minimum
+    assert int(minimum.group(1)) >= 77
