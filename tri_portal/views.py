@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -63,3 +64,9 @@ class OpenDataView(TemplateView):
             {"dataset": DATASETS[name], "url": reverse(route)} for name, route in EXPORT_ROUTES
         ]
         return context
+
+
+def favicon(request):
+    """For clients that ask for /favicon.ico without reading the page's <link rel="icon">
+    (the static URL is resolved per request: it needs the collected files' manifest)."""
+    return redirect(static("img/favicon.svg"), permanent=True)

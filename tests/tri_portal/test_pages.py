@@ -67,3 +67,15 @@ def test_front_end_libraries_are_vendored_not_loaded_from_a_cdn(client, db):
 def test_admin_is_in_french(client):
     html = client.get(reverse("admin:login")).content.decode()
     assert "Nom d’utilisateur" in html or "Nom d'utilisateur" in html
+
+
+def test_every_page_names_its_icon_and_favicon_ico_leads_to_it(client, db):
+    page = client.get(reverse("home")).content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page)
+    assert icon
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == icon.group(1)
+    assert client.get(icon.group(1)).status_code == 200
