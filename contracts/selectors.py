@@ -5,16 +5,23 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from contracts.models import Contract, ContractKind, Target
+from contracts.models import Contract, ContractKind, ContractStatus, Target
 from indicators.models import Direction
 from indicators.selectors import validated_series, validated_series_by_territory
-from indicators.trajectory import TargetDirection, TargetStanding, evaluate
+from indicators.trajectory import (
+    FinalOutcome,
+    TargetDirection,
+    TargetStanding,
+    evaluate,
+    final_outcome,
+)
 
 
 @dataclass
 class TargetRow:
     target: Target
     standing: TargetStanding
+    outcome: FinalOutcome | None = None  # a completed contract: was the target met?
 
 
 def direction_of(target: Target) -> TargetDirection:
@@ -41,10 +48,24 @@ def evaluate_target(target: Target, series) -> TargetStanding:
 
 def target_standings(contract: Contract) -> list[TargetRow]:
     """Every target of the contract with where it stands, from validated values only
-    (two queries whatever the number of targets)."""
+    (two queries whatever the number of targets); for a completed contract, also
+    whether each target was met at its end."""
     targets = list(contract.targets.select_related("indicator"))
     series = validated_series(contract.territory, {t.indicator for t in targets})
-    return [TargetRow(t, evaluate_target(t, series[t.indicator.identifier])) for t in targets]
+    rows = []
+    for target in targets:
+        observations = series[target.indicator.identifier]
+        outcome = None
+        if contract.status == ContractStatus.COMPLETED:
+            outcome = final_outcome(
+                direction_of(target),
+                target.baseline_year,
+                target.target_value,
+                contract.end_date.year,
+                observations,
+            )
+        rows.append(TargetRow(target, evaluate_target(target, observations), outcome))
+    return rows
 
 
 def standings_of_targets(targets) -> dict[int, TargetStanding]:

@@ -278,3 +278,39 @@ def evaluate(
         latest_year=latest_year,
         latest_value=latest_value,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class FinalOutcome:
+    """Whether a target was met when its contract ended: ``met`` is ``None`` when no
+    observation lies between the baseline year and the end year."""
+
+    met: bool | None
+    year: int | None
+    value: Decimal | None
+
+
+def final_outcome(
+    direction: TargetDirection | str,
+    baseline_year: int,
+    target: Number,
+    end_year: int,
+    series: Iterable[tuple[int, Number]],
+) -> FinalOutcome:
+    """The latest observation from the baseline year to ``end_year`` (the year the
+    contract ended) compared with the target value itself, not with the trajectory:
+    met when it is at least as good. Later observations do not count."""
+    direction = TargetDirection(direction)
+    observations = [
+        (year, value)
+        for year, value in since_baseline(_year(baseline_year), _observations(series))
+        if year <= _year(end_year, "end_year")
+    ]
+    if not observations:
+        return FinalOutcome(met=None, year=None, value=None)
+    year, value = observations[-1]
+    return FinalOutcome(
+        met=_is_at_least_as_good(direction, value, _dec(target, "target")),
+        year=year,
+        value=value,
+    )

@@ -1,5 +1,6 @@
 """Public contract pages: list, filters, contract page with charts and CSV, caching."""
 
+import html
 import json
 import re
 from datetime import date
@@ -204,3 +205,60 @@ def test_a_value_measured_before_the_baseline_year_is_not_shown_as_progress(clie
     assert "pas de donnée" in page
     assert "dans la trajectoire" not in page
     assert "272" not in page
+
+
+def _completed_contract(fourmies, values: dict[int, str]):
+    """A completed contract of Fourmies, final energy 1 000 → 900 GWh from 2017 to 2020
+    (lower is better), with the validated values given by year."""
+    from decimal import Decimal
+
+    from tests.contracts.factories import TargetFactory
+    from tests.indicators.factories import ValidatedValueFactory
+
+    staff = UserFactory(username="agent.bilan", is_staff=True)
+    contract = ContractFactory(territory=fourmies)
+    TargetFactory(contract=contract, baseline_year=2017, target_year=2020)
+    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff)
+    services.complete_contract(contract, staff)
+    for year, value in values.items():
+        ValidatedValueFactory(territory=fourmies, year=year, value=Decimal(value))
+    return contract
+
+
+def _outcome_cell(page: str) -> str:
+    row = re.search(r"<tbody>.*?</tbody>", page, re.S).group(0)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)))
+
+
+def test_a_completed_contract_says_whether_each_target_was_met_at_its_end(client, fourmies):
+    contract = _completed_contract(fourmies, {2018: "980", 2020: "960"})
+
+    page = client.get(reverse("contract", args=[contract.pk])).content.decode()
+    cell = _outcome_cell(page)
+
+    assert "Bilan à l'échéance" in html.unescape(page)
+    assert "objectif non atteint" in cell
+    assert "960,0 (2020)" in cell
+    assert "en retard" not in cell
+    assert "dans la trajectoire" not in cell
+
+
+def test_the_end_of_contract_outcome_uses_the_last_value_up_to_its_end_year(client, fourmies):
+    # 2019 meets the target; 2021, after the contract's end, does not count.
+    contract = _completed_contract(fourmies, {2019: "880", 2021: "990"})
+
+    cell = _outcome_cell(client.get(reverse("contract", args=[contract.pk])).content.decode())
+
+    assert "objectif atteint" in cell
+    assert "objectif non atteint" not in cell
+    assert "880,0 (2019)" in cell
+
+
+def test_a_completed_contract_without_values_at_its_end_says_so(client, fourmies):
+    contract = _completed_contract(fourmies, {2016: "1010"})  # before the baseline year
+
+    cell = _outcome_cell(client.get(reverse("contract", args=[contract.pk])).content.decode())
+
+    assert "aucune valeur validée à l'échéance" in cell
+    assert "objectif" not in cell

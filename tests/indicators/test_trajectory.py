@@ -11,6 +11,7 @@ from indicators.trajectory import (
     TrackStatus,
     achievement,
     evaluate,
+    final_outcome,
     projected_year,
     track_status,
     trajectory_value,
@@ -405,3 +406,23 @@ def test_only_values_from_the_baseline_year_on_give_the_standing_and_the_pace():
         Decimal("0.2"),
         2028,
     )
+
+
+@pytest.mark.parametrize(
+    ("direction", "series", "expected"),
+    [
+        # Lower is better, target 900: the last value up to the end year decides.
+        ("lower", [(2018, 950), (2020, 900)], (True, 2020, Decimal(900))),  # exactly met
+        ("lower", [(2019, 880), (2021, 990)], (True, 2019, Decimal(880))),  # 2021 too late
+        ("lower", [(2020, 901)], (False, 2020, Decimal(901))),
+        ("lower", [(2016, 800)], (None, None, None)),  # only before the baseline year
+        ("lower", [], (None, None, None)),
+        # Higher is better, target 900.
+        ("higher", [(2020, 950)], (True, 2020, Decimal(950))),
+        ("higher", [(2020, 899)], (False, 2020, Decimal(899))),
+    ],
+)
+def test_final_outcome_compares_the_value_at_the_end_with_the_target(direction, series, expected):
+    outcome = final_outcome(direction, 2017, Decimal(900), 2020, series)
+
+    assert (outcome.met, outcome.year, outcome.value) == expected
