@@ -3,13 +3,14 @@
 Later issues add the six contracts signed on 24 October 2017 on top of these
 territories; each loader is idempotent (get-or-create on natural keys)."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import (
@@ -17,6 +18,7 @@ from contracts.models import (
     Contract,
     ContractKind,
     ContractTheme,
+    ProgressReport,
     Signatory,
     Target,
     TargetEntry,
@@ -134,8 +136,26 @@ def _officer_for(contract_territory, users):
     return assignment.user if assignment else users["agent.region"]
 
 
+def _past(day: date) -> datetime:
+    """10 a.m. on ``day`` in the portal's time zone, never later than now."""
+    moment = timezone.make_aware(datetime(day.year, day.month, day.day, 10))
+    return min(moment, timezone.now())
+
+
+def _backdate(model, ids, since: datetime, dates: dict[str, datetime]) -> None:
+    """The history rows written since ``since`` for the ``model`` objects ``ids`` take
+    the date of the step they record (by the status they hold): the workflow services
+    stamp them with today's date, which for a 2015 report would tell the wrong story."""
+    history = model.history.model.objects.filter(id__in=ids, history_date__gte=since)
+    for status, moment in dates.items():
+        history.filter(status=status).update(history_date=moment)
+
+
 def _publish(contract, year, values: dict[str, Decimal], officer, validator) -> None:
-    """Report, submit and validate one year's values through the workflow services."""
+    """Report, submit and validate one year's values through the workflow services,
+    dated as it would have happened: opened in March, submitted in May and validated
+    in June of the following year."""
+    started = timezone.now()
     indicators = Indicator.objects.in_bulk(list(values), field_name="identifier")
     report = services.open_report(contract, year, officer)
     services.save_report_values(
@@ -148,6 +168,19 @@ def _publish(contract, year, values: dict[str, Decimal], officer, validator) -> 
     )
     services.submit_report(report, officer)
     services.validate_report(report, validator)
+    opened, submitted, validated = (
+        _past(date(year + 1, 3, 15)),
+        _past(date(year + 1, 5, 15)),
+        _past(date(year + 1, 6, 20)),
+    )
+    steps = {"draft": opened, "submitted": submitted, "validated": validated}
+    ProgressReport.objects.filter(pk=report.pk).update(
+        submitted_at=submitted, reviewed_at=validated
+    )
+    report_values = IndicatorValue.objects.filter(report=report)
+    _backdate(ProgressReport, [report.pk], started, steps)
+    _backdate(IndicatorValue, list(report_values.values_list("pk", flat=True)), started, steps)
+    report_values.filter(validated_at__isnull=False).update(validated_at=validated)
 
 
 def _target(contract, identifier, baseline_year, baseline, target_year, goal: str, by) -> Target:
@@ -174,14 +207,28 @@ def _target(contract, identifier, baseline_year, baseline, target_year, goal: st
     return target
 
 
-def _sign_and_run(contract, validator, *, complete: bool) -> None:
+def _sign_and_run(contract, validator, *, complete: bool, since: datetime) -> None:
+    """Sign, activate and (if ``complete``) complete the contract, its history dated
+    from its drafting (a month before signing) to its end date."""
     services.sign_contract(contract, validator, signed_on=contract.start_date)
     services.activate_contract(contract, validator)
     if complete:
         services.complete_contract(contract, validator)
+    steps = {
+        "draft": _past(contract.start_date - timedelta(days=30)),
+        "signed": _past(contract.start_date),
+        "active": _past(contract.start_date),
+        "completed": _past(contract.end_date),
+    }
+    _backdate(Contract, [contract.pk], since, steps)
+    targets = list(contract.targets.values_list("pk", flat=True))
+    Target.history.model.objects.filter(id__in=targets, history_date__gte=since).update(
+        history_date=steps["draft"]
+    )
 
 
 def _create_contract(spec, users) -> Contract:
+    started = timezone.now()
     territory = Territory.objects.get(kind=spec.kind, code=spec.code)
     contract = Contract(
         territory=territory,
@@ -218,7 +265,7 @@ def _create_contract(spec, users) -> Contract:
     for identifier, (goal, series) in spec.theme_series.items():
         _target(contract, identifier, first, series[0], last, goal, validator)
 
-    _sign_and_run(contract, validator, complete=True)
+    _sign_and_run(contract, validator, complete=True, since=started)
     officer = _officer_for(territory, users)
     for index, year in enumerate(data.YEARS):
         values = {identifier: core[identifier][index] for identifier in core}
@@ -228,6 +275,7 @@ def _create_contract(spec, users) -> Contract:
 
 
 def _create_regional_goals(users) -> Contract:
+    started = timezone.now()
     region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
     contract = Contract(
         kind=ContractKind.REGIONAL_GOALS,
@@ -257,7 +305,7 @@ def _create_regional_goals(users) -> Contract:
     validator = users["agent.region"]
     for identifier, goal in data.REGION_GOALS:
         _target(contract, identifier, baseline_year, baselines[identifier], 2050, goal, validator)
-    _sign_and_run(contract, validator, complete=False)
+    _sign_and_run(contract, validator, complete=False, since=started)
     for year, (energy, ghg, renewable) in data.REGION_VALUES.items():
         values = {
             "cae_2.a": Decimal(energy),
