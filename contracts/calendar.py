@@ -60,6 +60,15 @@ def due_date(contract: "Contract", year: int) -> date | None:
     return deadline(year) if year in due_years(contract) else None
 
 
+def is_late(due: date | None, status: str | None, today: date) -> bool:
+    """A report is late when its deadline (``due``; None: not due) has passed and it has
+    not been handed in (submitted or validated) — whatever its status otherwise: not
+    started (``status`` None), draft or rejected."""
+    from contracts.models import HANDED_IN_REPORT_STATUSES  # models import this module
+
+    return due is not None and due < today and status not in HANDED_IN_REPORT_STATUSES
+
+
 def year_to_report(contract: "Contract", today: date) -> int | None:
     """Last year, if it is one of the contract's years (None before the first one; the
     last one after the end)."""

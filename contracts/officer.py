@@ -23,6 +23,7 @@ class YearStatus:
     year: int
     deadline: date | None  # None: not due (a baseline year before the start)
     report: ProgressReport | None
+    late: bool = False  # past its deadline and not handed in (calendar.is_late)
 
     @property
     def status(self) -> str:
@@ -52,11 +53,14 @@ def officer_contracts(user, today: date) -> list[ContractWork]:
     }
     work = []
     for contract in contracts:
-        years = [
-            YearStatus(year, calendar.due_date(contract, year), reports.get((contract.pk, year)))
-            for year in calendar.open_years(contract, today)
-        ]
-        work.append(ContractWork(contract, years, calendar.year_to_report(contract, today)))
+        years = []
+        for year in calendar.open_years(contract, today):
+            due, report = calendar.due_date(contract, year), reports.get((contract.pk, year))
+            late = calendar.is_late(due, report.status if report else None, today)
+            years.append(YearStatus(year, due, report, late))
+        current = calendar.year_to_report(contract, today)
+        handed_in = {y.year for y in years if y.report and not y.report.is_editable}
+        work.append(ContractWork(contract, years, None if current in handed_in else current))
     return work
 
 

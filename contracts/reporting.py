@@ -5,7 +5,6 @@ from datetime import date
 
 from contracts import calendar
 from contracts.models import (
-    HANDED_IN_REPORT_STATUSES,
     REPORTING_STATUSES,
     Contract,
     ContractKind,
@@ -40,6 +39,6 @@ def late_reports(today: date) -> list[LateReport]:
         for year in calendar.due_years(contract):
             due = calendar.deadline(year)
             status = statuses.get((contract.pk, year))
-            if due < today and status not in HANDED_IN_REPORT_STATUSES:
+            if calendar.is_late(due, status, today):
                 late.append(LateReport(contract, year, due, status))
     return late

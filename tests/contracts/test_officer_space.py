@@ -1,6 +1,7 @@
 """The officer space end to end: log in, fill, submit, get rejected, correct,
 resubmit, get validated — and who may do what."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from contracts import services
 from contracts.models import Contract, ProgressReport, ReportStatus
+from contracts.reporting import late_reports
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory
@@ -227,6 +229,43 @@ def test_the_officer_dashboard_lists_years_statuses_and_deadlines(
         assert report_url(fourmies_contract, year) in html
     assert "brouillon" in html
     assert "30 juin 2019" in html  # deadline of the 2018 report
+
+
+def test_the_officer_dashboard_flags_the_years_past_their_deadline(
+    client, officer, staff, fourmies_contract
+):
+    """Today (December 2026) every year of a 2017–2020 contract is past its deadline:
+    those not handed in are flagged late, as on the staff late list; a draft is late
+    too; a submitted year and an optional baseline year are not."""
+    client.force_login(officer)
+    client.post(report_url(fourmies_contract, 2017), {value_field("cae_2.a"): "250", "save": ""})
+    client.post(report_url(fourmies_contract, 2018), {value_field("cae_2.a"): "240", "submit": ""})
+
+    html = client.get(reverse("officer:dashboard")).content.decode()
+    rows = {
+        int(year): re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+        for year, row in re.findall(r'<tr>\s*<th scope="row">(\d{4})</th>(.*?)</tr>', html, re.S)
+    }
+
+    assert "en retard" in rows[2017]  # a draft past its deadline
+    assert "en retard" in rows[2019]  # nothing started
+    assert "en retard" not in rows[2018]  # submitted
+    assert "en retard" not in rows[2015]  # a baseline year before the start: optional
+    assert [year for year, row in rows.items() if "en retard" in row] == [
+        late.year for late in late_reports(date.today()) if late.contract == fourmies_contract
+    ]
+
+
+def test_the_status_line_does_not_offer_a_year_already_handed_in(
+    client, officer, staff, fourmies_contract
+):
+    client.force_login(officer)
+    assert "année à renseigner : 2020" in client.get(reverse("officer:dashboard")).content.decode()
+
+    client.post(report_url(fourmies_contract, 2020), {value_field("cae_2.a"): "230", "submit": ""})
+    services.validate_report(ProgressReport.objects.get(year=2020), staff)
+
+    assert "année à renseigner" not in client.get(reverse("officer:dashboard")).content.decode()
 
 
 # --- Permission matrix ----------------------------------------------------------------
