@@ -9,6 +9,7 @@ from contracts.models import (
     Contract,
     ContractKind,
     ProgressReport,
+    ReportStatus,
 )
 
 
@@ -18,6 +19,11 @@ class LateReport:
     year: int
     deadline: date
     status: str | None  # the report's status, None when not even started
+
+    @property
+    def status_label(self) -> str | None:
+        """The status as people read it (« brouillon », « rejeté »)."""
+        return ReportStatus(self.status).label if self.status else None
 
 
 def late_reports(today: date) -> list[LateReport]:

@@ -377,3 +377,26 @@ TERRITORIES_DEFAULT_REGION = env_str("TERRITORIES_DEFAULT_REGION", "32")
 TRI_REFERENCE_YEAR = env_int("TRI_REFERENCE_YEAR", 2012)
 # The progress report on year N is due by this (month, day) of year N + 1.
 TRI_REPORT_DEADLINE = (6, 30)
+
+# --- Legal pages (mentions légales, données personnelles, accessibilité) --------
+# The publisher's details shown on the legal pages (tri_portal.context_processors.site).
+# The defaults are true of the portal run by the Region; a deployment states its host
+# and may name its contacts. In production the director and the contact must not be
+# empty (tri_portal/production.py).
+TRI_PUBLISHER_NAME = env_str("TRI_PUBLISHER_NAME", "Région Hauts-de-France")
+TRI_PUBLISHER_ADDRESS = env_str(
+    "TRI_PUBLISHER_ADDRESS", "151 avenue du Président Hoover, 59555 Lille Cedex"
+)
+# A collectivity's director of publication is, by default, its executive.
+TRI_PUBLICATION_DIRECTOR = env_str(
+    "TRI_PUBLICATION_DIRECTOR", _("le président du Conseil régional Hauts-de-France")
+)
+# Where the public writes about the portal (accessibility, data, errors).
+TRI_CONTACT_EMAIL = env_str("TRI_CONTACT_EMAIL", "contact@tri-portail.localhost")
+# The data protection officer's contact; empty: by post at the publisher's address.
+TRI_DPO_CONTACT = env_str("TRI_DPO_CONTACT")
+# The hosting provider (name, postal address, telephone); empty: the page says that
+# this instance declares none.
+TRI_HOST_NAME = env_str("TRI_HOST_NAME")
+TRI_HOST_ADDRESS = env_str("TRI_HOST_ADDRESS")
+TRI_HOST_PHONE = env_str("TRI_HOST_PHONE")
