@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from contracts.models import Contract
+from contracts.coverage import covering_contracts
 from indicators.models import Indicator
 from indicators.selectors import validated_series
 from kit.cache import public_page
@@ -60,21 +60,35 @@ def territory_page(territory: Territory) -> dict:
         members = list(territory.members.order_by("name")[: MAX_LISTED_MEMBERS + 1])
         if len(members) > MAX_LISTED_MEMBERS:
             members = None
-    contracts = list(
-        Contract.objects.public()
-        .cotri()
-        .filter(territory=territory)
-        .order_by("-start_date", "reference")
-    )
+    coverages = covering_contracts(territory)
+    charts = key_indicator_charts(territory)
+    nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(coverages)
     return {
         "territory": territory,
         "ancestors": ancestors,
         "is_grouping": is_grouping,
         "commune_count": commune_count,
         "members": members,
-        "contracts": contracts,
-        "charts": key_indicator_charts(territory),
+        "contracts": [c.contract for c in coverages if c.depth == 0],
+        "covering": [c for c in coverages if c.depth > 0],
+        "charts": charts,
+        "nearest_reporting": nearest,
+        "nearest_charts": nearest_charts,
     }
+
+
+def nearest_reporting_charts(coverages) -> tuple[Territory | None, list[Chart]]:
+    """For a territory without validated values of its own: the nearest territory
+    whose contract covers it and that has published some, with its charts."""
+    seen = set()
+    for coverage in coverages:
+        if coverage.depth == 0 or coverage.via.pk in seen:
+            continue
+        seen.add(coverage.via.pk)
+        charts = key_indicator_charts(coverage.via)
+        if charts:
+            return coverage.via, charts
+    return None, []
 
 
 def key_indicator_charts(territory: Territory) -> list[Chart]:
