@@ -1,5 +1,7 @@
-"""Public territory pages (no login): what a territory is, what it belongs to, its
-public TRI contracts and its key indicators over the years (validated values only)."""
+"""Public territory pages (no login): what a territory is, what it belongs to, the
+public TRI contracts covering it (its own, its EPCI's, its syndicats') and its key
+indicators over the years (validated values only; those of the nearest covering
+territory that publishes some when it has none)."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -48,7 +50,9 @@ def territory_by_code(code: str, kind: str | None = None) -> Territory | None:
 
 def territory_page(territory: Territory) -> dict:
     """Everything the public page of ``territory`` shows, in a fixed number of queries
-    (whatever the number of ancestors, members, contracts or values)."""
+    (whatever the number of ancestors, members, contracts or values) — plus two per
+    covering territory tried when the territory has no validated value of its own (at
+    most its EPCI and syndicats)."""
     ancestors = sorted(
         Territory.objects.ancestors_of(territory),
         key=lambda t: (ANCESTOR_ORDER.index(t.kind), t.name),

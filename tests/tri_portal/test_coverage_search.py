@@ -55,7 +55,9 @@ def test_maubeuge_in_lower_case_is_covered_by_the_scot_sambre_avesnois(client, d
     response = search(client, "maubeuge")
 
     assert contract_link("COTRI-2017-SAMBRE-AVESNOIS") in response.content.decode()
-    assert "signé par Syndicat mixte du SCoT Sambre-Avesnois (Syndicat)" in text_of(response)
+    assert "signé par Syndicat mixte du SCoT Sambre-Avesnois (Syndicat) · achevé" in text_of(
+        response
+    )
 
 
 def test_an_insee_code_finds_arras_covered_by_the_cu_d_arras(client, demo):
@@ -180,3 +182,11 @@ def test_the_maubeuge_page_shows_the_figures_of_the_nearest_reporting_territory(
     assert "Voici celles du territoire le plus proche qui en publie" in text
     assert "Syndicat mixte du SCoT Sambre-Avesnois" in text
     assert 'type="application/json"' in response.content.decode()
+
+
+def test_the_contracts_covering_a_commune_are_labelled_as_demonstration(client, demo):
+    search_text = text_of(search(client, "Maubeuge"))
+    page_text = text_of(client.get(reverse("territory", args=[commune("59392").slug])))
+
+    assert "Sambre-Avesnois (Syndicat) · achevé · Données de démonstration" in search_text
+    assert "Sambre-Avesnois (Syndicat) · achevé · Données de démonstration" in page_text
