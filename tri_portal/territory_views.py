@@ -1,5 +1,7 @@
-"""Public territory pages (no login): what a territory is, what it belongs to, its
-public TRI contracts and its key indicators over the years (validated values only)."""
+"""Public territory pages (no login): what a territory is, what it belongs to, the
+public TRI contracts covering it (its own, its EPCI's, its syndicats') and its key
+indicators over the years (validated values only; those of the nearest covering
+territory that publishes some when it has none)."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -8,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from contracts.models import Contract
+from contracts.coverage import covering_contracts
 from indicators.models import Indicator
 from indicators.selectors import validated_series
 from kit.cache import public_page
@@ -48,7 +50,9 @@ def territory_by_code(code: str, kind: str | None = None) -> Territory | None:
 
 def territory_page(territory: Territory) -> dict:
     """Everything the public page of ``territory`` shows, in a fixed number of queries
-    (whatever the number of ancestors, members, contracts or values)."""
+    (whatever the number of ancestors, members, contracts or values) — plus two per
+    covering territory tried when the territory has no validated value of its own (at
+    most its EPCI and syndicats)."""
     ancestors = sorted(
         Territory.objects.ancestors_of(territory),
         key=lambda t: (ANCESTOR_ORDER.index(t.kind), t.name),
@@ -60,21 +64,35 @@ def territory_page(territory: Territory) -> dict:
         members = list(territory.members.order_by("name")[: MAX_LISTED_MEMBERS + 1])
         if len(members) > MAX_LISTED_MEMBERS:
             members = None
-    contracts = list(
-        Contract.objects.public()
-        .cotri()
-        .filter(territory=territory)
-        .order_by("-start_date", "reference")
-    )
+    coverages = covering_contracts(territory)
+    charts = key_indicator_charts(territory)
+    nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(coverages)
     return {
         "territory": territory,
         "ancestors": ancestors,
         "is_grouping": is_grouping,
         "commune_count": commune_count,
         "members": members,
-        "contracts": contracts,
-        "charts": key_indicator_charts(territory),
+        "contracts": [c.contract for c in coverages if c.depth == 0],
+        "covering": [c for c in coverages if c.depth > 0],
+        "charts": charts,
+        "nearest_reporting": nearest,
+        "nearest_charts": nearest_charts,
     }
+
+
+def nearest_reporting_charts(coverages) -> tuple[Territory | None, list[Chart]]:
+    """For a territory without validated values of its own: the nearest territory
+    whose contract covers it and that has published some, with its charts."""
+    seen = set()
+    for coverage in coverages:
+        if coverage.depth == 0 or coverage.via.pk in seen:
+            continue
+        seen.add(coverage.via.pk)
+        charts = key_indicator_charts(coverage.via)
+        if charts:
+            return coverage.via, charts
+    return None, []
 
 
 def key_indicator_charts(territory: Territory) -> list[Chart]:

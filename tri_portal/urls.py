@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import public_views
 from contracts import views as contract_views
-from tri_portal import accounts, health, regional_dashboard, territory_views, views
+from tri_portal import (
+    accounts,
+    coverage_views,
+    health,
+    regional_dashboard,
+    territory_views,
+    views,
+)
 from tri_portal.api import token_views
 
 admin.site.site_header = _("Administration du portail TRI")
@@ -40,6 +47,7 @@ urlpatterns = [
         public_views.ContractDocumentView.as_view(),
         name="contract_document",
     ),
+    path("couverture/", coverage_views.CoverageSearchView.as_view(), name="coverage_search"),
     path(
         "territoires/code/<str:code>/",
         territory_views.TerritoryByCodeView.as_view(),

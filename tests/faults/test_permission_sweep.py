@@ -84,6 +84,7 @@ CLASSIFICATION = {
     "contract_document": PUBLIC,  # public documents; the others 404 except for B and staff
     "territory_by_code": PUBLIC,
     "territory": PUBLIC,
+    "coverage_search": PUBLIC,
     "regional_dashboard": PUBLIC,
     "open_data": PUBLIC,
     "login": PUBLIC,
@@ -442,6 +443,9 @@ def targets(w: World, key: str) -> list[Case]:
             Case("code de B", reverse("territory_by_code", args=["59271"]), public_status=302)
         ],
         "territory": [Case("page de B", reverse("territory", args=[b.grande_synthe.slug]), 200)],
+        "coverage_search": [
+            Case("couverture de la commune de B", "/couverture/?q=Grande-Synthe", 200)
+        ],
         "regional_dashboard": [Case("tableau", reverse("regional_dashboard"), 200)],
         "open_data": [Case("données", reverse("open_data"), public_status=200)],
         "login": [Case("connexion", reverse("login"), public_status=200)],

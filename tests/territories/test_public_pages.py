@@ -212,7 +212,7 @@ def test_signed_contracts_are_listed_and_drafts_are_not(client, fourmies):
     assert reverse("contract", args=[draft.pk]) not in html
 
 
-def test_only_the_territorys_own_tri_contracts_are_listed(client, fourmies):
+def test_the_contracts_of_the_territorys_epci_are_named_as_covering_it(client, fourmies):
     signed_contract(fourmies, title="Objectifs régionaux", kind=ContractKind.REGIONAL_GOALS)
     sud_avesnois = Territory.objects.get(kind=TerritoryKind.EPCI, name="CC du Sud Avesnois")
     signed_contract(sud_avesnois, title="Contrat de l'EPCI")
@@ -220,8 +220,19 @@ def test_only_the_territorys_own_tri_contracts_are_listed(client, fourmies):
     text = text_of(page(client, fourmies))
 
     assert "Objectifs régionaux" not in text
-    assert "Contrat de l'EPCI" not in text
-    assert "Ce territoire n'a pas de contrat d'objectifs TRI signé." in text
+    assert (
+        "Ce territoire n'a pas signé de contrat lui-même ; il est couvert par les contrats des "
+        "territoires dont il est membre : Contrat de l'EPCI — signé par CC du Sud Avesnois (EPCI)"
+    ) in text
+    assert "n'a pas de contrat" not in text
+
+
+def test_a_territory_no_contract_covers_says_so(client, db):
+    amiens = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="80021")
+
+    text = text_of(page(client, amiens))
+
+    assert "Aucun contrat d'objectifs TRI ne couvre ce territoire." in text
 
 
 # --- indicators ----------------------------------------------------------------

@@ -1,0 +1,51 @@
+"""Which public TRI contracts cover a territory: those signed by the territory itself
+or by a territory containing it (its EPCI, its syndicat…), read from the closure
+table. "Is my commune covered, and by which contract?"."""
+
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from contracts.models import Contract
+from territories.models import Territory
+
+
+@dataclass(frozen=True)
+class Coverage:
+    contract: Contract
+    depth: int  # 0: the territory's own contract, 1: its direct parent's, …
+
+    @property
+    def via(self) -> Territory:
+        """The territory that signed the contract (the territory itself or an ancestor)."""
+        return self.contract.territory
+
+
+def covering_contracts_of_many(territories) -> dict[int, list[Coverage]]:
+    """``{territory id: [Coverage, …]}`` for every given territory (an empty list when
+    none covers it), the nearest signatory first, then the latest contract first. One
+    query whatever the number of territories (the closure table lists each territory
+    as its own ancestor at depth 0)."""
+    ids = [t.pk for t in territories]
+    result: dict[int, list[Coverage]] = {pk: [] for pk in ids}
+    if not ids:
+        return result
+    contracts = (
+        Contract.objects.public()
+        .cotri()
+        .filter(territory__descendant_links__descendant_id__in=ids)
+        .annotate(
+            covered_id=F("territory__descendant_links__descendant_id"),
+            depth=F("territory__descendant_links__depth"),
+        )
+        .select_related("territory")
+        .order_by("depth", "-start_date", "reference")
+    )
+    for contract in contracts:
+        result[contract.covered_id].append(Coverage(contract, contract.depth))
+    return result
+
+
+def covering_contracts(territory: Territory) -> list[Coverage]:
+    """The public contracts covering ``territory``, the nearest signatory first."""
+    return covering_contracts_of_many([territory])[territory.pk]
