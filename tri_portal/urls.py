@@ -21,7 +21,7 @@ admin.site.index_title = _("Gestion des territoires, contrats et indicateurs")
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", health.healthz, name="healthz"),
-    path("favicon.ico", views.favicon),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "mentions-legales/",
         views.StaticPageView.as_view(template_name="tri_portal/legal_notice.html"),

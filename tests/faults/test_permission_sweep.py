@@ -75,6 +75,7 @@ CLASSIFICATION = {
     # Public pages and files
     "home": PUBLIC,
     "healthz": PUBLIC,
+    "favicon": PUBLIC,
     "legal_notice": PUBLIC,
     "accessibility": PUBLIC,
     "privacy": PUBLIC,
@@ -406,6 +407,7 @@ def targets(w: World, key: str) -> list[Case]:
         # public
         "home": [Case("accueil", "/", public_status=200)],
         "healthz": [Case("santé", "/healthz")],
+        "favicon": [Case("icône", "/favicon.ico", public_status=301)],
         "legal_notice": [Case("mentions", reverse("legal_notice"), public_status=200)],
         "accessibility": [Case("accessibilité", reverse("accessibility"), public_status=200)],
         "privacy": [Case("données personnelles", reverse("privacy"), public_status=200)],
