@@ -281,7 +281,7 @@ AGGREGATES = OpenDataTable(
         Column("unit", "Unité", "string", required=True),
         Column("year", "Année", "integer", required=True),
         Column("value", "Valeur agrégée", "number"),
-        Column("covered_population", "Population couverte", "integer"),
+        Column("covered_population", "Population couverte", "integer", unit="habitants"),
         Column("contributors", "Territoires retenus", "integer"),
         Column("conflicts", "Territoires écartés (chevauchement)", "integer"),
         Column("computed_at", "Calculé le", "datetime"),

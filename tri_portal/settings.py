@@ -377,3 +377,15 @@ TERRITORIES_DEFAULT_REGION = env_str("TERRITORIES_DEFAULT_REGION", "32")
 TRI_REFERENCE_YEAR = env_int("TRI_REFERENCE_YEAR", 2012)
 # The progress report on year N is due by this (month, day) of year N + 1.
 TRI_REPORT_DEADLINE = (6, 30)
+
+# --- Open-data licence ----------------------------------------------------------
+# Shown on the open-data page, in the data dictionary, in every export (HTTP `Link`
+# header, rel="license") and in the API's OpenAPI description. Default: Licence Ouverte
+# 2.0 (Etalab), the French public sector's default open licence.
+TRI_OPEN_DATA_LICENCE = {
+    "name": env_str("TRI_OPEN_DATA_LICENCE_NAME", "Licence Ouverte / Open Licence version 2.0"),
+    "url": env_str(
+        "TRI_OPEN_DATA_LICENCE_URL", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    ),
+}
+SPECTACULAR_SETTINGS["LICENSE"] = dict(TRI_OPEN_DATA_LICENCE)
