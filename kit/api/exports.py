@@ -154,24 +154,26 @@ class _Echo:
         return value
 
 
-def csv_response(
-    dataset: OpenDataTable, rows: Iterable[Sequence], filename: str, *, separator: str = ","
-) -> StreamingHttpResponse:
+def csv_lines(
+    dataset: OpenDataTable, rows: Iterable[Sequence], separator: str = ","
+) -> Iterator[str]:
+    """The lines of the CSV file (``;``: the French spreadsheet dialect)."""
     french = separator == ";"
     writer = csv.writer(_Echo(), delimiter=separator, lineterminator="\r\n")
     columns = dataset.columns
+    yield ("\ufeff" if french else "") + writer.writerow(dataset.header)
+    for row in rows:
+        yield writer.writerow(
+            [_csv_cell(value, column, french) for value, column in zip(row, columns, strict=True)]
+        )
 
-    def lines() -> Iterator[str]:
-        yield ("\ufeff" if french else "") + writer.writerow(dataset.header)
-        for row in rows:
-            yield writer.writerow(
-                [
-                    _csv_cell(value, column, french)
-                    for value, column in zip(row, columns, strict=True)
-                ]
-            )
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+def csv_response(
+    dataset: OpenDataTable, rows: Iterable[Sequence], filename: str, *, separator: str = ","
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_lines(dataset, rows, separator), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return with_licence(response)
 
