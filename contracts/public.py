@@ -2,6 +2,7 @@
 contracts, and only validated values."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch, Q
@@ -9,8 +10,10 @@ from django.utils.translation import gettext as _
 
 from contracts.models import PUBLIC_STATUSES, Contract, ContractKind, ContractTheme, Target
 from contracts.selectors import TargetRow, standings_of_targets, target_standings
+from indicators.models import IndicatorValue
 from indicators.selectors import validated_series
 from indicators.trajectory import trajectory_value
+from kit.api.exports import Column, OpenDataTable, rounded
 from kit.charts import target_chart
 from kit.years import YEAR_MAX, YEAR_MIN
 from territories.models import Territory, TerritoryKind
@@ -171,43 +174,87 @@ def contract_page(contract: Contract) -> dict:
     return {"contract": contract, "rows": list(zip(rows, charts, strict=True))}
 
 
+CONTRACT_CSV = OpenDataTable(
+    name="contrat",
+    title="Données d'un contrat d'objectifs TRI",
+    description=(
+        "Les objectifs chiffrés du contrat (référence et cible) et les valeurs validées du "
+        "territoire, arrondies à la précision de l'indicateur, avec leur source."
+    ),
+    columns=(
+        Column("type", "Type de ligne", "string", "reference, objectif ou valeur_validee", True),
+        Column("indicateur", "Identifiant de l'indicateur", "string", required=True),
+        Column("nom", "Indicateur", "string", required=True),
+        Column("unite", "Unité", "string", required=True),
+        Column("annee", "Année", "integer", required=True),
+        Column("valeur", "Valeur", "number", "Arrondie à la précision de l'indicateur.", True),
+        Column(
+            "source",
+            "Source",
+            "string",
+            "Le contrat pour la référence et l'objectif ; la source déclarée d'une valeur "
+            "validée, ou la formule d'un indicateur calculé.",
+        ),
+    ),
+)
+
+
+def value_sources(territory, indicators) -> dict[tuple[str, int], str]:
+    """(identifier, year) → where a validated value of ``territory`` comes from; a
+    derived indicator's values come from its formula."""
+    sources = {
+        (identifier, year): source or _("Non précisée")
+        for identifier, year, source in IndicatorValue.objects.validated()
+        .filter(territory=territory, indicator__in=[i for i in indicators if not i.is_derived])
+        .values_list("indicator__identifier", "year", "source")
+    }
+    return sources
+
+
 def contract_csv_rows(contract: Contract) -> list[list]:
-    """The data of the contract page: targets, then the validated values."""
-    rows = [["type", "indicateur", "nom", "unite", "annee", "valeur"]]
+    """The data of the contract page (targets, then the validated values), each value
+    rounded to its indicator's precision, with its source (CONTRACT_CSV's columns)."""
+    rows = []
     page = contract_page(contract)
+    indicators = {row.target.indicator for row, _chart in page["rows"]}
+    sources = value_sources(contract.territory, indicators)
+    by_contract = _("Contrat %(reference)s") % {"reference": contract.reference}
     for row, chart in page["rows"]:
         target = row.target
-        unit = target.indicator.unit
+        indicator = target.indicator
+        described = [indicator.identifier, indicator.name, indicator.unit]
         rows.append(
             [
                 "reference",
-                target.indicator.identifier,
-                target.indicator.name,
-                unit,
+                *described,
                 target.baseline_year,
-                target.baseline_value,
+                rounded(target.baseline_value, indicator.decimals),
+                by_contract,
             ]
         )
         rows.append(
             [
                 "objectif",
-                target.indicator.identifier,
-                target.indicator.name,
-                unit,
+                *described,
                 target.target_year,
-                target.target_value,
+                rounded(target.target_value, indicator.decimals),
+                by_contract,
             ]
         )
         for year, values in chart.rows:
             if values[0] is not None:
+                source = (
+                    _("Calcul : %(formula)s") % {"formula": indicator.formula}
+                    if indicator.is_derived
+                    else sources.get((indicator.identifier, year), _("Non précisée"))
+                )
                 rows.append(
                     [
                         "valeur_validee",
-                        target.indicator.identifier,
-                        target.indicator.name,
-                        unit,
+                        *described,
                         year,
-                        values[0],
+                        rounded(Decimal(values[0]), indicator.decimals),
+                        source,
                     ]
                 )
     return rows

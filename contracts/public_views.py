@@ -2,8 +2,6 @@
 with charts and documents, CSV of the page's data (cached for anonymous visitors);
 the documents themselves, each to whom may see it."""
 
-import csv
-import io
 import logging
 
 from django.core.paginator import Paginator
@@ -15,6 +13,7 @@ from django.views import View
 
 from contracts.models import PUBLIC_STATUSES, Contract, ContractDocument, ContractKind
 from contracts.public import (
+    CONTRACT_CSV,
     contract_csv_rows,
     contract_page,
     export_query,
@@ -23,6 +22,7 @@ from contracts.public import (
     read_filters,
     with_summaries,
 )
+from kit.api import exports
 from kit.cache import BROWSER_MAX_AGE, public_page
 
 logger = logging.getLogger(__name__)
@@ -67,14 +67,15 @@ class ContractDetailView(View):
 @method_decorator(public_page, name="get")
 class ContractCsvView(View):
     def get(self, request, pk):
+        """The contract page's data in the open data's "CSV pour tableur" dialect
+        (semicolons, decimal comma, UTF-8 with BOM)."""
         contract = public_contract_or_404(pk)
-        buffer = io.StringIO(newline="")
-        csv.writer(buffer, delimiter=";").writerows(contract_csv_rows(contract))
+        lines = exports.csv_lines(CONTRACT_CSV, contract_csv_rows(contract), separator=";")
         response = HttpResponse(
-            ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+            "".join(lines).encode("utf-8"), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{contract.reference}.csv"'
-        return response
+        return exports.with_licence(response)
 
 
 class ContractDocumentView(View):

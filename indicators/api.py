@@ -1,11 +1,13 @@
 """API of the indicator catalogue."""
 
 import django_filters
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from indicators.filters import IndicatorListFilter
 from indicators.models import VALUE_DECIMALS, Aggregate, Indicator, IndicatorValue, Theme
+from indicators.selectors import validated_series_by_territory
 from kit.api.exports import Column, OpenDataTable, plain_decimal, rounded
 from kit.api.filters import StrictBooleanFilter, YearFilter
 from kit.api.pagination import PublicDataPagination
@@ -13,6 +15,7 @@ from kit.api.serializers import ApiModelSerializer, RowKeyField, iso_datetime
 from kit.api.views import ExportMixin, StaticFormFilterSetMixin, StrictQueryMixin, export_schema
 from kit.db import JSONArrayLength
 from territories.filters import DepartementFilter, territory_filters
+from territories.models import Territory
 
 EXPORT_CHUNK = 5000
 
@@ -95,6 +98,7 @@ VALUE_FIELDS = [
     "value",
     "source",
     "validated_at",
+    "derived",
 ]
 # The same columns for the JSON rows and the files, straight from the database
 # (``.values()``: a dict per row, no model instance).
@@ -126,10 +130,19 @@ class ValueSerializer(ApiModelSerializer):
     territory_name = serializers.CharField(source="territory__name")
     indicator = serializers.CharField(source="indicator__identifier")
     unit = serializers.CharField(source="indicator__unit")
+    derived = serializers.SerializerMethodField(
+        help_text=_(
+            "Toujours faux dans l'API : elle liste les valeurs saisies et validées. Les "
+            "fichiers ajoutent les valeurs calculées (ex. cae_3.b), avec derived=true."
+        )
+    )
 
     class Meta:
         model = IndicatorValue
         fields = VALUE_FIELDS
+
+    def get_derived(self, row) -> bool:
+        return False
 
     def to_representation(self, row):
         """The row as the fields above write it (tests/api/test_value_rows.py compares
@@ -148,6 +161,7 @@ class ValueSerializer(ApiModelSerializer):
             "value": plain_decimal(rounded(row["value"], VALUE_PLACES)),
             "source": row["source"],
             "validated_at": iso_datetime(row["validated_at"]),
+            "derived": False,
         }
 
 
@@ -156,10 +170,17 @@ VALUES = OpenDataTable(
     title="Valeurs validées des indicateurs TRI",
     description=(
         "Observations annuelles des indicateurs des territoires sous contrat TRI, "
-        "validées par la Région et l'ADEME. Une ligne par territoire, indicateur et année."
+        "validées par la Région et l'ADEME, puis les indicateurs calculés à partir d'elles "
+        "(dont la part d'énergie renouvelable cae_3.b), comme sur les pages du portail. "
+        "Une ligne par territoire, indicateur et année."
     ),
     columns=(
-        Column("id", "Identifiant de la valeur", "integer", required=True),
+        Column(
+            "id",
+            "Identifiant de la valeur",
+            "integer",
+            "Vide pour une valeur calculée (derived = true).",
+        ),
         Column("territory", "Identifiant du territoire dans l'API", "integer", required=True),
         Column(
             "territory_kind",
@@ -189,13 +210,33 @@ VALUES = OpenDataTable(
             "Identifiant du référentiel Territoires en Transitions (ADEME) ou du projet TRI, voir /api/v1/indicators/.",
             True,
         ),
-        Column("unit", "Unité", "string", required=True),
+        Column("unit", "Unité", "string", "Unité de la valeur agrégée.", True),
         Column("year", "Année", "integer", required=True),
         Column("value", "Valeur", "number", "Dans l'unité de la colonne unit.", True),
-        Column("source", "Source", "string"),
-        Column("validated_at", "Validée le", "datetime", "Date et heure de validation (ISO 8601)."),
+        Column(
+            "source",
+            "Source",
+            "string",
+            "Source déclarée ; pour une valeur calculée, la formule de l'indicateur.",
+        ),
+        Column(
+            "validated_at",
+            "Validée le",
+            "datetime",
+            "Date et heure de validation (ISO 8601) ; pour une valeur calculée, celle de la "
+            "dernière composante validée.",
+        ),
+        Column(
+            "derived",
+            "Valeur calculée",
+            "boolean",
+            "true : calculée à partir des valeurs validées de ses composantes par la formule "
+            "de l'indicateur (ex. cae_3.b = cae_3.a / 1000 / cae_2.a × 100), comme sur les "
+            "pages du portail ; false : valeur saisie et validée.",
+            True,
+        ),
     ),
-    primary_key=("id",),
+    primary_key=("territory", "indicator", "year"),
 )
 
 
@@ -216,7 +257,58 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
         )
 
     def export_rows(self, queryset):
-        return queryset.values_list(*VALUE_SOURCES).iterator(chunk_size=EXPORT_CHUNK)
+        for row in queryset.values_list(*VALUE_SOURCES).iterator(chunk_size=EXPORT_CHUNK):
+            yield (*row, False)
+        yield from self.derived_rows()
+
+    def derived_rows(self):
+        """The derived indicators asked for (all without an ``indicator`` filter), for
+        each (territory, year) of the other filters where a component was validated,
+        computed as the pages compute them (``validated_series_by_territory``)."""
+        params = self.request.query_params
+        asked = self.filterset_class(params, queryset=IndicatorValue.objects.none())
+        asked.is_valid()
+        derived = Indicator.objects.exclude(formula="").order_by("identifier")
+        if asked.form.cleaned_data.get("indicator"):
+            derived = derived.filter(pk__in=asked.form.cleaned_data["indicator"])
+        derived = list(derived)
+        if not derived:
+            return
+        components = {name for indicator in derived for name in indicator.components}
+        others = params.copy()
+        others.pop("indicator", None)
+        validated = IndicatorValue.objects.validated().filter(indicator__identifier__in=components)
+        pairs = (
+            self.filterset_class(others, queryset=validated)
+            .qs.order_by()
+            .values_list("territory_id", "year")
+            .annotate(at=Max("validated_at"))
+        )
+        latest = {(territory, year): at for territory, year, at in pairs}
+        territories = Territory.objects.filter(
+            pk__in={territory for territory, _year in latest}
+        ).order_by("pk")
+        series = validated_series_by_territory(territories, derived)
+        for territory in territories:
+            for indicator in derived:
+                for year, value in series[territory.pk][indicator.identifier]:
+                    if (territory.pk, year) not in latest:
+                        continue
+                    yield (
+                        None,
+                        territory.pk,
+                        territory.kind,
+                        territory.code,
+                        territory.siren,
+                        territory.name,
+                        indicator.identifier,
+                        indicator.unit,
+                        year,
+                        rounded(value, VALUE_PLACES),
+                        f"Calcul : {indicator.formula}",
+                        latest[territory.pk, year],
+                        True,
+                    )
 
     @export_schema(ValueSerializer)
     def list(self, request, *args, **kwargs):
@@ -273,18 +365,54 @@ AGGREGATES = OpenDataTable(
     columns=(
         Column("id", "Identifiant", "integer", required=True),
         Column("scope", "Identifiant du périmètre dans l'API", "integer", required=True),
-        Column("scope_kind", "Type de périmètre", "string", required=True),
-        Column("scope_code", "Code officiel du périmètre", "string", required=True),
+        Column(
+            "scope_kind",
+            "Type de périmètre",
+            "string",
+            "region, departement, syndicat, epci",
+            True,
+        ),
+        Column(
+            "scope_code",
+            "Code officiel du périmètre",
+            "string",
+            "Code de la région ou du département, SIREN d'un EPCI ou d'un syndicat.",
+            True,
+        ),
         Column("scope_siren", "SIREN du périmètre", "string"),
         Column("scope_name", "Périmètre", "string", required=True),
-        Column("indicator", "Identifiant de l'indicateur", "string", required=True),
-        Column("unit", "Unité", "string", required=True),
+        Column(
+            "indicator",
+            "Identifiant de l'indicateur",
+            "string",
+            "Identifiant du référentiel, voir /api/v1/indicators/.",
+            True,
+        ),
+        Column("unit", "Unité", "string", "Unité de la valeur agrégée.", True),
         Column("year", "Année", "integer", required=True),
-        Column("value", "Valeur agrégée", "number"),
-        Column("covered_population", "Population couverte", "integer"),
-        Column("contributors", "Territoires retenus", "integer"),
-        Column("conflicts", "Territoires écartés (chevauchement)", "integer"),
-        Column("computed_at", "Calculé le", "datetime"),
+        Column(
+            "value",
+            "Valeur agrégée",
+            "number",
+            "Somme sans double compte des territoires retenus (un rapport est recalculé à partir des composantes agrégées) ; vide sans valeur.",
+        ),
+        Column(
+            "covered_population",
+            "Population couverte",
+            "integer",
+            "Habitants des communes des territoires retenus (comptés une fois).",
+            unit="habitants",
+        ),
+        Column(
+            "contributors", "Territoires retenus", "integer", "Nombre de territoires additionnés."
+        ),
+        Column(
+            "conflicts",
+            "Territoires écartés (chevauchement)",
+            "integer",
+            "Territoires chevauchant en partie un territoire retenu, non comptés.",
+        ),
+        Column("computed_at", "Calculé le", "datetime", "Date et heure du calcul (ISO 8601)."),
     ),
     primary_key=("id",),
 )

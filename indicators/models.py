@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from indicators import formulas
-from indicators.units import UNIT_BOUNDS
+from indicators.units import UNIT_BOUNDS, UNIT_DECIMALS
 from kit.years import YEAR_MAX, YEAR_MIN
 
 
@@ -100,6 +100,11 @@ class Indicator(models.Model):
     @property
     def bounds(self) -> tuple[Decimal, Decimal]:
         return UNIT_BOUNDS[self.unit]
+
+    @property
+    def decimals(self) -> int:
+        """The precision a value is shown with (a count has none)."""
+        return UNIT_DECIMALS[self.unit]
 
     def check_value(self, value) -> Decimal:
         """Return ``value`` as a Decimal or raise a French ValidationError."""

@@ -19,3 +19,19 @@ UNIT_BOUNDS: dict[str, tuple[Decimal, Decimal]] = {
     "points de recharge": (Decimal(0), Decimal(10_000_000)),
     "km": (Decimal(0), Decimal(10_000_000)),
 }
+
+# Decimals a value is shown with (pages, the contract CSV): counts are whole numbers.
+UNIT_DECIMALS: dict[str, int] = {
+    "habitants": 0,
+    "GWh": 1,
+    "MWh": 0,
+    "kteq CO2": 1,
+    "teq CO2/hab": 2,
+    "MWh/hab": 2,
+    "kWh/hab.an": 0,
+    "%": 1,
+    "logements": 0,
+    "m²": 0,
+    "points de recharge": 0,
+    "km": 1,
+}

@@ -400,3 +400,15 @@ TRI_DPO_CONTACT = env_str("TRI_DPO_CONTACT")
 TRI_HOST_NAME = env_str("TRI_HOST_NAME")
 TRI_HOST_ADDRESS = env_str("TRI_HOST_ADDRESS")
 TRI_HOST_PHONE = env_str("TRI_HOST_PHONE")
+
+# --- Open-data licence ----------------------------------------------------------
+# Shown on the open-data page, in the data dictionary, in every export (HTTP `Link`
+# header, rel="license") and in the API's OpenAPI description. Default: Licence Ouverte
+# 2.0 (Etalab), the French public sector's default open licence.
+TRI_OPEN_DATA_LICENCE = {
+    "name": env_str("TRI_OPEN_DATA_LICENCE_NAME", "Licence Ouverte / Open Licence version 2.0"),
+    "url": env_str(
+        "TRI_OPEN_DATA_LICENCE_URL", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    ),
+}
+SPECTACULAR_SETTINGS["LICENSE"] = dict(TRI_OPEN_DATA_LICENCE)

@@ -62,6 +62,7 @@ urlpatterns = [
         name="regional_dashboard",
     ),
     path("donnees/", views.OpenDataView.as_view(), name="open_data"),
+    path("donnees/dictionnaire.csv", views.data_dictionary, name="data_dictionary"),
     path(
         "compte/password_reset/",
         accounts.PasswordResetView.as_view(),

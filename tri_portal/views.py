@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect
@@ -10,6 +11,7 @@ from django.views.generic import TemplateView
 
 from contracts.selectors import signed_contracts
 from indicators.tasks import enqueue_full_recompute
+from kit.api import exports
 from territories.selectors import region_overview
 from tri_portal.api.views import DATASETS, EXPORT_ROUTES
 from tri_portal.staff_dashboard import staff_dashboard
@@ -54,7 +56,8 @@ class RecomputeNowView(View):
 
 
 class OpenDataView(TemplateView):
-    """The open-data files (CSV, French CSV, XLSX) with their Table Schemas, and the API."""
+    """The open-data files (CSV, French CSV, XLSX) with their Table Schemas, their
+    licence, the data dictionary (their columns) and the API."""
 
     template_name = "tri_portal/open_data.html"
 
@@ -63,7 +66,21 @@ class OpenDataView(TemplateView):
         context["datasets"] = [
             {"dataset": DATASETS[name], "url": reverse(route)} for name, route in EXPORT_ROUTES
         ]
+        context["licence"] = settings.TRI_OPEN_DATA_LICENCE
         return context
+
+
+def data_dictionary(request):
+    """The French data dictionary of the open-data files (``?sep=;``: for a spreadsheet),
+    generated from the columns that write the files."""
+    separator = exports.SEPARATORS.get(request.GET.get("sep", ","), ",")
+    datasets = [DATASETS[name] for name, _route in EXPORT_ROUTES]
+    return exports.csv_response(
+        exports.DICTIONARY,
+        exports.dictionary_rows(datasets),
+        "dictionnaire-des-donnees",
+        separator=separator,
+    )
 
 
 def favicon(request):

@@ -4,6 +4,11 @@ column list, so the published description can never drift from the file.
 
 CSV: UTF-8, comma separator and decimal point (RFC 4180); ``sep=;`` gives the French
 spreadsheet dialect (semicolon, decimal comma, byte-order mark so Excel reads UTF-8).
+
+Every file names its licence (``settings.TRI_OPEN_DATA_LICENCE``): an HTTP ``Link``
+header with ``rel="license"`` (RFC 8288; a comment line would break CSV readers), the
+XLSX document properties, the Table Schema and the French data dictionary, which is
+generated from the same columns.
 """
 
 import csv
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -25,6 +31,26 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("json", "csv", "xlsx")
 SEPARATORS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
+# Table Schema types in the French data dictionary.
+TYPE_LABELS = {
+    "string": "texte",
+    "integer": "nombre entier",
+    "number": "nombre décimal",
+    "date": "date (AAAA-MM-JJ)",
+    "datetime": "date et heure (ISO 8601)",
+    "boolean": "booléen (true / false)",
+}
+
+
+def licence() -> dict[str, str]:
+    """The open-data licence: ``{"name": …, "url": …}``."""
+    return dict(settings.TRI_OPEN_DATA_LICENCE)
+
+
+def with_licence(response):
+    """``response`` with the licence as an HTTP ``Link`` header (rel="license")."""
+    response["Link"] = f'<{licence()["url"]}>; rel="license"'
+    return response
 
 
 @dataclass(frozen=True)
@@ -35,6 +61,10 @@ class Column:
     description: str = ""
     required: bool = False
     unit: str = ""
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, self.type)
 
 
 @dataclass(frozen=True)
@@ -62,6 +92,8 @@ class OpenDataTable:
                 field["decimalChar"] = "."
             if column.type == "datetime":
                 field["format"] = "default"
+            if column.unit:
+                field["unit"] = column.unit
             if column.required:
                 field["constraints"] = {"required": True}
             fields.append(field)
@@ -69,6 +101,7 @@ class OpenDataTable:
             "name": self.name,
             "title": self.title,
             "description": self.description,
+            "licenses": [{"title": licence()["name"], "path": licence()["url"]}],
             "fields": fields,
             "missingValues": [""],
         }
@@ -121,26 +154,28 @@ class _Echo:
         return value
 
 
-def csv_response(
-    dataset: OpenDataTable, rows: Iterable[Sequence], filename: str, *, separator: str = ","
-) -> StreamingHttpResponse:
+def csv_lines(
+    dataset: OpenDataTable, rows: Iterable[Sequence], separator: str = ","
+) -> Iterator[str]:
+    """The lines of the CSV file (``;``: the French spreadsheet dialect)."""
     french = separator == ";"
     writer = csv.writer(_Echo(), delimiter=separator, lineterminator="\r\n")
     columns = dataset.columns
+    yield ("\ufeff" if french else "") + writer.writerow(dataset.header)
+    for row in rows:
+        yield writer.writerow(
+            [_csv_cell(value, column, french) for value, column in zip(row, columns, strict=True)]
+        )
 
-    def lines() -> Iterator[str]:
-        yield ("\ufeff" if french else "") + writer.writerow(dataset.header)
-        for row in rows:
-            yield writer.writerow(
-                [
-                    _csv_cell(value, column, french)
-                    for value, column in zip(row, columns, strict=True)
-                ]
-            )
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+def csv_response(
+    dataset: OpenDataTable, rows: Iterable[Sequence], filename: str, *, separator: str = ","
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_lines(dataset, rows, separator), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+    return with_licence(response)
 
 
 def _xlsx_value(value):
@@ -158,6 +193,10 @@ def xlsx_response(dataset: OpenDataTable, rows: Iterable[Sequence], filename: st
     """The workbook is written row by row (openpyxl write-only mode) to a temporary
     file, then streamed: memory stays flat whatever the number of rows."""
     workbook = Workbook(write_only=True)
+    workbook.properties.title = dataset.title
+    workbook.properties.description = (
+        f"{dataset.description} Licence : {licence()['name']} ({licence()['url']})."
+    )
     sheet = workbook.create_sheet(dataset.title[:31])
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
@@ -181,6 +220,40 @@ def xlsx_response(dataset: OpenDataTable, rows: Iterable[Sequence], filename: st
     buffer = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
     workbook.save(buffer)
     buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_MEDIA_TYPE
+    return with_licence(
+        FileResponse(
+            buffer, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_MEDIA_TYPE
+        )
     )
+
+
+DICTIONARY = OpenDataTable(
+    name="dictionnaire",
+    title="Dictionnaire des données ouvertes",
+    description="Les colonnes de chaque fichier de données ouvertes : nom, type, unité, description.",
+    columns=(
+        Column("fichier", "Fichier (jeu de données)", "string", required=True),
+        Column("colonne", "Nom de la colonne", "string", required=True),
+        Column("intitule", "Intitulé", "string", required=True),
+        Column("type", "Type", "string", ", ".join(TYPE_LABELS.values()), True),
+        Column("unite", "Unité", "string", "Vide si la colonne n'a pas d'unité fixe."),
+        Column("obligatoire", "Toujours renseignée", "boolean", required=True),
+        Column("description", "Description", "string"),
+    ),
+    primary_key=("fichier", "colonne"),
+)
+
+
+def dictionary_rows(datasets: Iterable[OpenDataTable]) -> Iterator[tuple]:
+    """The data dictionary of ``datasets``, one row per column, in DICTIONARY's order."""
+    for dataset in datasets:
+        for column in dataset.columns:
+            yield (
+                dataset.name,
+                column.name,
+                column.title,
+                column.type_label,
+                column.unit,
+                column.required,
+                column.description,
+            )

@@ -87,7 +87,8 @@ def departement(code):
 
 @pytest.fixture
 def values_case(fourmies, grande_synthe):
-    """60 validated values of Fourmies, plus values the filter or the status excludes."""
+    """60 validated values of Fourmies, plus values the filter or the status excludes
+    (the derived indicators computed from them too: test_derived_values.py)."""
     indicators = catalogue()
     rows = [
         validated_value(fourmies, ind, year, Decimal(1000 + year) + Decimal("0.25"), TRICKY_TEXT)
@@ -100,7 +101,7 @@ def values_case(fourmies, grande_synthe):
         for status in (ValueStatus.DRAFT, ValueStatus.SUBMITTED, ValueStatus.SUPERSEDED)
     ]
     IndicatorValue.objects.bulk_create(rows)
-    return {"territory_code": "59249"}
+    return {"territory_code": "59249", "indicator": ",".join(INDICATORS)}
 
 
 @pytest.fixture
@@ -289,6 +290,8 @@ def typed(value, field_type):
         return int(text)
     if field_type == "number":
         return Decimal(text)
+    if field_type == "boolean":
+        return text.lower() == "true"
     if field_type == "date":
         return date.fromisoformat(text)
     if field_type == "datetime":
@@ -431,6 +434,8 @@ def test_xlsx_export_is_a_dated_attachment_of_every_filtered_row_in_typed_cells(
             elif field["type"] in ("date", "datetime"):
                 assert isinstance(cell.value, datetime), (field["name"], cell.value)
                 assert cell.value.tzinfo is None
+            elif field["type"] == "boolean":
+                assert cell.data_type == "b", (field["name"], cell.value)
             else:
                 assert cell.data_type == "s", (field["name"], cell.value)
 
@@ -494,7 +499,8 @@ def hostile_text(fourmies):
 def exported(client, fmt, sep=","):
     query = {"territory_code": "59249", "format": fmt, "sep": sep}
     return (
-        client.get("/api/v1/values/", query),
+        # The values entered (not those computed from them, whose source is their formula).
+        client.get("/api/v1/values/", {**query, "indicator": "cae_1.a,cae_2.a"}),
         client.get("/api/v1/contracts/", query),
     )
 
@@ -583,7 +589,9 @@ def test_table_schema_describes_the_csv_columns(anonymous_api, name):
     for field in schema["fields"]:
         assert field["title"], field
         assert field["type"] in TABLE_SCHEMA_TYPES, field
-    assert schema["primaryKey"] == ["id"]
+    # A validated value is one per territory, indicator and year (a derived one has no id).
+    keys = {"valeurs-validees": ["territory", "indicator", "year"]}
+    assert schema["primaryKey"] == keys.get(name, ["id"])
     assert set(schema["primaryKey"]) <= set(names)
 
 
@@ -626,10 +634,15 @@ def test_only_validated_values_are_exported(anonymous_api, values_case, fmt):
     response = anonymous_api.get("/api/v1/values/", {"format": fmt})
 
     if fmt == "csv":
-        values = [Decimal(row["value"]) for row in read_csv(response)[1]]
+        rows = read_csv(response)[1]
+        values = [Decimal(row["value"]) for row in rows if row["derived"] == "false"]
     else:
         header, rows = read_xlsx(response)
-        values = [Decimal(str(row[header.index("value")].value)) for row in rows]
+        values = [
+            Decimal(str(row[header.index("value")].value))
+            for row in rows
+            if row[header.index("derived")].value is False
+        ]
     assert len(values) == ROWS + len(INDICATORS)  # Fourmies' and Grande-Synthe's
     assert Decimal("999999") not in values  # the draft, submitted and superseded ones
 

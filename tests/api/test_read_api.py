@@ -560,6 +560,7 @@ def test_a_value_row_names_its_territory_indicator_and_unit(anonymous_api, contr
         "value": "1200.5",
         "source": "ORECA",
         "validated_at": row["validated_at"],
+        "derived": False,
     }
     validated_at = datetime.fromisoformat(row["validated_at"])
     assert validated_at.utcoffset() is not None

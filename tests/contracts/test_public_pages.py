@@ -145,9 +145,13 @@ def test_the_page_data_downloads_as_csv(client, demo):
     response = client.get(reverse("contract_csv", args=[contract.pk]))
     text = response.content.decode("utf-8-sig")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert text.splitlines()[0] == "type;indicateur;nom;unite;annee;valeur"
-    assert "objectif;cae_2.a;Consommation énergétique finale;GWh;2020;231.748000" in text
-    assert "valeur_validee;cae_2.a;Consommation énergétique finale;GWh;2020;227.700000" in text
+    assert text.splitlines()[0] == "type;indicateur;nom;unite;annee;valeur;source"
+    # Rounded to the indicator's precision (GWh: one decimal), with a decimal comma.
+    assert (
+        "objectif;cae_2.a;Consommation énergétique finale;GWh;2020;231,7;"
+        "Contrat COTRI-2017-FOURMIES" in text
+    )
+    assert "valeur_validee;cae_2.a;Consommation énergétique finale;GWh;2020;227,7;" in text
 
 
 def test_anonymous_pages_are_cached_and_answer_conditional_requests(
