@@ -41,16 +41,32 @@ def demo(demo_site):
     DEBUG)."""
     from django.contrib.auth import get_user_model
 
-    from contracts.models import REPORTING_STATUSES, Contract, ContractKind
+    from contracts.models import (
+        REPORTING_STATUSES,
+        Contract,
+        ContractKind,
+        ProgressReport,
+        ReportStatus,
+    )
+
+    from tri_portal.models import ApiToken
 
     for user in get_user_model().objects.filter(username__in=["referent.arras", "agent.region"]):
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
+        ApiToken.issue(user, "Tableur du service énergie")  # the token list has a row
     arras = (
         Contract.objects.filter(territory__code="200033579", status__in=REPORTING_STATUSES)
         .order_by("-start_date")
         .first()
     )
+    # One report the officer can edit (its form has fields), one waiting for the staff.
+    first_year, second_year = arras.start_date.year, arras.start_date.year + 1
+    ProgressReport.objects.filter(contract=arras, year=first_year).update(status=ReportStatus.DRAFT)
+    ProgressReport.objects.filter(contract=arras, year=second_year).update(
+        status=ReportStatus.SUBMITTED
+    )
+    submitted = ProgressReport.objects.get(contract=arras, year=second_year)
     return {
         "url": demo_site.url,
         "contracts": list(
@@ -59,7 +75,8 @@ def demo(demo_site):
             .order_by("pk")
             .values_list("pk", flat=True)
         ),
-        "arras_report": f"/espace/contrats/{arras.pk}/rapports/{arras.start_date.year}/",
+        "draft_report": f"/espace/contrats/{arras.pk}/rapports/{first_year}/",
+        "submitted_report": f"/gestion/rapports/{submitted.pk}/",
     }
 
 
@@ -100,7 +117,7 @@ def assert_charts_readable(page):
     for height in page.eval_on_selector_all(
         "canvas[data-chart]", "canvases => canvases.map(c => c.getBoundingClientRect().height)"
     ):
-        assert height >= 220
+        assert height >= 260
 
 
 def test_public_pages_fit_a_phone(demo, phone_page):
@@ -143,12 +160,15 @@ def test_officer_pages_fit_a_phone(demo, phone_page):
     page = phone_page
     base = demo["url"]
     log_in(page, base, "referent.arras")
-    paths = ["/espace/", demo["arras_report"], "/espace/import/"]
-    assert_all_fit(page, base, paths)
+    assert_all_fit(page, base, ["/espace/", demo["draft_report"], "/espace/import/"])
+    assert page.goto(base + demo["draft_report"]).ok
+    assert page.locator("main form input.form-control").count() >= 3
 
 
 def test_staff_pages_fit_a_phone(demo, phone_page):
     page = phone_page
     base = demo["url"]
     log_in(page, base, "agent.region")
-    assert_all_fit(page, base, ["/gestion/", "/gestion/rapports/", "/espace/jetons/"])
+    paths = ["/gestion/", "/gestion/rapports/", demo["submitted_report"], "/espace/jetons/"]
+    assert_all_fit(page, base, paths)
+    assert page.locator("main table tbody tr").count() == 1  # the token list was measured
