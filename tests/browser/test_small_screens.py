@@ -48,25 +48,23 @@ def demo(demo_site):
         ProgressReport,
         ReportStatus,
     )
-
     from tri_portal.models import ApiToken
 
     for user in get_user_model().objects.filter(username__in=["referent.arras", "agent.region"]):
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
         ApiToken.issue(user, "Tableur du service énergie")  # the token list has a row
-    arras = (
-        Contract.objects.filter(territory__code="200033579", status__in=REPORTING_STATUSES)
-        .order_by("-start_date")
-        .first()
+    # Two of the Arras officer's reports: one made editable again (its form has fields),
+    # one waiting in the staff queue.
+    draft, submitted = (
+        ProgressReport.objects.filter(
+            contract__territory__code="200033579", contract__status__in=REPORTING_STATUSES
+        )
+        .select_related("contract")
+        .order_by("contract__start_date", "year")[:2]
     )
-    # One report the officer can edit (its form has fields), one waiting for the staff.
-    first_year, second_year = arras.start_date.year, arras.start_date.year + 1
-    ProgressReport.objects.filter(contract=arras, year=first_year).update(status=ReportStatus.DRAFT)
-    ProgressReport.objects.filter(contract=arras, year=second_year).update(
-        status=ReportStatus.SUBMITTED
-    )
-    submitted = ProgressReport.objects.get(contract=arras, year=second_year)
+    ProgressReport.objects.filter(pk=draft.pk).update(status=ReportStatus.DRAFT)
+    ProgressReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.SUBMITTED)
     return {
         "url": demo_site.url,
         "contracts": list(
@@ -75,7 +73,7 @@ def demo(demo_site):
             .order_by("pk")
             .values_list("pk", flat=True)
         ),
-        "draft_report": f"/espace/contrats/{arras.pk}/rapports/{first_year}/",
+        "draft_report": f"/espace/contrats/{draft.contract_id}/rapports/{draft.year}/",
         "submitted_report": f"/gestion/rapports/{submitted.pk}/",
     }
 
