@@ -76,7 +76,7 @@
         animation: false,
         transitions: { active: { animation: { duration: 0 } } },
         responsive: true,
-        maintainAspectRatio: true,
+        maintainAspectRatio: false, // the height is .chart-canvas's (portal.css)
         interaction: { mode: "index", intersect: false },
         scales: {
           y: {
