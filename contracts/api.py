@@ -174,6 +174,18 @@ class ContractFilter(django_filters.FilterSet):
         return queryset.filter(search_condition(value))
 
 
+# The signatory territory, in the same columns in the contracts and targets files.
+SIGNATORY_COLUMNS = (
+    Column(
+        "territory_code",
+        "Code officiel du territoire",
+        "string",
+        "INSEE pour une commune, SIREN pour un EPCI ou un syndicat.",
+    ),
+    Column("territory_siren", "SIREN du territoire", "string", "Vide s'il n'est pas connu."),
+    Column("territory_name", "Territoire", "string", "Nom du territoire signataire."),
+)
+
 CONTRACTS = OpenDataTable(
     name="contrats",
     title="Contrats d'objectifs TRI",
@@ -190,14 +202,7 @@ CONTRACTS = OpenDataTable(
             "string",
             "region, departement, epci, syndicat, commune",
         ),
-        Column(
-            "territory_code",
-            "Code officiel du territoire",
-            "string",
-            "INSEE pour une commune, SIREN pour un EPCI ou un syndicat.",
-        ),
-        Column("territory_siren", "SIREN du territoire", "string", "Vide s'il n'est pas connu."),
-        Column("territory_name", "Territoire", "string", "Nom du territoire signataire."),
+        *SIGNATORY_COLUMNS,
         Column("signed_on", "Signé le", "date", "Date de signature du contrat."),
         Column("start_date", "Début", "date", "Premier jour du contrat."),
         Column("end_date", "Fin", "date", "Dernier jour du contrat."),
@@ -302,14 +307,7 @@ TARGETS = OpenDataTable(
         Column("id", "Identifiant", "integer", required=True),
         Column("contract", "Identifiant du contrat", "integer", required=True),
         Column("contract_reference", "Référence du contrat", "string", "Voir le fichier contrats."),
-        Column(
-            "territory_code",
-            "Code officiel du territoire",
-            "string",
-            "INSEE pour une commune, SIREN pour un EPCI ou un syndicat.",
-        ),
-        Column("territory_siren", "SIREN du territoire", "string", "Vide s'il n'est pas connu."),
-        Column("territory_name", "Territoire", "string", "Nom du territoire signataire."),
+        *SIGNATORY_COLUMNS,
         Column("indicator", "Indicateur", "string", "Identifiant du référentiel (ex. cae_2.a)."),
         Column("unit", "Unité", "string", "Unité des valeurs de la ligne."),
         Column(
