@@ -103,12 +103,18 @@ def staff_urls(every_status) -> list[str]:
     ]
 
 
+# The open-data page's data dictionary documents the codes the files hold next to their
+# French meaning ("on_track : dans la trajectoire"): codes there are its subject.
+DATA_DICTIONARY = re.compile(r'<section aria-labelledby="dictionnaire">.*?</section>', re.S)
+
+
 def raw_statuses_on(client, urls: list[str]) -> dict[str, list[str]]:
     found = {}
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        if words := RAW_STATUS.findall(visible_text(response.content.decode())):
+        page = DATA_DICTIONARY.sub("", response.content.decode())
+        if words := RAW_STATUS.findall(visible_text(page)):
             found[url] = sorted(set(words))
     return found
 
