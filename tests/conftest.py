@@ -211,6 +211,25 @@ def fourmies(db):
 
 
 @pytest.fixture
+def staff(db):
+    """A Region agent (modules needing other attributes define their own ``staff``)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="agent.region", is_staff=True)
+
+
+@pytest.fixture
+def officer(fourmies):
+    """The officer (référent) assigned to Fourmies."""
+    from territories.models import OfficerAssignment
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="referent.fourmies")
+    OfficerAssignment.objects.create(user=user, territory=fourmies)
+    return user
+
+
+@pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("agent.region", "agent@example.org", "x")
     client.force_login(user)

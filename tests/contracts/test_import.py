@@ -22,10 +22,9 @@ from contracts import imports, services
 from contracts.imports import reading
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue, ValueStatus
-from territories.models import OfficerAssignment, Territory, TerritoryKind
+from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
 from tests.contracts.spreadsheets import row_xml, sheet_xml, xlsx_with_sheet
-from tests.factories import UserFactory
 from tri_portal.models import ApiToken
 
 HEADER = ["code_territoire", "indicateur", "annee", "valeur", "unite", "source", "commentaire"]
@@ -34,18 +33,6 @@ IMPORT_URL = "/espace/import/"
 
 
 # --- Fixtures and helpers ------------------------------------------------------------
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="agent.region", is_staff=True)
-
-
-@pytest.fixture
-def officer(fourmies):
-    user = UserFactory(username="referent.fourmies")
-    OfficerAssignment.objects.create(user=user, territory=fourmies)
-    return user
 
 
 @pytest.fixture

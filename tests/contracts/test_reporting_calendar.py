@@ -11,23 +11,9 @@ from contracts import calendar, services
 from contracts.models import HANDED_IN_REPORT_STATUSES
 from contracts.officer import officer_contracts
 from contracts.reporting import late_reports
-from territories.models import OfficerAssignment
 from tests.contracts.factories import ContractFactory, TargetFactory
-from tests.factories import UserFactory
 
 TODAY = date(2026, 12, 6)
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="agent.region", is_staff=True)
-
-
-@pytest.fixture
-def officer(fourmies):
-    user = UserFactory(username="referent.fourmies")
-    OfficerAssignment.objects.create(user=user, territory=fourmies)
-    return user
 
 
 @pytest.fixture
