@@ -68,10 +68,18 @@ class ProgressSerializer(serializers.Serializer):
     )
 
 
+DEMO_HELP = _("Vrai pour une donnée de démonstration (fictive), faux pour une donnée réelle.")
+
+
 class TargetSerializer(ApiModelSerializer):
     indicator = serializers.CharField(source="indicator.identifier")
     unit = serializers.CharField(source="indicator.unit")
     progress = serializers.SerializerMethodField()
+    is_demo = serializers.BooleanField(
+        source="contract.is_demo",
+        read_only=True,
+        help_text=_("Vrai si l'objectif appartient à un contrat de démonstration (fictif)."),
+    )
 
     class Meta:
         model = Target
@@ -86,6 +94,7 @@ class TargetSerializer(ApiModelSerializer):
             "entered_as",
             "relative_change",
             "progress",
+            "is_demo",
         ]
 
     def get_progress(self, target) -> ProgressSerializer:
@@ -116,7 +125,9 @@ class ContractSerializer(ApiModelSerializer):
             "signatories",
             "targets",
             "page_url",
+            "is_demo",
         ]
+        extra_kwargs = {"is_demo": {"help_text": DEMO_HELP}}
 
     def get_signatories(self, contract) -> list[str]:
         return [s.organisation for s in contract.signatories.all()]
@@ -207,6 +218,13 @@ CONTRACTS = OpenDataTable(
         Column("start_date", "Début", "date", "Premier jour du contrat."),
         Column("end_date", "Fin", "date", "Dernier jour du contrat."),
         Column("themes", "Thématiques", "string", "Identifiants séparés par « | »."),
+        Column(
+            "is_demo",
+            "Donnée de démonstration",
+            "boolean",
+            "true : contrat fictif de la démonstration du portail ; false : contrat réel.",
+            True,
+        ),
     ),
     primary_key=("id",),
 )
@@ -259,6 +277,7 @@ class ContractViewSet(
                 contract.start_date,
                 contract.end_date,
                 "|".join(theme.slug for theme in contract.themes.all()),
+                contract.is_demo,
             )
 
     @export_schema(ContractSerializer)
@@ -337,6 +356,13 @@ TARGETS = OpenDataTable(
             "string",
             "on_track : dans la trajectoire ; late : en retard ; no_data : sans valeur validée.",
         ),
+        Column(
+            "is_demo",
+            "Donnée de démonstration",
+            "boolean",
+            "true : objectif d'un contrat fictif de la démonstration du portail ; false : réel.",
+            True,
+        ),
     ),
     primary_key=("id",),
 )
@@ -392,6 +418,7 @@ class TargetViewSet(
                 rounded(p.latest_value, VALUE_PLACES),
                 rounded(p.achievement, ACHIEVEMENT_PLACES),
                 p.status.value,
+                target.contract.is_demo,
             )
 
     @export_schema(TargetRowSerializer)

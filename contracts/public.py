@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import PUBLIC_STATUSES, Contract, ContractKind, ContractTheme, Target
 from contracts.selectors import TargetRow, standings_of_targets, target_standings
-from indicators.models import IndicatorValue
+from indicators.provenance import Provenance, value_provenances
 from indicators.selectors import validated_series
 from indicators.trajectory import trajectory_value
 from kit.api.exports import Column, OpenDataTable, rounded
@@ -147,10 +147,16 @@ def contract_page(contract: Contract) -> dict:
         .get()
     )
     rows = target_standings(contract)
-    series = validated_series(contract.territory, {row.target.indicator for row in rows})
+    indicators = {row.target.indicator for row in rows}
+    series = validated_series(contract.territory, indicators)
+    provenances = value_provenances([contract.territory], indicators)
     charts = []
     for row in rows:
         target = row.target
+        identifier = target.indicator.identifier
+        row.provenance = provenances.get(
+            (contract.territory.pk, identifier, row.standing.latest_year)
+        )
 
         def trajectory(year, target=target):
             return trajectory_value(
@@ -161,17 +167,24 @@ def contract_page(contract: Contract) -> dict:
                 year,
             )
 
-        charts.append(
-            target_chart(
-                f"objectif-{target.pk}",
-                _("%(name)s : valeurs validées et trajectoire") % {"name": target.indicator.name},
-                target.indicator.unit,
-                target,
-                series[target.indicator.identifier],
-                trajectory,
-            )
+        chart = target_chart(
+            f"objectif-{target.pk}",
+            _("%(name)s : valeurs validées et trajectoire") % {"name": target.indicator.name},
+            target.indicator.unit,
+            target,
+            series[identifier],
+            trajectory,
         )
-    return {"contract": contract, "rows": list(zip(rows, charts, strict=True))}
+        chart.provenance = [
+            provenances.get((contract.territory.pk, identifier, year)) for year in chart.years
+        ]
+        charts.append(chart)
+    return {
+        "contract": contract,
+        "rows": list(zip(rows, charts, strict=True)),
+        "provenances": provenances,
+        "has_demo": contract.is_demo or any(p.is_demo for p in provenances.values()),
+    }
 
 
 CONTRACT_CSV = OpenDataTable(
@@ -195,58 +208,63 @@ CONTRACT_CSV = OpenDataTable(
             "Le contrat pour la référence et l'objectif ; la source déclarée d'une valeur "
             "validée, ou la formule d'un indicateur calculé.",
         ),
+        Column(
+            "validated_on",
+            "Validée le",
+            "date",
+            "Date de validation d'une valeur (pour un indicateur calculé, celle de sa "
+            "dernière composante validée) ; vide pour la référence et l'objectif.",
+        ),
+        Column(
+            "validated_by",
+            "Validée par",
+            "string",
+            "Organisation qui a validé la valeur (Région Hauts-de-France ou ADEME "
+            "Hauts-de-France) ; vide si elle n'est pas connue.",
+        ),
+        Column(
+            "is_demo",
+            "Donnée de démonstration",
+            "boolean",
+            "true : donnée fictive de la démonstration du portail ; false : donnée réelle.",
+            True,
+        ),
     ),
 )
 
 
-def value_sources(territory, indicators) -> dict[tuple[str, int], str]:
-    """(identifier, year) → where a validated value of ``territory`` comes from; a
-    derived indicator's values come from its formula."""
-    sources = {
-        (identifier, year): source or _("Non précisée")
-        for identifier, year, source in IndicatorValue.objects.validated()
-        .filter(territory=territory, indicator__in=[i for i in indicators if not i.is_derived])
-        .values_list("indicator__identifier", "year", "source")
-    }
-    return sources
-
-
 def contract_csv_rows(contract: Contract) -> list[list]:
     """The data of the contract page (targets, then the validated values), each value
-    rounded to its indicator's precision, with its source (CONTRACT_CSV's columns)."""
+    rounded to its indicator's precision, with its provenance (CONTRACT_CSV's columns)."""
     rows = []
     page = contract_page(contract)
-    indicators = {row.target.indicator for row, _chart in page["rows"]}
-    sources = value_sources(contract.territory, indicators)
+    provenances = page["provenances"]
+    unknown = Provenance(_("Non précisée"), None, None, contract.is_demo)
     by_contract = _("Contrat %(reference)s") % {"reference": contract.reference}
     for row, chart in page["rows"]:
         target = row.target
         indicator = target.indicator
         described = [indicator.identifier, indicator.name, indicator.unit]
-        rows.append(
-            [
-                "reference",
-                *described,
-                target.baseline_year,
-                rounded(target.baseline_value, indicator.decimals),
-                by_contract,
-            ]
-        )
-        rows.append(
-            [
-                "objectif",
-                *described,
-                target.target_year,
-                rounded(target.target_value, indicator.decimals),
-                by_contract,
-            ]
-        )
+        for kind, year, value in (
+            ("reference", target.baseline_year, target.baseline_value),
+            ("objectif", target.target_year, target.target_value),
+        ):
+            rows.append(
+                [
+                    kind,
+                    *described,
+                    year,
+                    rounded(value, indicator.decimals),
+                    by_contract,
+                    None,
+                    None,
+                    contract.is_demo,
+                ]
+            )
         for year, values in chart.rows:
             if values[0] is not None:
-                source = (
-                    _("Calcul : %(formula)s") % {"formula": indicator.formula}
-                    if indicator.is_derived
-                    else sources.get((indicator.identifier, year), _("Non précisée"))
+                provenance = provenances.get(
+                    (contract.territory.pk, indicator.identifier, year), unknown
                 )
                 rows.append(
                     [
@@ -254,7 +272,10 @@ def contract_csv_rows(contract: Contract) -> list[list]:
                         *described,
                         year,
                         rounded(Decimal(values[0]), indicator.decimals),
-                        source,
+                        provenance.source,
+                        provenance.on,
+                        provenance.organisation.group if provenance.organisation else None,
+                        provenance.is_demo,
                     ]
                 )
     return rows

@@ -41,11 +41,13 @@ class ContractListView(View):
         page = Paginator(public_contracts(filters), PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
+        cards = with_summaries(page.object_list)
         context = {
             "filters": filters,
             "statuses": PUBLIC_STATUSES,
             "page": page,
-            "cards": with_summaries(page.object_list),
+            "cards": cards,
+            "has_demo": any(contract.is_demo for contract, _rows in cards),
             "query": query.urlencode(),
             "export_query": export_query(filters),
             **filter_choices(),

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from contracts.models import Contract, ContractKind, ContractStatus, Target
-from indicators.models import Direction
+from indicators.models import Direction, IndicatorValue
+from indicators.provenance import Provenance
 from indicators.selectors import validated_series, validated_series_by_territory
 from indicators.trajectory import (
     FinalOutcome,
@@ -22,6 +23,7 @@ class TargetRow:
     target: Target
     standing: TargetStanding
     outcome: FinalOutcome | None = None  # a completed contract: was the target met?
+    provenance: Provenance | None = None  # of the latest validated value (pages)
 
 
 def direction_of(target: Target) -> TargetDirection:
@@ -89,4 +91,13 @@ def signed_contracts():
         .select_related("territory")
         .prefetch_related(Prefetch("themes"))
         .order_by("-signed_on", "territory__name")
+    )
+
+
+def publishes_demo_data() -> bool:
+    """Whether the public figures (contracts, validated values and the aggregates
+    computed from them) include demonstration data."""
+    return (
+        Contract.objects.public().filter(is_demo=True).exists()
+        or IndicatorValue.objects.validated().filter(is_demo=True).exists()
     )

@@ -1,12 +1,14 @@
 """API of the indicator catalogue."""
 
 import django_filters
-from django.db.models import Max
+from django.db.models import IntegerField, Max
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from indicators.filters import IndicatorListFilter
 from indicators.models import VALUE_DECIMALS, Aggregate, Indicator, IndicatorValue, Theme
+from indicators.organisations import organisation_subquery
 from indicators.selectors import validated_series_by_territory
 from kit.api.exports import Column, OpenDataTable, plain_decimal, rounded
 from kit.api.filters import StrictBooleanFilter, YearFilter
@@ -98,6 +100,8 @@ VALUE_FIELDS = [
     "value",
     "source",
     "validated_at",
+    "validated_by_organisation",
+    "is_demo",
     "derived",
 ]
 # The same columns for the JSON rows and the files, straight from the database
@@ -115,6 +119,8 @@ VALUE_SOURCES = [
     "value",
     "source",
     "validated_at",
+    "validated_by_organisation",
+    "is_demo",
 ]
 
 
@@ -130,6 +136,16 @@ class ValueSerializer(ApiModelSerializer):
     territory_name = serializers.CharField(source="territory__name")
     indicator = serializers.CharField(source="indicator__identifier")
     unit = serializers.CharField(source="indicator__unit")
+    validated_by_organisation = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "Organisation qui a validé la valeur (Région Hauts-de-France ou ADEME "
+            "Hauts-de-France) ; null si elle n'est pas connue."
+        ),
+    )
+    is_demo = serializers.BooleanField(
+        help_text=_("Vrai pour une donnée de démonstration (fictive), faux pour une donnée réelle.")
+    )
     derived = serializers.SerializerMethodField(
         help_text=_(
             "Toujours faux dans l'API : elle liste les valeurs saisies et validées. Les "
@@ -161,6 +177,8 @@ class ValueSerializer(ApiModelSerializer):
             "value": plain_decimal(rounded(row["value"], VALUE_PLACES)),
             "source": row["source"],
             "validated_at": iso_datetime(row["validated_at"]),
+            "validated_by_organisation": row["validated_by_organisation"],
+            "is_demo": row["is_demo"],
             "derived": False,
         }
 
@@ -227,6 +245,22 @@ VALUES = OpenDataTable(
             "dernière composante validée.",
         ),
         Column(
+            "validated_by_organisation",
+            "Validée par",
+            "string",
+            "Organisation qui a validé la valeur : Région Hauts-de-France ou ADEME "
+            "Hauts-de-France (vide si elle n'est pas connue ou pour une valeur calculée).",
+        ),
+        Column(
+            "is_demo",
+            "Donnée de démonstration",
+            "boolean",
+            "true : donnée fictive de la démonstration du portail, à ne pas réutiliser ; "
+            "false : donnée réelle. Une valeur calculée est de démonstration dès qu'une de "
+            "ses composantes l'est.",
+            True,
+        ),
+        Column(
             "derived",
             "Valeur calculée",
             "boolean",
@@ -252,6 +286,7 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
     def get_queryset(self):
         return (
             IndicatorValue.objects.validated()
+            .annotate(validated_by_organisation=organisation_subquery("validated_by"))
             .order_by("territory_id", "indicator_id", "year")
             .values(*VALUE_SOURCES)
         )
@@ -282,9 +317,10 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
             self.filterset_class(others, queryset=validated)
             .qs.order_by()
             .values_list("territory_id", "year")
-            .annotate(at=Max("validated_at"))
+            .annotate(at=Max("validated_at"), demo=Max(Cast("is_demo", IntegerField())))
         )
-        latest = {(territory, year): at for territory, year, at in pairs}
+        latest = {(territory, year): at for territory, year, at, _demo in pairs}
+        demo = {(territory, year) for territory, year, _at, is_demo in pairs if is_demo}
         territories = Territory.objects.filter(
             pk__in={territory for territory, _year in latest}
         ).order_by("pk")
@@ -307,6 +343,8 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
                         rounded(value, VALUE_PLACES),
                         f"Calcul : {indicator.formula}",
                         latest[territory.pk, year],
+                        None,
+                        (territory.pk, year) in demo,
                         True,
                     )
 
@@ -352,6 +390,7 @@ class AggregateSerializer(ApiModelSerializer):
             "contributors",
             "conflicts",
             "computed_at",
+            "is_demo",
         ]
 
 
@@ -413,6 +452,14 @@ AGGREGATES = OpenDataTable(
             "Territoires chevauchant en partie un territoire retenu, non comptés.",
         ),
         Column("computed_at", "Calculé le", "datetime", "Date et heure du calcul (ISO 8601)."),
+        Column(
+            "is_demo",
+            "Donnée de démonstration",
+            "boolean",
+            "true dès qu'une des valeurs additionnées est une donnée fictive de la "
+            "démonstration du portail ; false : calculé à partir de données réelles seulement.",
+            True,
+        ),
     ),
     primary_key=("id",),
 )
@@ -448,6 +495,7 @@ class AggregateViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelView
             "contributors",
             "conflict_count",
             "computed_at",
+            "is_demo",
         ).iterator(chunk_size=EXPORT_CHUNK)
 
     @export_schema(AggregateSerializer)

@@ -332,6 +332,11 @@ class Aggregate(models.Model):
         ),
     )
     computed_at = models.DateTimeField(_("calculé le"))
+    is_demo = models.BooleanField(
+        _("donnée de démonstration"),
+        default=False,
+        help_text=_("Vrai dès qu'une des valeurs additionnées est une donnée de démonstration."),
+    )
     computed_from = models.JSONField(
         _("calculé à partir de"),
         default=dict,

@@ -28,6 +28,9 @@ class Chart:
     unit: str
     years: list[int]
     datasets: list[Dataset] = field(default_factory=list)
+    # Where each year's first value comes from (an object the page's provenance include
+    # shows, or None), aligned with ``years``; None: the table has no source column.
+    provenance: list | None = None
 
     def as_json(self) -> dict:
         return {
@@ -50,6 +53,12 @@ class Chart:
         """(year, [value per dataset]) for the HTML table."""
         for index, year in enumerate(self.years):
             yield year, [d.values[index] for d in self.datasets]
+
+    @property
+    def table_rows(self):
+        """(year, [value per dataset], provenance or None) for the HTML table."""
+        for index, (year, values) in enumerate(self.rows):
+            yield year, values, self.provenance[index] if self.provenance else None
 
 
 def target_chart(chart_id: str, title: str, unit: str, target, series, trajectory_value) -> Chart:

@@ -26,6 +26,7 @@ from contracts.models import (
 from contracts.themes import sync_themes
 from indicators.catalogue import sync_catalogue
 from indicators.models import Indicator, IndicatorValue
+from indicators.organisations import ADEME, REGION, join_organisation
 from territories.models import OfficerAssignment, SyndicatNature, Territory, TerritoryKind
 from territories.services import set_members
 from tri_portal import demo_contracts as data
@@ -55,6 +56,8 @@ DEMO_USERS = {
     "referent.lens": ("demo-referent-2026", False, [("epci", "246200364")]),
     "referent.sambre": ("demo-referent-2026", False, [("syndicat", "999000003")]),
 }
+# The organisation each demo agent validates for (shown as « validée par la Région »).
+DEMO_ORGANISATIONS = {"agent.region": REGION, "agent.ademe": ADEME}
 
 
 @transaction.atomic
@@ -123,6 +126,8 @@ def ensure_demo_users() -> dict:
         sync_demo_password(user, password)
         if is_staff:
             user.groups.add(group)
+        if username in DEMO_ORGANISATIONS:
+            join_organisation(user, DEMO_ORGANISATIONS[username])
         for kind, code in territories:
             OfficerAssignment.objects.get_or_create(
                 user=user, territory=Territory.objects.get(kind=kind, code=code)

@@ -11,7 +11,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from contracts.models import PUBLIC_STATUSES, ContractStats, ContractStatus, ContractTheme
+from contracts.models import (
+    PUBLIC_STATUSES,
+    Contract,
+    ContractStats,
+    ContractStatus,
+    ContractTheme,
+)
 from indicators.models import RecomputeRun
 from indicators.trajectory import trajectory_value
 from kit.cache import public_page
@@ -54,7 +60,7 @@ def goal_chart(goal: GoalRow) -> Chart:
             year,
         )
 
-    return target_chart(
+    chart = target_chart(
         f"graphique-objectif-{slugify(target.indicator.identifier.replace('.', '-').replace('_', '-'))}",
         _("%(name)s : valeurs régionales et trajectoire jusqu'en %(year)s")
         % {"name": target.indicator.name, "year": target.target_year},
@@ -63,6 +69,8 @@ def goal_chart(goal: GoalRow) -> Chart:
         goal.series,
         trajectory,
     )
+    chart.provenance = [goal.provenances.get(year) for year in chart.years]
+    return chart
 
 
 def public_count(stats: ContractStats) -> int:
@@ -121,6 +129,10 @@ def regional_dashboard() -> dict:
         "by_theme": by_theme(stats),
         "by_departement": by_departement(),
         "last_recompute": last_run.finished_at if last_run else None,
+        # Demonstration figures: an aggregate summing demo values, or contract counts
+        # and coverage including demo contracts.
+        "has_demo": any(p.is_demo for goal in goals for p in goal.provenances.values())
+        or Contract.objects.public().filter(is_demo=True).exists(),
     }
 
 

@@ -1,13 +1,14 @@
 """The region's TRI 2050 goals against its materialised aggregates, shown by both the
 staff and the public regional dashboards."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from contracts.models import Contract, ContractKind, Target
 from contracts.selectors import evaluate_target
 from indicators.models import Aggregate
+from indicators.provenance import Provenance, aggregate_provenance
 from indicators.trajectory import TargetStanding
 from territories.models import Territory, TerritoryKind
 
@@ -17,6 +18,12 @@ class GoalRow:
     target: Target
     standing: TargetStanding
     series: list
+    provenances: dict[int, Provenance] = field(default_factory=dict)  # by year
+
+    @property
+    def provenance(self) -> Provenance | None:
+        """Where the latest regional value comes from."""
+        return self.provenances.get(self.standing.latest_year)
 
 
 def default_region() -> Territory | None:
@@ -32,14 +39,19 @@ def regional_goals(region: Territory) -> list[GoalRow]:
         return []
     targets = list(goals.targets.select_related("indicator").order_by("indicator__identifier"))
     series: dict[int, list] = {t.indicator_id: [] for t in targets}
-    rows = (
-        Aggregate.objects.filter(scope=region, indicator_id__in=series, value__isnull=False)
-        .order_by("year")
-        .values_list("indicator_id", "year", "value")
-    )
-    for indicator_id, year, value in rows:
-        series[indicator_id].append((year, value))
+    provenances: dict[int, dict] = {t.indicator_id: {} for t in targets}
+    rows = Aggregate.objects.filter(
+        scope=region, indicator_id__in=series, value__isnull=False
+    ).order_by("year")
+    for aggregate in rows:
+        series[aggregate.indicator_id].append((aggregate.year, aggregate.value))
+        provenances[aggregate.indicator_id][aggregate.year] = aggregate_provenance(aggregate)
     return [
-        GoalRow(t, evaluate_target(t, series[t.indicator_id]), series[t.indicator_id])
+        GoalRow(
+            t,
+            evaluate_target(t, series[t.indicator_id]),
+            series[t.indicator_id],
+            provenances[t.indicator_id],
+        )
         for t in targets
     ]

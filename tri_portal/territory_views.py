@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from contracts.coverage import covering_contracts
 from indicators.models import Indicator
+from indicators.provenance import value_provenances
 from indicators.selectors import validated_series
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
@@ -78,6 +79,8 @@ def territory_page(territory: Territory) -> dict:
         "charts": charts,
         "nearest_reporting": nearest,
         "nearest_charts": nearest_charts,
+        "has_demo": any(c.contract.is_demo for c in coverages)
+        or any(p and p.is_demo for chart in charts + nearest_charts for p in chart.provenance),
     }
 
 
@@ -97,9 +100,11 @@ def nearest_reporting_charts(coverages) -> tuple[Territory | None, list[Chart]]:
 
 def key_indicator_charts(territory: Territory) -> list[Chart]:
     """One chart per key indicator with at least one validated value (derived
-    indicators computed from their validated components)."""
+    indicators computed from their validated components), each value with where it
+    comes from."""
     indicators = list(Indicator.objects.filter(is_key=True).order_by("identifier"))
     series = validated_series(territory, indicators)
+    provenances = value_provenances([territory], indicators)
     charts = []
     for indicator in indicators:
         points = series.get(indicator.identifier) or []
@@ -112,6 +117,10 @@ def key_indicator_charts(territory: Territory) -> list[Chart]:
                 unit=indicator.unit,
                 years=[year for year, _value in points],
                 datasets=[Dataset(_("Valeurs validées"), [value for _year, value in points])],
+                provenance=[
+                    provenances.get((territory.pk, indicator.identifier, year))
+                    for year, _value in points
+                ],
             )
         )
     return charts

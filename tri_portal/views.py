@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from contracts.selectors import signed_contracts
+from contracts.selectors import publishes_demo_data, signed_contracts
 from indicators.tasks import enqueue_full_recompute
 from kit.api import exports
 from territories.selectors import region_overview
@@ -67,6 +67,7 @@ class OpenDataView(TemplateView):
             {"dataset": DATASETS[name], "url": reverse(route)} for name, route in EXPORT_ROUTES
         ]
         context["licence"] = settings.TRI_OPEN_DATA_LICENCE
+        context["has_demo"] = publishes_demo_data()
         return context
 
 

@@ -325,7 +325,8 @@ class _KeptSets:
 def fast_path_rows(plans: list[Plan], years, scopes):
     """One row per (plan, scope, year) with a kept territory: plan number, scope, year,
     kept count, covered population, whether two kept territories overlap, kept ids,
-    candidate count, population-weighted sum of the first component, component sums.
+    candidate count, whether any value summed is demonstration data, population-weighted
+    sum of the first component, component sums.
     The sums come from one aggregation over the values of the kept territories,
     streamed (a server-side cursor on PostgreSQL): memory does not grow with the data."""
     width = max(len(plan.components) for plan in plans)
@@ -339,6 +340,7 @@ def fast_path_rows(plans: list[Plan], years, scopes):
         years_in = _years_in("v.year", chunk, params)
         sql = f"""
         SELECT pc.plan_no, kp.scope_id, v.year,
+               MAX(CASE WHEN v.is_demo THEN 1 ELSE 0 END),
                SUM(CASE WHEN pc.comp = 0 AND pc.plan_no IN ({", ".join(map(str, weighted))})
                    THEN v.value * kp.population END),
                {sums}
@@ -350,7 +352,7 @@ def fast_path_rows(plans: list[Plan], years, scopes):
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(2000):
-                for no, scope, year, weighted_sum, *values in batch:
+                for no, scope, year, demo, weighted_sum, *values in batch:
                     ids, population, prone, candidates = kept.of(no, scope, year)
                     yield (
                         no,
@@ -361,6 +363,7 @@ def fast_path_rows(plans: list[Plan], years, scopes):
                         prone,
                         ids,
                         candidates,
+                        bool(demo),
                         weighted_sum,
                         *values,
                     )

@@ -39,9 +39,11 @@ KIND_RANK = {
 
 
 def _cand(plan: Plan, years, scopes, params: list) -> str:
-    """(territory, year, component values) of the territories having every component
-    (the exact path)."""
+    """(territory, year, component values, whether one of them is demonstration data)
+    of the territories having every component (the exact path)."""
     columns = [f"v{i}.value AS x{i}" for i in range(len(plan.components))]
+    demo = " OR ".join(f"v{i}.is_demo" for i in range(len(plan.components)))
+    columns.append(f"CASE WHEN {demo} THEN 1 ELSE 0 END AS demo")
     joins = []
     for index, component in enumerate(plan.components[1:], start=1):
         joins.append(
@@ -85,11 +87,12 @@ def _pairs_cte(plan: Plan, years, scopes, params: list) -> str:
 
 
 def candidate_rows(plan: Plan, scope_id: int, year: int) -> list[tuple]:
-    """(territory id, kind, code, name, covered population, component values…) of every
-    candidate of one scope and year, for the exact path."""
+    """(territory id, kind, code, name, covered population, component values…, whether
+    one of them is demonstration data) of every candidate of one scope and year, for the
+    exact path."""
     params: list = []
     cte = _pairs_cte(plan, [year], [scope_id], params)
-    values = ", ".join(f"p.x{i}" for i in range(len(plan.components)))
+    values = ", ".join([*(f"p.x{i}" for i in range(len(plan.components))), "p.demo"])
     sql = f"""{cte}
     SELECT p.territory_id, tt.kind, tt.code, tt.name, COALESCE(tp.population, 0), {values}
     FROM pairs p

@@ -46,6 +46,7 @@ class AggregateRow(NamedTuple):
     conflicts: list
     computed_at: object
     computed_from: dict
+    is_demo: bool  # any value summed is demonstration data
 
 
 WRITE_BATCH = 2000  # rows built and written at a time: memory does not grow with the data
@@ -113,7 +114,7 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
             return None if sums[0] is None else sums[0].quantize(PRECISION)
 
     rows = []
-    for scope_id, year, count, population, prone, kept_ids, candidates, weighted, *sums in raw:
+    for scope_id, year, count, population, prone, kept_ids, candidates, demo, weighted, *sums in raw:
         sums = sums[:n]
         conflicts: list[dict] = []
         if prone:
@@ -126,6 +127,7 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
             population = sum(row[4] for row in selection.kept)
             sums = [sum(row[5 + i] for row in selection.kept) for i in range(n)]
             weighted = sum(row[5] * row[4] for row in selection.kept)
+            demo = any(row[5 + n] for row in selection.kept)
         value = value_of([None if s is None else Decimal(s) for s in sums], weighted, population)
         rows.append(
             AggregateRow(
@@ -138,6 +140,7 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
                 conflicts,
                 now,
                 _computed_from(kept_ids, candidates, last),
+                bool(demo),
             )
         )
     return rows
@@ -182,7 +185,8 @@ def write_rows(rows: list[AggregateRow]) -> None:
             f"{row.scope_id}\t{row.indicator_id}\t{row.year}\t"
             f"{value}\t{row.covered_population}\t"
             f"{row.contributors}\t{conflicts}\t{stamps[row.computed_at]}\t"
-            f"{_copy_text(_computed_from_json(row.computed_from))}\n"
+            f"{_copy_text(_computed_from_json(row.computed_from))}\t"
+            f"{'t' if row.is_demo else 'f'}\n"
         )
     columns = ", ".join(AggregateRow._fields)
     with connection.cursor() as cursor:

@@ -208,6 +208,7 @@ def flat_contract(item):
         "territory_name": territory["name"],
         **{k: item[k] for k in ("signed_on", "start_date", "end_date")},
         "themes": "|".join(item["themes"]),
+        "is_demo": item["is_demo"],
     }
 
 
@@ -230,6 +231,7 @@ def flat_target(item):
             )
         },
         **{k: progress[k] for k in ("latest_year", "latest_value", "achievement", "status")},
+        "is_demo": item["is_demo"],
     }
 
 

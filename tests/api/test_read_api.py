@@ -13,6 +13,7 @@ from django.utils import timezone
 from contracts import services
 from contracts.models import ContractTheme, Signatory
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
+from indicators.organisations import REGION, join_organisation
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
 
@@ -342,7 +343,9 @@ def test_contract_detail_represents_territory_themes_signatories_and_dates(
         "target_value": "900",
         "entered_as": "absolute",
         "relative_change": None,
+        "is_demo": False,  # a contract entered by staff is real
     }
+    assert row["is_demo"] is False
 
 
 def test_target_progress_is_computed_from_the_validated_values(anonymous_api, contract_a, staff):
@@ -541,7 +544,10 @@ def test_an_unvalidated_value_has_no_detail(anonymous_api, values_in_every_state
     get_json(anonymous_api, f"values/{value.pk}/", expected_status=404)
 
 
-def test_a_value_row_names_its_territory_indicator_and_unit(anonymous_api, contract_a, staff):
+def test_a_value_row_names_its_territory_indicator_unit_and_validating_organisation(
+    anonymous_api, contract_a, staff
+):
+    join_organisation(staff, REGION)
     validate(contract_a, 2018, staff, {"cae_3.a": "1200.50"})
     value = IndicatorValue.objects.get(status=ValueStatus.VALIDATED)
 
@@ -560,6 +566,8 @@ def test_a_value_row_names_its_territory_indicator_and_unit(anonymous_api, contr
         "value": "1200.5",
         "source": "ORECA",
         "validated_at": row["validated_at"],
+        "validated_by_organisation": "Région Hauts-de-France",
+        "is_demo": False,  # validated from a report of a real contract
         "derived": False,
     }
     validated_at = datetime.fromisoformat(row["validated_at"])
@@ -733,6 +741,7 @@ def test_an_aggregate_row_gives_coverage_and_conflict_count(anonymous_api, aggre
         "covered_population": 24414,
         "contributors": 1,
         "conflicts": 2,
+        "is_demo": False,
     }
     assert datetime.fromisoformat(row["computed_at"]).utcoffset() is not None
     assert (nord["value"], nord["conflicts"], nord["scope_siren"]) == ("6000.5", 0, "")

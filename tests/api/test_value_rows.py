@@ -36,6 +36,8 @@ COLUMNS = {
         st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)),
         st.sampled_from(ZONES),
     ),
+    "validated_by_organisation": st.none() | TEXT,
+    "is_demo": st.booleans(),
 }
 rows = st.fixed_dictionaries(COLUMNS)
 

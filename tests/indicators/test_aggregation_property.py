@@ -22,7 +22,9 @@ closure table):
 * sums add the kept values; ratios are recomputed from the summed components (a
   population in a formula is the covered population); a weighted mean weighs each kept
   value by the population of the territory's communes; everything is rounded to 6
-  decimal places, and a division by zero gives no value.
+  decimal places, and a division by zero gives no value;
+* an aggregate is demonstration data as soon as one of the values it sums (of a kept
+  territory, any component) is.
 
 The generated groupings always hold communes: a territory without any would be "wholly
 uncovered" and "wholly inside" at once, a case the rule does not settle.
@@ -124,7 +126,8 @@ class Place:
 class World:
     places: tuple[Place, ...]
     members: tuple[tuple[str, str], ...]  # (parent key, child key)
-    values: tuple[tuple[str, str, int, Decimal, str], ...]  # key, identifier, year, value, status
+    # key, identifier, year, value, status, whether it is demonstration data
+    values: tuple[tuple[str, str, int, Decimal, str, bool], ...]
     years: tuple[int, ...] | None  # what the recompute is asked for (None: all)
     scopes: tuple[str, ...] | None
 
@@ -132,7 +135,7 @@ class World:
         return (
             f"World(places={[(p.key, p.code, p.population) for p in self.places]}, "
             f"members={list(self.members)}, "
-            f"values={[(k, i, y, str(v), s) for k, i, y, v, s in self.values]}, "
+            f"values={[(k, i, y, str(v), s, d) for k, i, y, v, s, d in self.values]}, "
             f"years={self.years}, scopes={self.scopes})"
         )
 
@@ -189,7 +192,8 @@ def worlds(draw):
         reported = draw(st.integers(0, 2 ** (len(combos) - 1) - 1)) << 1 | 1
         for identifier, year in (c for n, c in enumerate(combos) if reported >> n & 1):
             status = draw(st.sampled_from([ValueStatus.VALIDATED] * 4 + [ValueStatus.SUBMITTED]))
-            values.append((key, identifier, year, draw(AMOUNTS), status))
+            demo = draw(st.sampled_from(RARELY))
+            values.append((key, identifier, year, draw(AMOUNTS), status, demo))
     years = draw(st.none() | st.sets(st.sampled_from(YEARS), min_size=1).map(sorted).map(tuple))
     scope_keys = [key for key in keys if key[0] in "RDES"]
     scopes = draw(st.none() | st.sets(st.sampled_from(scope_keys), min_size=1).map(sorted))
@@ -216,8 +220,13 @@ class Rule:
             self.children[parent].add(child)
         self.validated = {
             (key, identifier, year): value
-            for key, identifier, year, value, status in world.values
+            for key, identifier, year, value, status, _demo in world.values
             if status == ValueStatus.VALIDATED
+        }
+        self.demo = {
+            (key, identifier, year)
+            for key, identifier, year, _value, status, demo in world.values
+            if status == ValueStatus.VALIDATED and demo
         }
 
     @cache  # noqa: B019 (one Rule per example)
@@ -306,6 +315,8 @@ class Rule:
                         "kept": sorted(kept),
                         "candidates": len(candidates),
                         "conflicts": conflicts,
+                        # demonstration data as soon as one value summed is
+                        "is_demo": any((k, c, year) in self.demo for k in kept for c in components),
                     }
         return found
 
@@ -364,9 +375,10 @@ def materialise(world: World) -> dict[str, Territory]:
             year=year,
             value=value,
             status=status,
+            is_demo=demo,
             validated_at=now if status == ValueStatus.VALIDATED else None,
         )
-        for key, identifier, year, value, status in world.values
+        for key, identifier, year, value, status, demo in world.values
     )
     return territories
 
@@ -397,6 +409,7 @@ def fast_path(world: World, territories: dict[str, Territory]) -> dict[tuple[str
                 }
                 for conflict in row.conflicts
             ],
+            "is_demo": row.is_demo,
         }
     return found
 
@@ -405,9 +418,13 @@ def describe(rule: Rule, expected: dict) -> None:
     """What the example exercises (``pytest --hypothesis-show-statistics``)."""
     if any(row["conflicts"] for row in expected.values()):
         event("a partial overlap (conflict)")
+    if any(row["is_demo"] for row in expected.values()) and not all(
+        row["is_demo"] for row in expected.values()
+    ):
+        event("demonstration and real aggregates side by side")
     if any(row["value"] is None for row in expected.values()):
         event("a ratio or mean without a value (division by zero)")
-    years = {year for _key, _identifier, year, _value, _status in rule.world.values}
+    years = {year for _key, _identifier, year, _value, _status, _demo in rule.world.values}
     if years and max(years) - min(years) > 12:
         event("years too far apart for the five plans to share a mask column")
     for key, place in rule.places.items():
