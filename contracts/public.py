@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import PUBLIC_STATUSES, Contract, ContractKind, ContractTheme, Target
 from contracts.selectors import TargetRow, standings_of_targets, target_standings
-from indicators.provenance import Provenance, value_provenances
-from indicators.selectors import validated_series
+from indicators.provenance import Provenance, series_and_provenances
 from indicators.trajectory import trajectory_value
 from kit.api.exports import Column, OpenDataTable, rounded
 from kit.charts import target_chart
@@ -148,8 +147,8 @@ def contract_page(contract: Contract) -> dict:
     )
     rows = target_standings(contract)
     indicators = {row.target.indicator for row in rows}
-    series = validated_series(contract.territory, indicators)
-    provenances = value_provenances([contract.territory], indicators)
+    by_territory, provenances = series_and_provenances([contract.territory], indicators)
+    series = by_territory[contract.territory.pk]
     charts = []
     for row in rows:
         target = row.target

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from indicators.models import POPULATION_IDENTIFIER as POPULATION
 from indicators.models import Aggregate, Indicator, IndicatorValue
 from indicators.organisations import Organisation, organisation_named, organisation_subquery
+from indicators.selectors import Series, series_of
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,17 @@ def value_provenances(territories, indicators) -> Provenances:
     one query; a derived indicator's value (computed from its components) has its
     formula as source, the latest validation of its components, their organisation when
     they share one, and is demonstration data if one of them is."""
+    return series_and_provenances(territories, indicators)[1]
+
+
+def series_and_provenances(territories, indicators) -> tuple[dict[int, Series], Provenances]:
+    """``validated_series_by_territory`` and ``value_provenances`` at once: one query."""
     territories, indicators = list(territories), list(indicators)
     needed = set()
     for indicator in indicators:
         needed.update(indicator.components if indicator.is_derived else [indicator.identifier])
-    needed.discard(POPULATION)
     found: Provenances = {}
+    by_territory: dict[int, dict[int, dict]] = {t.pk: defaultdict(dict) for t in territories}
     rows = (
         IndicatorValue.objects.validated()
         .filter(territory__in=territories, indicator__identifier__in=needed)
@@ -54,20 +60,24 @@ def value_provenances(territories, indicators) -> Provenances:
             "territory_id",
             "indicator__identifier",
             "year",
+            "value",
             "source",
             "validated_at",
             "organisation",
             "is_demo",
         )
     )
-    for territory, identifier, year, source, at, organisation, demo in rows:
-        found[territory, identifier, year] = Provenance(
-            source or _("Non précisée"), at, organisation_named(organisation), demo
-        )
+    for territory, identifier, year, value, source, at, organisation, demo in rows:
+        by_territory[territory][year][identifier] = value
+        if identifier != POPULATION:
+            found[territory, identifier, year] = Provenance(
+                source or _("Non précisée"), at, organisation_named(organisation), demo
+            )
     for indicator in indicators:
         if indicator.is_derived:
             found.update(_derived(indicator, found))
-    return found
+    series = {t.pk: series_of(t, indicators, by_territory[t.pk]) for t in territories}
+    return series, found
 
 
 def _derived(indicator: Indicator, stored: Provenances) -> Provenances:

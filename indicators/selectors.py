@@ -38,10 +38,10 @@ def validated_series_by_territory(
     )
     for territory_id, year, identifier, value in rows:
         by_territory[territory_id][year][identifier] = value
-    return {t.pk: _series_of(t, indicators, by_territory[t.pk]) for t in territories}
+    return {t.pk: series_of(t, indicators, by_territory[t.pk]) for t in territories}
 
 
-def _series_of(territory, indicators, by_year) -> Series:
+def series_of(territory, indicators, by_year) -> Series:
     series: Series = {}
     for indicator in indicators:
         points = []

@@ -12,8 +12,7 @@ from django.views.generic import TemplateView
 
 from contracts.coverage import covering_contracts
 from indicators.models import Indicator
-from indicators.provenance import value_provenances
-from indicators.selectors import validated_series
+from indicators.provenance import series_and_provenances
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
@@ -103,8 +102,8 @@ def key_indicator_charts(territory: Territory) -> list[Chart]:
     indicators computed from their validated components), each value with where it
     comes from."""
     indicators = list(Indicator.objects.filter(is_key=True).order_by("identifier"))
-    series = validated_series(territory, indicators)
-    provenances = value_provenances([territory], indicators)
+    by_territory, provenances = series_and_provenances([territory], indicators)
+    series = by_territory[territory.pk]
     charts = []
     for indicator in indicators:
         points = series.get(indicator.identifier) or []

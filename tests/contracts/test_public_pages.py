@@ -145,7 +145,9 @@ def test_the_page_data_downloads_as_csv(client, demo):
     response = client.get(reverse("contract_csv", args=[contract.pk]))
     text = response.content.decode("utf-8-sig")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert text.splitlines()[0] == "type;indicateur;nom;unite;annee;valeur;source"
+    assert text.splitlines()[0] == (
+        "type;indicateur;nom;unite;annee;valeur;source;validated_on;validated_by;is_demo"
+    )
     # Rounded to the indicator's precision (GWh: one decimal), with a decimal comma.
     assert (
         "objectif;cae_2.a;Consommation énergétique finale;GWh;2020;231,7;"

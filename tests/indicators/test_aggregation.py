@@ -414,6 +414,67 @@ def test_an_epci_straddling_two_departements_counts_in_the_region_only(world):
 # --- Ratios and means ----------------------------------------------------------
 
 
+# --- Demonstration data -----------------------------------------------------------
+
+
+def demo(*values):
+    IndicatorValue.objects.filter(pk__in=[v.pk for v in values]).update(is_demo=True)
+
+
+def test_an_aggregate_of_real_values_only_is_not_demonstration_data(world, energy_2018):
+    recompute(indicators=[indicator("cae_2.a")], years=[2018])
+
+    assert not Aggregate.objects.filter(is_demo=True).exists()
+    assert Aggregate.objects.count() > 0
+
+
+def test_an_aggregate_summing_a_demonstration_value_is_demonstration_data(world, energy_2018):
+    demo(energy_2018["e3"])
+
+    recompute(indicators=[indicator("cae_2.a")], years=[2018])
+
+    # In D: S1 (80, real) and E3 (60, demo) are kept: a mix is demonstration data.
+    in_dept = aggregate(world.dept, "cae_2.a", 2018)
+    assert in_dept.computed_from["kept"] == sorted([world.s1.pk, world.e3.pk])
+    assert in_dept.is_demo
+    assert aggregate(world.region, "cae_2.a", 2018).is_demo
+    assert aggregate(world.e3, "cae_2.a", 2018).is_demo
+    # S1 sums its own (real) value only.
+    assert not aggregate(world.s1, "cae_2.a", 2018).is_demo
+
+
+def test_a_demonstration_value_hidden_by_a_kept_territory_does_not_label_the_aggregate(
+    world, energy_2018
+):
+    demo(energy_2018["c6"])  # inside E3, which is kept instead of it
+
+    recompute(indicators=[indicator("cae_2.a")], years=[2018])
+
+    assert not aggregate(world.e3, "cae_2.a", 2018).is_demo
+    assert not aggregate(world.dept, "cae_2.a", 2018).is_demo
+
+
+def test_the_exact_walk_over_partial_overlaps_labels_demonstration_data_too(world, energy_2018):
+    demo(energy_2018["s1"])
+
+    recompute(indicators=[indicator("cae_2.a")], years=[2018])
+
+    # D is redone by the greedy walk (S2 overlaps S1 partially); S1 is kept there.
+    in_dept = aggregate(world.dept, "cae_2.a", 2018)
+    assert in_dept.conflicts == [conflict(world.s2, world.s1)]
+    assert in_dept.is_demo
+
+
+def test_a_ratio_is_demonstration_data_when_one_of_its_components_is(world):
+    validated(world.c1, "cae_2.a", 2020, "40")
+    demo(validated(world.c1, "cae_3.a", 2020, "4000"))
+
+    recompute(indicators=[indicator("cae_2.a"), indicator("cae_3.b")], years=[2020])
+
+    assert aggregate(world.e1, "cae_3.b", 2020).is_demo
+    assert not aggregate(world.e1, "cae_2.a", 2020).is_demo
+
+
 @pytest.fixture
 def renewables_2020(world):
     """cae_2.a (GWh) and cae_3.a (MWh) in 2020. c4 reports only the consumption,
