@@ -114,7 +114,18 @@ def _plan_rows(plan: Plan, raw: list[tuple], now, last_validated: dict) -> list[
             return None if sums[0] is None else sums[0].quantize(PRECISION)
 
     rows = []
-    for scope_id, year, count, population, prone, kept_ids, candidates, demo, weighted, *sums in raw:
+    for (
+        scope_id,
+        year,
+        count,
+        population,
+        prone,
+        kept_ids,
+        candidates,
+        demo,
+        weighted,
+        *sums,
+    ) in raw:
         sums = sums[:n]
         conflicts: list[dict] = []
         if prone:
