@@ -88,8 +88,9 @@ class AggregateAdmin(admin.ModelAdmin):
         "contributors",
         "conflict_count",
         "computed_at",
+        "is_demo",
     ]
-    list_filter = ["indicator__is_key", "scope__kind", "year", "indicator"]
+    list_filter = ["is_demo", "indicator__is_key", "scope__kind", "year", "indicator"]
     search_fields = ["scope__name", "=scope__code", "indicator__identifier"]
     list_select_related = ["scope", "indicator"]
 
