@@ -128,6 +128,7 @@ def _write(checked: list[_CheckedRow], user) -> _Written:
                     indicator=row.indicator,
                     territory_id=row.contract.territory_id,
                     year=row.year,
+                    is_demo=row.contract.is_demo,  # a demonstration contract's data
                 )
                 to_create.append(value)
             else:

@@ -164,6 +164,8 @@ def save_report_values(
                 indicator=entry.indicator,
                 territory=report.contract.territory,
                 year=report.year,
+                # What is reported for a demonstration contract is demonstration data.
+                is_demo=report.contract.is_demo,
             )
             value.value = number
             value.source = entry.source.strip()

@@ -122,6 +122,18 @@ def test_valid_csv_imports_into_draft_reports_with_history(officer, contract, de
     assert {h.history_user for h in report.history.all()} == {officer}  # created, then written
 
 
+@pytest.mark.parametrize("is_demo", [False, True])
+def test_imported_values_are_demonstration_data_only_for_a_demonstration_contract(
+    officer, contract, is_demo
+):
+    type(contract).objects.filter(pk=contract.pk).update(is_demo=is_demo)
+
+    result = imports.import_values(csv_file(VALID_ROWS), officer)
+
+    assert result.errors == []
+    assert {v.is_demo for v in IndicatorValue.objects.all()} == {is_demo}
+
+
 def history_fields(row) -> dict:
     """A history row without its own id and date."""
     names = [f.attname for f in row._meta.concrete_fields]

@@ -180,6 +180,20 @@ def test_the_report_workflow_publishes_validated_values(active_contract, officer
     assert IndicatorValue.objects.validated().count() == 2
 
 
+@pytest.mark.parametrize("is_demo", [False, True])
+def test_values_reported_for_a_contract_are_demonstration_data_only_if_it_is(
+    active_contract, officer, staff, is_demo
+):
+    type(active_contract).objects.filter(pk=active_contract.pk).update(is_demo=is_demo)
+    active_contract.refresh_from_db()
+
+    validated = services.validate_report(
+        submitted_report(active_contract, officer, {"cae_2.a": "950"}), staff
+    )
+
+    assert [v.is_demo for v in validated] == [is_demo]
+
+
 def test_validation_records_the_recompute_and_moves_the_data_version_on_commit(
     active_contract, officer, staff, django_capture_on_commit_callbacks
 ):
