@@ -169,6 +169,7 @@ def contract_page(contract: Contract) -> dict:
                 target,
                 series[target.indicator.identifier],
                 trajectory,
+                decimals=target.indicator.decimals,
             )
         )
     return {"contract": contract, "rows": list(zip(rows, charts, strict=True))}

@@ -28,6 +28,7 @@ class Chart:
     unit: str
     years: list[int]
     datasets: list[Dataset] = field(default_factory=list)
+    decimals: int = 1  # the precision of the table's values (a count has none)
 
     def as_json(self) -> dict:
         return {
@@ -52,9 +53,12 @@ class Chart:
             yield year, [d.values[index] for d in self.datasets]
 
 
-def target_chart(chart_id: str, title: str, unit: str, target, series, trajectory_value) -> Chart:
+def target_chart(
+    chart_id: str, title: str, unit: str, target, series, trajectory_value, decimals: int = 1
+) -> Chart:
     """Validated values over the years, the linear trajectory from the baseline to the
-    target, and the target point. ``trajectory_value(year)`` gives the trajectory."""
+    target, and the target point. ``trajectory_value(year)`` gives the trajectory; the
+    table shows values with ``decimals`` places."""
     observed = dict(series)
     first = min([target.baseline_year, *observed])
     last = max([target.target_year, *observed])
@@ -64,6 +68,7 @@ def target_chart(chart_id: str, title: str, unit: str, target, series, trajector
         title=title,
         unit=unit,
         years=years,
+        decimals=decimals,
         datasets=[
             Dataset(_("Valeurs validées"), [observed.get(y) for y in years]),
             Dataset(

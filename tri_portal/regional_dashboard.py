@@ -62,6 +62,7 @@ def goal_chart(goal: GoalRow) -> Chart:
         target,
         goal.series,
         trajectory,
+        decimals=target.indicator.decimals,
     )
 
 

@@ -110,6 +110,7 @@ def key_indicator_charts(territory: Territory) -> list[Chart]:
                 id=f"indicateur-{indicator.pk}",
                 title=indicator.name,
                 unit=indicator.unit,
+                decimals=indicator.decimals,
                 years=[year for year, _value in points],
                 datasets=[Dataset(_("Valeurs validées"), [value for _year, value in points])],
             )
