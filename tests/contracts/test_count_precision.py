@@ -72,7 +72,9 @@ def test_the_report_form_shows_counts_without_decimals_and_asks_for_a_whole_numb
     dwellings_input = html[html.rindex("<input", 0, html.index(field)) : html.index(field)]
     assert 'inputmode="numeric"' in dwellings_input
     energy_field = f'name="valeur-{indicator("cae_2.a").pk}"'
-    energy_input = html[html.rindex("<input", 0, html.index(energy_field)) : html.index(energy_field)]
+    energy_input = html[
+        html.rindex("<input", 0, html.index(energy_field)) : html.index(energy_field)
+    ]
     assert 'inputmode="decimal"' in energy_input
 
 

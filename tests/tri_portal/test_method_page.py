@@ -63,7 +63,9 @@ def test_every_term_has_its_own_anchor(client, db):
 def test_the_method_page_explains_the_rules_behind_the_figures(client, db):
     text = visible_text(client.get(METHOD).content.decode())
 
-    assert "(dernière valeur validée − valeur de référence) ÷ (objectif − valeur de référence)" in text
+    assert (
+        "(dernière valeur validée − valeur de référence) ÷ (objectif − valeur de référence)" in text
+    )
     assert "du plus grand ensemble de communes au plus petit" in text  # no double counting
     assert "agrégat partiel" in text
     assert "renouvellement est un nouveau contrat" in text
@@ -134,7 +136,7 @@ def test_a_contracts_figures_link_to_their_definitions(client, active_contract):
     html = client.get(reverse("contract", args=[active_contract.pk])).content.decode()
 
     assert {"realisation", "situation", "valeurs-validees"} <= method_links(html)
-    badge = re.search(rf'<a class="badge [^"]*" href="{METHOD}#situation">([^<]+)</a>', html)
+    badge = re.search(rf'<a class="badge [^"]*"\s+href="{METHOD}#situation">([^<]+)</a>', html)
     assert badge.group(1) == "en retard"  # 950 where the trajectory expects 933,3
 
 
@@ -150,7 +152,9 @@ def test_a_completed_contracts_outcome_links_to_its_definition(client, active_co
     html = client.get(reverse("contract", args=[active_contract.pk])).content.decode()
 
     assert "bilan" in method_links(html)
-    assert re.search(rf'<a class="badge [^"]*" href="{METHOD}#bilan">objectif non atteint</a>', html)
+    assert re.search(
+        rf'<a class="badge [^"]*"\s+href="{METHOD}#bilan">objectif non atteint</a>', html
+    )
 
 
 def test_the_dashboards_goals_and_coverage_link_to_their_definitions(client, demo):

@@ -152,8 +152,7 @@ def test_the_closest_territory_reporting_for_a_commune_is_its_epci_first(client,
     text = page_text(client, maubeuge())
 
     assert (
-        "Chiffres du territoire qui rend compte pour Maubeuge : "
-        "CA Maubeuge Val de Sambre (EPCI)"
+        "Chiffres du territoire qui rend compte pour Maubeuge : CA Maubeuge Val de Sambre (EPCI)"
     ) in text
     assert "2 500,0" in text
 
