@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from contracts import services
@@ -169,3 +170,11 @@ def test_the_method_page_is_public_and_cached(client, db):
     assert first.status_code == 200
     assert "public" in first["Cache-Control"]
     assert client.get(METHOD, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_the_staff_dashboards_figures_link_to_their_definitions(client, demo):
+    client.force_login(get_user_model().objects.get(username="agent.region"))  # the demo's
+
+    html = client.get(reverse("staff_dashboard")).content.decode()
+
+    assert {"agregats", "couverture", "realisation", "projection"} <= method_links(html)
