@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import F
 
 from contracts.models import Contract
-from territories.models import Territory
+from territories.models import Territory, TerritoryClosure
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,16 @@ def covering_contracts_of_many(territories) -> dict[int, list[Coverage]]:
 def covering_contracts(territory: Territory) -> list[Coverage]:
     """The public contracts covering ``territory``, the nearest signatory first."""
     return covering_contracts_of_many([territory])[territory.pk]
+
+
+def contracts_inside(scope: Territory):
+    """The public TRI contracts signed by territories wholly inside ``scope`` (a
+    département, the region): those its contract figures count, latest first."""
+    inside = TerritoryClosure.objects.filter(ancestor=scope, depth__gt=0, contains_whole=True)
+    return (
+        Contract.objects.public()
+        .cotri()
+        .filter(territory__in=inside.values("descendant_id"))
+        .select_related("territory")
+        .order_by("-start_date", "territory__name")
+    )

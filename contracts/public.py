@@ -173,6 +173,7 @@ def contract_page(contract: Contract) -> dict:
             target,
             series[identifier],
             trajectory,
+            decimals=target.indicator.decimals,
         )
         chart.provenance = [
             provenances.get((contract.territory.pk, identifier, year)) for year in chart.years

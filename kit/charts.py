@@ -31,6 +31,7 @@ class Chart:
     # Where each year's first value comes from (an object the page's provenance include
     # shows, or None), aligned with ``years``; None: the table has no source column.
     provenance: list | None = None
+    decimals: int = 1  # the precision of the table's values (a count has none)
 
     def as_json(self) -> dict:
         return {
@@ -61,9 +62,12 @@ class Chart:
             yield year, values, self.provenance[index] if self.provenance else None
 
 
-def target_chart(chart_id: str, title: str, unit: str, target, series, trajectory_value) -> Chart:
+def target_chart(
+    chart_id: str, title: str, unit: str, target, series, trajectory_value, decimals: int = 1
+) -> Chart:
     """Validated values over the years, the linear trajectory from the baseline to the
-    target, and the target point. ``trajectory_value(year)`` gives the trajectory."""
+    target, and the target point. ``trajectory_value(year)`` gives the trajectory; the
+    table shows values with ``decimals`` places."""
     observed = dict(series)
     first = min([target.baseline_year, *observed])
     last = max([target.target_year, *observed])
@@ -73,6 +77,7 @@ def target_chart(chart_id: str, title: str, unit: str, target, series, trajector
         title=title,
         unit=unit,
         years=years,
+        decimals=decimals,
         datasets=[
             Dataset(_("Valeurs validées"), [observed.get(y) for y in years]),
             Dataset(

@@ -68,6 +68,7 @@ def goal_chart(goal: GoalRow) -> Chart:
         target,
         goal.series,
         trajectory,
+        decimals=target.indicator.decimals,
     )
     chart.provenance = [goal.provenances.get(year) for year in chart.years]
     return chart

@@ -1,7 +1,9 @@
 """Public territory pages (no login): what a territory is, what it belongs to, the
 public TRI contracts covering it (its own, its EPCI's, its syndicats') and its key
-indicators over the years (validated values only; those of the nearest covering
-territory that publishes some when it has none)."""
+indicators over the years (validated values only; when it has none, those of the
+closest EPCI or syndicat containing it that publishes some: the territory reporting
+for it). A département or the region also shows its aggregates, with the share of its
+population they cover, and the contracts signed inside it."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -10,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from contracts.coverage import covering_contracts
-from indicators.models import Indicator
+from contracts.coverage import contracts_inside, covering_contracts
+from contracts.models import ContractStats
+from indicators.models import Indicator, IndicatorValue
 from indicators.provenance import series_and_provenances
+from indicators.selectors import latest_scope_figures
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
@@ -27,6 +31,13 @@ ANCESTOR_ORDER = [
     TerritoryKind.DEPARTEMENT,
     TerritoryKind.REGION,
 ]
+
+# Where a territory without validated values of its own finds the figures of the
+# territory reporting for it: its EPCI first, then its syndicats.
+REPORTING_ANCESTOR_KINDS = [TerritoryKind.EPCI, TerritoryKind.SYNDICAT]
+
+# The scopes whose page shows their aggregates and the contracts signed inside them.
+SCOPE_KINDS = [TerritoryKind.DEPARTEMENT, TerritoryKind.REGION]
 
 # When several kinds share a code (région 32 and département 32), which one a
 # code designates when the ``type`` is not given.
@@ -50,9 +61,10 @@ def territory_by_code(code: str, kind: str | None = None) -> Territory | None:
 
 def territory_page(territory: Territory) -> dict:
     """Everything the public page of ``territory`` shows, in a fixed number of queries
-    (whatever the number of ancestors, members, contracts or values) — plus two per
-    covering territory tried when the territory has no validated value of its own (at
-    most its EPCI and syndicats)."""
+    (whatever the number of ancestors, members, contracts or values): three more when it
+    has no validated value of its own (the territory reporting for it and its values),
+    three more for a département or the region (aggregates, contracts inside, contract
+    figures)."""
     ancestors = sorted(
         Territory.objects.ancestors_of(territory),
         key=lambda t: (ANCESTOR_ORDER.index(t.kind), t.name),
@@ -66,7 +78,9 @@ def territory_page(territory: Territory) -> dict:
             members = None
     coverages = covering_contracts(territory)
     charts = key_indicator_charts(territory)
-    nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(coverages)
+    nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(ancestors)
+    is_scope = territory.kind in SCOPE_KINDS
+    scope_figures = latest_scope_figures(territory) if is_scope else []
     return {
         "territory": territory,
         "ancestors": ancestors,
@@ -78,23 +92,28 @@ def territory_page(territory: Territory) -> dict:
         "charts": charts,
         "nearest_reporting": nearest,
         "nearest_charts": nearest_charts,
+        "is_scope": is_scope,
+        "scope_figures": scope_figures,
+        "contracts_inside": list(contracts_inside(territory)) if is_scope else [],
+        "scope_stats": ContractStats.objects.filter(scope=territory).first() if is_scope else None,
         "has_demo": any(c.contract.is_demo for c in coverages)
+        or any(f.aggregate.is_demo for f in scope_figures)
         or any(p and p.is_demo for chart in charts + nearest_charts for p in chart.provenance),
     }
 
 
-def nearest_reporting_charts(coverages) -> tuple[Territory | None, list[Chart]]:
-    """For a territory without validated values of its own: the nearest territory
-    whose contract covers it and that has published some, with its charts."""
-    seen = set()
-    for coverage in coverages:
-        if coverage.depth == 0 or coverage.via.pk in seen:
-            continue
-        seen.add(coverage.via.pk)
-        charts = key_indicator_charts(coverage.via)
-        if charts:
-            return coverage.via, charts
-    return None, []
+def nearest_reporting_charts(ancestors) -> tuple[Territory | None, list[Chart]]:
+    """For a territory without validated values of its own: the territory reporting for
+    it — the closest of its EPCI, then its syndicats, that has published validated
+    values of key indicators — with its charts. ``ancestors``: closest first."""
+    candidates = [a for a in ancestors if a.kind in REPORTING_ANCESTOR_KINDS]
+    reporting = set(
+        IndicatorValue.objects.validated()
+        .filter(territory__in=candidates, indicator__is_key=True)
+        .values_list("territory_id", flat=True)
+    )
+    nearest = next((a for a in candidates if a.pk in reporting), None)
+    return (nearest, key_indicator_charts(nearest)) if nearest else (None, [])
 
 
 def key_indicator_charts(territory: Territory) -> list[Chart]:
@@ -114,6 +133,7 @@ def key_indicator_charts(territory: Territory) -> list[Chart]:
                 id=f"indicateur-{indicator.pk}",
                 title=indicator.name,
                 unit=indicator.unit,
+                decimals=indicator.decimals,
                 years=[year for year, _value in points],
                 datasets=[Dataset(_("Valeurs validées"), [value for _year, value in points])],
                 provenance=[

@@ -37,6 +37,7 @@ urlpatterns = [
         views.StaticPageView.as_view(template_name="tri_portal/privacy.html"),
         name="privacy",
     ),
+    path("methode/", views.MethodView.as_view(), name="method"),
     path("contrats/", public_views.ContractListView.as_view(), name="contracts"),
     path("contrats/<int:pk>/", public_views.ContractDetailView.as_view(), name="contract"),
     path(

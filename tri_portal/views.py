@@ -10,8 +10,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from contracts.selectors import publishes_demo_data, signed_contracts
+from indicators.models import Indicator
 from indicators.tasks import enqueue_full_recompute
 from kit.api import exports
+from kit.cache import public_page
 from territories.selectors import region_overview
 from tri_portal.api.views import DATASETS, EXPORT_ROUTES
 from tri_portal.staff_dashboard import staff_dashboard
@@ -28,6 +30,18 @@ class HomeView(TemplateView):
 
 class StaticPageView(TemplateView):
     """Legal and information pages: text only, in the templates."""
+
+
+@method_decorator(public_page, name="get")
+class MethodView(TemplateView):
+    """Glossary and method: every indicator of the catalogue (read from it) and the
+    terms and rules behind the figures; every figure of the portal links here."""
+
+    template_name = "tri_portal/method.html"
+
+    def get_context_data(self, **kwargs):
+        indicators = Indicator.objects.order_by("-is_key", "theme", "identifier")
+        return super().get_context_data(**kwargs, indicators=indicators)
 
 
 @method_decorator(staff_member_required, name="dispatch")

@@ -19,6 +19,13 @@ def number(value, decimals=0):
 
 
 @register.filter
+def measure(value, indicator):
+    """A value of ``indicator`` at the indicator's precision (its ``decimals``: a count
+    of dwellings or charge points has none, GWh one) — the one way pages show a value."""
+    return number(value, indicator.decimals)
+
+
+@register.filter
 def percent(fraction, decimals=0):
     """A fraction (0.123) as a percentage (``12 %``)."""
     if fraction is None or fraction == "":

@@ -51,7 +51,15 @@ def test_home_list_contract_and_dashboard(demo_site, browser_page):
 
 
 @pytest.mark.parametrize(
-    "path", ["/accessibilite/", "/mentions-legales/", "/donnees-personnelles/", "/compte/login/"]
+    "path",
+    [
+        "/accessibilite/",
+        "/mentions-legales/",
+        "/donnees-personnelles/",
+        "/compte/login/",
+        "/methode/",
+        "/couverture/?q=Maubeuge",
+    ],
 )
 def test_other_public_pages_are_accessible(demo_site, browser_page, path):
     browser_page.goto(demo_site.url + path)

@@ -126,9 +126,14 @@ def test_public_pages_fit_a_phone(demo, phone_page):
         "/contrats/",
         *(f"/contrats/{pk}/" for pk in demo["contracts"]),
         "/territoires/code/59249/",
+        "/territoires/code/59392/",  # Maubeuge: the figures of the territory reporting for it
+        "/territoires/code/59/?type=departement",
         "/territoires/code/32/",
         "/tableau-de-bord/",
         "/donnees/",
+        "/couverture/",
+        "/couverture/?q=Maubeuge",
+        "/methode/",
         "/mentions-legales/",
         "/accessibilite/",
         "/donnees-personnelles/",
@@ -170,3 +175,21 @@ def test_staff_pages_fit_a_phone(demo, phone_page):
     paths = ["/gestion/", "/gestion/rapports/", demo["submitted_report"], "/espace/jetons/"]
     assert_all_fit(page, base, paths)
     assert page.locator("main table tbody tr").count() == 1  # the token list was measured
+
+
+def test_staff_find_every_management_page_under_one_menu_entry(demo, phone_page):
+    page = phone_page
+    log_in(page, demo["url"], "agent.region")
+    page.goto(demo["url"] + "/")
+    page.get_by_role("button", name="Menu").click()
+    gestion = page.get_by_role("button", name="Gestion", exact=True)
+    gestion.wait_for(state="visible")
+    assert gestion.get_attribute("aria-expanded") == "false"
+    gestion.click()
+    assert gestion.get_attribute("aria-expanded") == "true"
+    for name in ("Tableau de bord des agents", "Rapports à valider", "Administration"):
+        page.get_by_role("link", name=name).first.wait_for(state="visible")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Rapports à valider").first.click()
+    assert page.url.endswith("/gestion/rapports/")

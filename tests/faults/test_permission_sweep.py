@@ -77,6 +77,7 @@ CLASSIFICATION = {
     "healthz": PUBLIC,
     "favicon": PUBLIC,
     "legal_notice": PUBLIC,
+    "method": PUBLIC,
     "accessibility": PUBLIC,
     "privacy": PUBLIC,
     "contracts": PUBLIC,
@@ -410,6 +411,7 @@ def targets(w: World, key: str) -> list[Case]:
         "healthz": [Case("santé", "/healthz")],
         "favicon": [Case("icône", "/favicon.ico", public_status=301)],
         "legal_notice": [Case("mentions", reverse("legal_notice"), public_status=200)],
+        "method": [Case("méthode", reverse("method"), public_status=200)],
         "accessibility": [Case("accessibilité", reverse("accessibility"), public_status=200)],
         "privacy": [Case("données personnelles", reverse("privacy"), public_status=200)],
         "contracts": [

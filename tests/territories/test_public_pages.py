@@ -319,8 +319,9 @@ def test_the_page_runs_a_fixed_number_of_queries(
     for _ in range(min(rows, 10)):
         signed_contract(territory)
 
-    # Territory, ancestors, contracts, key indicators, values; + communes and members.
-    budget = 5 if territory.kind == TerritoryKind.COMMUNE else 7
+    # Territory, ancestors, contracts, key indicators, values; + communes and members;
+    # + for the region, its aggregates, the contracts inside it and its contract figures.
+    budget = {TerritoryKind.COMMUNE: 5, TerritoryKind.REGION: 10}.get(territory.kind, 7)
     with django_assert_max_num_queries(budget):
         html = page(client, territory)
 

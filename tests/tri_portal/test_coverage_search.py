@@ -179,7 +179,7 @@ def test_the_maubeuge_page_shows_the_figures_of_the_nearest_reporting_territory(
     response = client.get(reverse("territory", args=[commune("59392").slug]))
 
     text = text_of(response)
-    assert "Voici celles du territoire le plus proche qui en publie" in text
+    assert "Chiffres du territoire qui rend compte pour Maubeuge" in text
     assert "Syndicat mixte du SCoT Sambre-Avesnois" in text
     assert 'type="application/json"' in response.content.decode()
 

@@ -8,6 +8,7 @@ PAGES = [
     ("legal_notice", "Mentions légales"),
     ("accessibility", "Déclaration d'accessibilité"),
     ("privacy", "Données personnelles"),
+    ("method", "Glossaire et méthode"),
 ]
 
 
@@ -37,6 +38,7 @@ def page_title(html):
         ("legal_notice", "Mentions légales"),
         ("accessibility", "Accessibilité"),
         ("privacy", "Données personnelles"),
+        ("method", "Glossaire et méthode"),
     ],
 )
 def test_page_titles_name_the_page(client, db, url_name, title):

@@ -73,6 +73,7 @@ def public_urls(every_status) -> list[str]:
         reverse("legal_notice"),
         reverse("privacy"),
         reverse("accessibility"),
+        reverse("method"),
     ]
 
 
