@@ -6,18 +6,27 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from indicators.filters import IndicatorListFilter
-from indicators.models import VALUE_DECIMALS, Aggregate, Indicator, IndicatorValue, Theme
+from indicators.models import (
+    VALUE_DECIMALS,
+    Aggregate,
+    Indicator,
+    IndicatorValue,
+    Theme,
+    covered_share,
+    is_partial,
+)
 from indicators.selectors import validated_series_by_territory
 from kit.api.exports import Column, OpenDataTable, plain_decimal, rounded
 from kit.api.filters import StrictBooleanFilter, YearFilter
 from kit.api.pagination import PublicDataPagination
-from kit.api.serializers import ApiModelSerializer, RowKeyField, iso_datetime
+from kit.api.serializers import ApiModelSerializer, PlainDecimalField, RowKeyField, iso_datetime
 from kit.api.views import ExportMixin, StaticFormFilterSetMixin, StrictQueryMixin, export_schema
 from kit.db import JSONArrayLength
 from territories.filters import DepartementFilter, territory_filters
 from territories.models import Territory
 
 EXPORT_CHUNK = 5000
+COVERED_SHARE_PLACES = 4  # 0.1057: a share to the hundredth of a percent
 
 
 class IndicatorFilter(django_filters.FilterSet):
@@ -334,6 +343,29 @@ class AggregateSerializer(ApiModelSerializer):
         source="conflict_count",
         help_text=_("Territoires écartés car chevauchant partiellement un territoire retenu."),
     )
+    scope_population = serializers.IntegerField(
+        source="scope.population",
+        allow_null=True,
+        help_text=_(
+            "Population du périmètre : somme des populations municipales de ses communes "
+            "présentes dans le portail (la même que sur sa page)."
+        ),
+    )
+    covered_share = PlainDecimalField(
+        max_digits=10,
+        decimal_places=COVERED_SHARE_PLACES,
+        allow_null=True,
+        help_text=_(
+            "Part de la population du périmètre couverte (0 à 1) : covered_population / "
+            "scope_population."
+        ),
+    )
+    is_partial = serializers.BooleanField(
+        help_text=_(
+            "Vrai si les territoires retenus ne couvrent qu'une partie de la population du "
+            "périmètre : la valeur n'est alors pas le total du périmètre."
+        )
+    )
 
     class Meta:
         model = Aggregate
@@ -349,6 +381,9 @@ class AggregateSerializer(ApiModelSerializer):
             "year",
             "value",
             "covered_population",
+            "scope_population",
+            "covered_share",
+            "is_partial",
             "contributors",
             "conflicts",
             "computed_at",
@@ -360,7 +395,10 @@ AGGREGATES = OpenDataTable(
     title="Agrégats des indicateurs TRI",
     description=(
         "Indicateurs agrégés sur la région, les départements, les syndicats et EPCI, "
-        "sans double compte des territoires imbriqués (recalculés après chaque validation)."
+        "sans double compte des territoires imbriqués (recalculés après chaque validation). "
+        "Un agrégat ne porte que sur les territoires qui ont publié des valeurs : "
+        "covered_population et covered_share disent quelle part de la population du "
+        "périmètre il couvre, is_partial = true qu'il n'est pas le total du périmètre."
     ),
     columns=(
         Column("id", "Identifiant", "integer", required=True),
@@ -404,6 +442,29 @@ AGGREGATES = OpenDataTable(
             unit="habitants",
         ),
         Column(
+            "scope_population",
+            "Population du périmètre",
+            "integer",
+            "Somme des populations municipales des communes du périmètre présentes dans le "
+            "portail ; vide si inconnue.",
+            unit="habitants",
+        ),
+        Column(
+            "covered_share",
+            "Part de la population couverte",
+            "number",
+            "covered_population / scope_population, de 0 à 1 ; vide si la population du "
+            "périmètre est inconnue.",
+        ),
+        Column(
+            "is_partial",
+            "Agrégat partiel",
+            "boolean",
+            "true : les territoires retenus ne couvrent qu'une partie de la population du "
+            "périmètre, la valeur n'est pas le total du périmètre ; false : toute sa population.",
+            True,
+        ),
+        Column(
             "contributors", "Territoires retenus", "integer", "Nombre de territoires additionnés."
         ),
         Column(
@@ -433,7 +494,7 @@ class AggregateViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelView
         )
 
     def export_rows(self, queryset):
-        return queryset.values_list(
+        rows = queryset.values_list(
             "pk",
             "scope_id",
             "scope__kind",
@@ -445,10 +506,23 @@ class AggregateViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelView
             "year",
             "value",
             "covered_population",
+            "scope__population",
             "contributors",
             "conflict_count",
             "computed_at",
         ).iterator(chunk_size=EXPORT_CHUNK)
+        for *head, covered, population, contributors, conflicts, computed_at in rows:
+            share = covered_share(covered, population)
+            yield (
+                *head,
+                covered,
+                population,
+                rounded(share, COVERED_SHARE_PLACES),
+                is_partial(covered, population),
+                contributors,
+                conflicts,
+                computed_at,
+            )
 
     @export_schema(AggregateSerializer)
     def list(self, request, *args, **kwargs):

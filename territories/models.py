@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kit.templatetags.tri_format import number
 from territories import validators
 
 
@@ -234,6 +235,26 @@ class Territory(models.Model):
         EPCI imported with one region): ``population`` counts only those that are, the
         official list gives ``listed_population`` in all."""
         return self.listed_population is not None and self.listed_population != self.population
+
+    @property
+    def population_note(self) -> str:
+        """Why the official EPCI list gives another figure (empty when it does not)."""
+        if not self.is_partly_outside:
+            return ""
+        return _(
+            "dont %(population)s habitants dans les communes de la région ; %(listed)s au "
+            "total selon la liste officielle des EPCI"
+        ) % {
+            "population": number(self.population or 0),
+            "listed": number(self.listed_population),
+        }
+
+    @property
+    def siren_note(self) -> str:
+        """Said next to a SIREN that is not the official one (empty for an official one)."""
+        if not self.siren or self.siren_verified:
+            return ""
+        return str(_("numéro de démonstration, non officiel"))
 
 
 class Membership(models.Model):
