@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from indicators import formulas
 from indicators.models import POPULATION_IDENTIFIER as POPULATION
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import Aggregate, Indicator, IndicatorValue
 
 Series = dict[str, list[tuple[int, Decimal]]]
 
@@ -57,3 +57,18 @@ def _series_of(territory, indicators, by_year) -> Series:
                 points.append((year, value))
         series[indicator.identifier] = points
     return series
+
+
+def latest_key_aggregates(scope) -> list[Aggregate]:
+    """The latest materialised aggregate of each key indicator over ``scope`` (with a
+    value), ordered by indicator; each says what share of the scope it covers (the
+    scope's population is read with it: no query per row)."""
+    rows = (
+        Aggregate.objects.filter(scope=scope, indicator__is_key=True, value__isnull=False)
+        .select_related("scope", "indicator")
+        .order_by("indicator__identifier", "-year")
+    )
+    latest = {}
+    for row in rows:
+        latest.setdefault(row.indicator_id, row)
+    return list(latest.values())

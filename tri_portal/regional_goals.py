@@ -17,6 +17,8 @@ class GoalRow:
     target: Target
     standing: TargetStanding
     series: list
+    # The region's aggregate of the latest year: what share of the region it covers.
+    latest_aggregate: Aggregate | None = None
 
 
 def default_region() -> Territory | None:
@@ -32,14 +34,21 @@ def regional_goals(region: Territory) -> list[GoalRow]:
         return []
     targets = list(goals.targets.select_related("indicator").order_by("indicator__identifier"))
     series: dict[int, list] = {t.indicator_id: [] for t in targets}
+    latest: dict[int, Aggregate] = {}
     rows = (
         Aggregate.objects.filter(scope=region, indicator_id__in=series, value__isnull=False)
+        .select_related("scope")
         .order_by("year")
-        .values_list("indicator_id", "year", "value")
     )
-    for indicator_id, year, value in rows:
-        series[indicator_id].append((year, value))
+    for row in rows:
+        series[row.indicator_id].append((row.year, row.value))
+        latest[row.indicator_id] = row
     return [
-        GoalRow(t, evaluate_target(t, series[t.indicator_id]), series[t.indicator_id])
+        GoalRow(
+            t,
+            evaluate_target(t, series[t.indicator_id]),
+            series[t.indicator_id],
+            latest.get(t.indicator_id),
+        )
         for t in targets
     ]

@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from contracts.coverage import covering_contracts
 from indicators.models import Indicator
-from indicators.selectors import validated_series
+from indicators.selectors import latest_key_aggregates, validated_series
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
@@ -75,6 +75,7 @@ def territory_page(territory: Territory) -> dict:
         "members": members,
         "contracts": [c.contract for c in coverages if c.depth == 0],
         "covering": [c for c in coverages if c.depth > 0],
+        "aggregates": latest_key_aggregates(territory) if is_grouping else [],
         "charts": charts,
         "nearest_reporting": nearest,
         "nearest_charts": nearest_charts,
