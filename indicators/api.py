@@ -100,6 +100,7 @@ VALUE_FIELDS = [
     "territory_kind",
     "territory_code",
     "territory_siren",
+    "territory_siren_official",
     "territory_name",
     "indicator",
     "unit",
@@ -117,6 +118,7 @@ VALUE_SOURCES = [
     "territory__kind",
     "territory__code",
     "territory__siren",
+    "territory__siren_verified",
     "territory__name",
     "indicator__identifier",
     "indicator__unit",
@@ -136,6 +138,10 @@ class ValueSerializer(ApiModelSerializer):
     territory_kind = serializers.CharField(source="territory__kind")
     territory_code = serializers.CharField(source="territory__code")
     territory_siren = serializers.CharField(source="territory__siren", allow_null=True)
+    territory_siren_official = serializers.BooleanField(
+        source="territory__siren_verified",
+        help_text=_("Faux pour un SIREN de démonstration : pas le numéro officiel."),
+    )
     territory_name = serializers.CharField(source="territory__name")
     indicator = serializers.CharField(source="indicator__identifier")
     unit = serializers.CharField(source="indicator__unit")
@@ -163,6 +169,7 @@ class ValueSerializer(ApiModelSerializer):
             "territory_kind": row["territory__kind"],
             "territory_code": row["territory__code"],
             "territory_siren": row["territory__siren"],
+            "territory_siren_official": row["territory__siren_verified"],
             "territory_name": row["territory__name"],
             "indicator": row["indicator__identifier"],
             "unit": row["indicator__unit"],
@@ -210,6 +217,12 @@ VALUES = OpenDataTable(
             "SIREN du territoire",
             "string",
             "Vide pour un département ou une région.",
+        ),
+        Column(
+            "territory_siren_official",
+            "SIREN officiel",
+            "boolean",
+            "false : SIREN de démonstration, pas le numéro officiel du territoire.",
         ),
         Column("territory_name", "Nom du territoire", "string", required=True),
         Column(
@@ -309,6 +322,7 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
                         territory.kind,
                         territory.code,
                         territory.siren,
+                        territory.siren_verified,
                         territory.name,
                         indicator.identifier,
                         indicator.unit,
@@ -336,6 +350,10 @@ class AggregateSerializer(ApiModelSerializer):
     scope_kind = serializers.CharField(source="scope.kind")
     scope_code = serializers.CharField(source="scope.code")
     scope_siren = serializers.CharField(source="scope.siren", allow_null=True)
+    scope_siren_official = serializers.BooleanField(
+        source="scope.siren_verified",
+        help_text=_("Faux pour un SIREN de démonstration : pas le numéro officiel."),
+    )
     scope_name = serializers.CharField(source="scope.name")
     indicator = serializers.CharField(source="indicator.identifier")
     unit = serializers.CharField(source="indicator.unit")
@@ -375,6 +393,7 @@ class AggregateSerializer(ApiModelSerializer):
             "scope_kind",
             "scope_code",
             "scope_siren",
+            "scope_siren_official",
             "scope_name",
             "indicator",
             "unit",
@@ -418,6 +437,12 @@ AGGREGATES = OpenDataTable(
             True,
         ),
         Column("scope_siren", "SIREN du périmètre", "string"),
+        Column(
+            "scope_siren_official",
+            "SIREN officiel",
+            "boolean",
+            "false : SIREN de démonstration, pas le numéro officiel du périmètre.",
+        ),
         Column("scope_name", "Périmètre", "string", required=True),
         Column(
             "indicator",
@@ -500,6 +525,7 @@ class AggregateViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelView
             "scope__kind",
             "scope__code",
             "scope__siren",
+            "scope__siren_verified",
             "scope__name",
             "indicator__identifier",
             "indicator__unit",

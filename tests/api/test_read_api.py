@@ -331,6 +331,7 @@ def test_contract_detail_represents_territory_themes_signatories_and_dates(
         "kind": "commune",
         "code": "59249",
         "siren": FOURMIES_SIREN,
+        "siren_is_official": True,
         "name": "Fourmies",
     }
     assert sorted(row["themes"]) == ["batiment", "mobilite-decarbonee"]
@@ -557,6 +558,7 @@ def test_a_value_row_names_its_territory_indicator_and_unit(anonymous_api, contr
         "territory_kind": "commune",
         "territory_code": "59249",
         "territory_siren": FOURMIES_SIREN,
+        "territory_siren_official": True,
         "territory_name": "Fourmies",
         "indicator": "cae_3.a",
         "unit": "MWh",
@@ -729,6 +731,7 @@ def test_an_aggregate_row_gives_coverage_and_conflict_count(anonymous_api, aggre
         "scope_kind": "epci",
         "scope_code": SUD_AVESNOIS_SIREN,
         "scope_siren": SUD_AVESNOIS_SIREN,
+        "scope_siren_official": True,
         "scope_name": "CC du Sud Avesnois",
         "indicator": "cae_3.a",
         "unit": "MWh",

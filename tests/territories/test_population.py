@@ -4,6 +4,8 @@ contracts' pages, in the API and in the coverage figures alike; where the offici
 list gives another figure (an EPCI straddling the region's border), the page and the API
 say so."""
 
+import csv
+import io
 import re
 from datetime import date
 
@@ -144,3 +146,16 @@ def test_an_official_siren_is_not_flagged(client, db):
 
     assert "non officiel" not in text
     assert api_row(client, lens)["siren_is_official"] is True
+
+
+def test_the_demo_siren_is_flagged_in_the_contracts_export_and_api(client, scot_sambre_avesnois):
+    ContractFactory(
+        territory=scot_sambre_avesnois, status=ContractStatus.SIGNED, signed_on=date(2017, 10, 24)
+    )
+
+    response = client.get("/api/v1/contracts/", {"territory_siren": "999000003", "format": "csv"})
+    [row] = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    [item] = client.get("/api/v1/contracts/", {"territory_siren": "999000003"}).json()["results"]
+
+    assert (row["territory_siren"], row["territory_siren_official"]) == ("999000003", "false")
+    assert item["territory"]["siren_is_official"] is False
