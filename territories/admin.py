@@ -52,11 +52,8 @@ class OfficerAssignmentInline(admin.TabularInline):
 class TerritoryAdminForm(forms.ModelForm):
     """Staff set the official SIREN of a territory created with a demo one: for an EPCI
     or a syndicat the SIREN is also its official code, and a SIREN changed to a valid
-    one (the field checks its Luhn key) is official from then on."""
-
-    class Meta:
-        model = Territory
-        fields = "__all__"
+    one (the field checks its Luhn key) is official from then on. (The admin builds
+    its Meta from the fieldsets.)"""
 
     def clean(self):
         cleaned = super().clean()

@@ -158,9 +158,7 @@ def refresh_populations() -> int:
         if (territory.population, territory.population_year) != (population, year):
             territory.population, territory.population_year = population, year
             changed.append(territory)
-    Territory.objects.bulk_update(
-        changed, ["population", "population_year"], batch_size=BATCH_SIZE
-    )
+    Territory.objects.bulk_update(changed, ["population", "population_year"], batch_size=BATCH_SIZE)
     return len(changed)
 
 

@@ -179,9 +179,7 @@ def test_an_invalid_siren_is_refused_in_french_and_nothing_is_saved(
     )
 
 
-def test_the_population_of_a_grouping_is_not_typed_in_the_admin(
-    staff_client, scot_sambre_avesnois
-):
+def test_the_population_of_a_grouping_is_not_typed_in_the_admin(staff_client, scot_sambre_avesnois):
     page = staff_client.get(change_url(scot_sambre_avesnois))
 
     assert "population" not in page.context["adminform"].form.fields

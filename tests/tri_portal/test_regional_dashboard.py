@@ -187,9 +187,7 @@ def test_the_dashboard_reads_aggregates_never_the_indicator_values(client, demo_
     assert not any("indicators_indicatorvalue" in statement for statement in sql)
 
 
-def test_each_goal_says_what_share_of_the_region_its_latest_figure_covers(
-    client, demo_recomputed
-):
+def test_each_goal_says_what_share_of_the_region_its_latest_figure_covers(client, demo_recomputed):
     text = unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page(client))))
 
     # The demo enters the Observatoire's regional figures for the region itself: they
