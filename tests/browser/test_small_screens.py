@@ -127,6 +127,9 @@ def test_public_pages_fit_a_phone(demo, phone_page):
         *(f"/contrats/{pk}/" for pk in demo["contracts"]),
         "/territoires/code/59249/",
         "/territoires/code/32/",
+        "/territoires/code/999000003/",  # demo SIREN flagged, aggregates with coverage
+        "/territoires/code/245900428/",  # CU de Dunkerque: a partial aggregate
+        "/territoires/code/200069722/",  # inter-regional EPCI: two populations explained
         "/tableau-de-bord/",
         "/donnees/",
         "/mentions-legales/",
