@@ -36,6 +36,10 @@ class TerritoryRefSerializer(serializers.Serializer):
     kind = serializers.CharField()
     code = serializers.CharField()
     siren = serializers.CharField(allow_null=True)
+    siren_is_official = serializers.BooleanField(
+        source="siren_verified",
+        help_text=_("Faux pour un SIREN de démonstration : pas le numéro officiel."),
+    )
     name = serializers.CharField()
 
 
@@ -194,6 +198,12 @@ SIGNATORY_COLUMNS = (
         "INSEE pour une commune, SIREN pour un EPCI ou un syndicat.",
     ),
     Column("territory_siren", "SIREN du territoire", "string", "Vide s'il n'est pas connu."),
+    Column(
+        "territory_siren_official",
+        "SIREN officiel",
+        "boolean",
+        "false : SIREN de démonstration, pas le numéro officiel du territoire.",
+    ),
     Column("territory_name", "Territoire", "string", "Nom du territoire signataire."),
 )
 
@@ -272,6 +282,7 @@ class ContractViewSet(
                 territory.kind,
                 territory.code,
                 territory.siren,
+                territory.siren_verified,
                 territory.name,
                 contract.signed_on,
                 contract.start_date,
@@ -407,6 +418,7 @@ class TargetViewSet(
                 target.contract.reference,
                 territory.code,
                 territory.siren,
+                territory.siren_verified,
                 territory.name,
                 target.indicator.identifier,
                 target.indicator.unit,

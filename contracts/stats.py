@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from contracts.models import (
@@ -30,6 +29,7 @@ from contracts.models import (
 )
 from indicators.models import Indicator, IndicatorValue
 from territories.models import Territory, TerritoryClosure, TerritoryKind
+from territories.selectors import commune_population_totals
 
 STATS_SCOPE_KINDS = [TerritoryKind.REGION, TerritoryKind.DEPARTEMENT]
 
@@ -127,13 +127,11 @@ class _Batch:
             contract_id__in=public_ids
         ).values_list("contract_id", "contracttheme__slug"):
             self.themes[contract_id].append(slug)
+        # The scopes' populations by the one rule that gives Territory.population.
+        self.population = {
+            pk: total for pk, (total, _year) in commune_population_totals(scope_ids).items()
+        }
         communes = TerritoryClosure.objects.filter(descendant__kind=TerritoryKind.COMMUNE)
-        self.population = dict(
-            communes.filter(ancestor_id__in=scope_ids)
-            .values("ancestor_id")
-            .annotate(total=Sum("descendant__population"))
-            .values_list("ancestor_id", "total")
-        )
         self.communes_of: dict[int, set[int]] = defaultdict(set)
         self.commune_population: dict[int, int] = {}
         for territory, commune, population in communes.filter(

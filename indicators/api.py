@@ -7,19 +7,28 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from indicators.filters import IndicatorListFilter
-from indicators.models import VALUE_DECIMALS, Aggregate, Indicator, IndicatorValue, Theme
+from indicators.models import (
+    VALUE_DECIMALS,
+    Aggregate,
+    Indicator,
+    IndicatorValue,
+    Theme,
+    covered_share,
+    is_partial,
+)
 from indicators.organisations import organisation_subquery
 from indicators.selectors import validated_series_by_territory
 from kit.api.exports import Column, OpenDataTable, plain_decimal, rounded
 from kit.api.filters import StrictBooleanFilter, YearFilter
 from kit.api.pagination import PublicDataPagination
-from kit.api.serializers import ApiModelSerializer, RowKeyField, iso_datetime
+from kit.api.serializers import ApiModelSerializer, PlainDecimalField, RowKeyField, iso_datetime
 from kit.api.views import ExportMixin, StaticFormFilterSetMixin, StrictQueryMixin, export_schema
 from kit.db import JSONArrayLength
 from territories.filters import DepartementFilter, territory_filters
 from territories.models import Territory
 
 EXPORT_CHUNK = 5000
+COVERED_SHARE_PLACES = 4  # 0.1057: a share to the hundredth of a percent
 
 
 class IndicatorFilter(django_filters.FilterSet):
@@ -93,6 +102,7 @@ VALUE_FIELDS = [
     "territory_kind",
     "territory_code",
     "territory_siren",
+    "territory_siren_official",
     "territory_name",
     "indicator",
     "unit",
@@ -112,6 +122,7 @@ VALUE_SOURCES = [
     "territory__kind",
     "territory__code",
     "territory__siren",
+    "territory__siren_verified",
     "territory__name",
     "indicator__identifier",
     "indicator__unit",
@@ -133,6 +144,10 @@ class ValueSerializer(ApiModelSerializer):
     territory_kind = serializers.CharField(source="territory__kind")
     territory_code = serializers.CharField(source="territory__code")
     territory_siren = serializers.CharField(source="territory__siren", allow_null=True)
+    territory_siren_official = serializers.BooleanField(
+        source="territory__siren_verified",
+        help_text=_("Faux pour un SIREN de démonstration : pas le numéro officiel."),
+    )
     territory_name = serializers.CharField(source="territory__name")
     indicator = serializers.CharField(source="indicator__identifier")
     unit = serializers.CharField(source="indicator__unit")
@@ -170,6 +185,7 @@ class ValueSerializer(ApiModelSerializer):
             "territory_kind": row["territory__kind"],
             "territory_code": row["territory__code"],
             "territory_siren": row["territory__siren"],
+            "territory_siren_official": row["territory__siren_verified"],
             "territory_name": row["territory__name"],
             "indicator": row["indicator__identifier"],
             "unit": row["indicator__unit"],
@@ -219,6 +235,12 @@ VALUES = OpenDataTable(
             "SIREN du territoire",
             "string",
             "Vide pour un département ou une région.",
+        ),
+        Column(
+            "territory_siren_official",
+            "SIREN officiel",
+            "boolean",
+            "false : SIREN de démonstration, pas le numéro officiel du territoire.",
         ),
         Column("territory_name", "Nom du territoire", "string", required=True),
         Column(
@@ -336,6 +358,7 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
                         territory.kind,
                         territory.code,
                         territory.siren,
+                        territory.siren_verified,
                         territory.name,
                         indicator.identifier,
                         indicator.unit,
@@ -365,12 +388,39 @@ class AggregateSerializer(ApiModelSerializer):
     scope_kind = serializers.CharField(source="scope.kind")
     scope_code = serializers.CharField(source="scope.code")
     scope_siren = serializers.CharField(source="scope.siren", allow_null=True)
+    scope_siren_official = serializers.BooleanField(
+        source="scope.siren_verified",
+        help_text=_("Faux pour un SIREN de démonstration : pas le numéro officiel."),
+    )
     scope_name = serializers.CharField(source="scope.name")
     indicator = serializers.CharField(source="indicator.identifier")
     unit = serializers.CharField(source="indicator.unit")
     conflicts = serializers.IntegerField(
         source="conflict_count",
         help_text=_("Territoires écartés car chevauchant partiellement un territoire retenu."),
+    )
+    scope_population = serializers.IntegerField(
+        source="scope.population",
+        allow_null=True,
+        help_text=_(
+            "Population du périmètre : somme des populations municipales de ses communes "
+            "présentes dans le portail (la même que sur sa page)."
+        ),
+    )
+    covered_share = PlainDecimalField(
+        max_digits=10,
+        decimal_places=COVERED_SHARE_PLACES,
+        allow_null=True,
+        help_text=_(
+            "Part de la population du périmètre couverte (0 à 1) : covered_population / "
+            "scope_population."
+        ),
+    )
+    is_partial = serializers.BooleanField(
+        help_text=_(
+            "Vrai si les territoires retenus ne couvrent qu'une partie de la population du "
+            "périmètre : la valeur n'est alors pas le total du périmètre."
+        )
     )
 
     class Meta:
@@ -381,12 +431,16 @@ class AggregateSerializer(ApiModelSerializer):
             "scope_kind",
             "scope_code",
             "scope_siren",
+            "scope_siren_official",
             "scope_name",
             "indicator",
             "unit",
             "year",
             "value",
             "covered_population",
+            "scope_population",
+            "covered_share",
+            "is_partial",
             "contributors",
             "conflicts",
             "computed_at",
@@ -399,7 +453,10 @@ AGGREGATES = OpenDataTable(
     title="Agrégats des indicateurs TRI",
     description=(
         "Indicateurs agrégés sur la région, les départements, les syndicats et EPCI, "
-        "sans double compte des territoires imbriqués (recalculés après chaque validation)."
+        "sans double compte des territoires imbriqués (recalculés après chaque validation). "
+        "Un agrégat ne porte que sur les territoires qui ont publié des valeurs : "
+        "covered_population et covered_share disent quelle part de la population du "
+        "périmètre il couvre, is_partial = true qu'il n'est pas le total du périmètre."
     ),
     columns=(
         Column("id", "Identifiant", "integer", required=True),
@@ -419,6 +476,12 @@ AGGREGATES = OpenDataTable(
             True,
         ),
         Column("scope_siren", "SIREN du périmètre", "string"),
+        Column(
+            "scope_siren_official",
+            "SIREN officiel",
+            "boolean",
+            "false : SIREN de démonstration, pas le numéro officiel du périmètre.",
+        ),
         Column("scope_name", "Périmètre", "string", required=True),
         Column(
             "indicator",
@@ -441,6 +504,29 @@ AGGREGATES = OpenDataTable(
             "integer",
             "Habitants des communes des territoires retenus (comptés une fois).",
             unit="habitants",
+        ),
+        Column(
+            "scope_population",
+            "Population du périmètre",
+            "integer",
+            "Somme des populations municipales des communes du périmètre présentes dans le "
+            "portail ; vide si inconnue.",
+            unit="habitants",
+        ),
+        Column(
+            "covered_share",
+            "Part de la population couverte",
+            "number",
+            "covered_population / scope_population, de 0 à 1 ; vide si la population du "
+            "périmètre est inconnue.",
+        ),
+        Column(
+            "is_partial",
+            "Agrégat partiel",
+            "boolean",
+            "true : les territoires retenus ne couvrent qu'une partie de la population du "
+            "périmètre, la valeur n'est pas le total du périmètre ; false : toute sa population.",
+            True,
         ),
         Column(
             "contributors", "Territoires retenus", "integer", "Nombre de territoires additionnés."
@@ -480,23 +566,38 @@ class AggregateViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelView
         )
 
     def export_rows(self, queryset):
-        return queryset.values_list(
+        rows = queryset.values_list(
             "pk",
             "scope_id",
             "scope__kind",
             "scope__code",
             "scope__siren",
+            "scope__siren_verified",
             "scope__name",
             "indicator__identifier",
             "indicator__unit",
             "year",
             "value",
             "covered_population",
+            "scope__population",
             "contributors",
             "conflict_count",
             "computed_at",
             "is_demo",
         ).iterator(chunk_size=EXPORT_CHUNK)
+        for *head, covered, population, contributors, conflicts, computed_at, demo in rows:
+            share = covered_share(covered, population)
+            yield (
+                *head,
+                covered,
+                population,
+                rounded(share, COVERED_SHARE_PLACES),
+                is_partial(covered, population),
+                contributors,
+                conflicts,
+                computed_at,
+                demo,
+            )
 
     @export_schema(AggregateSerializer)
     def list(self, request, *args, **kwargs):

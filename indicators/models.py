@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from indicators import formulas
 from indicators.units import UNIT_BOUNDS, UNIT_DECIMALS
+from kit.templatetags.tri_format import number, percent
 from kit.years import YEAR_MAX, YEAR_MIN
 
 
@@ -288,6 +289,20 @@ class IndicatorValue(models.Model):
             )
 
 
+def covered_share(covered_population: int, scope_population: int | None) -> Decimal | None:
+    """The share (0 to 1) of the scope's population an aggregate covers; None when the
+    scope's population is unknown."""
+    if not scope_population:
+        return None
+    return Decimal(covered_population) / Decimal(scope_population)
+
+
+def is_partial(covered_population: int, scope_population: int | None) -> bool:
+    """An aggregate is partial unless its territories cover the whole scope's population
+    (unknown population: partial, it cannot be shown as the total)."""
+    return not scope_population or covered_population < scope_population
+
+
 class Aggregate(models.Model):
     """A materialised aggregate of an indicator over a scope (the region, a
     département, a syndicat or EPCI with members) for a year, without double
@@ -359,6 +374,42 @@ class Aggregate(models.Model):
 
     def __str__(self):
         return f"{self.indicator.identifier} {self.scope.name} {self.year} = {self.value}"
+
+    # What share of the scope it covers (the scope's population is on the territory:
+    # select_related("scope") and a list reads it without a query per row).
+    @property
+    def scope_population(self) -> int | None:
+        return self.scope.population
+
+    @property
+    def covered_share(self) -> Decimal | None:
+        return covered_share(self.covered_population, self.scope_population)
+
+    @property
+    def is_partial(self) -> bool:
+        return is_partial(self.covered_population, self.scope_population)
+
+    @property
+    def coverage_label(self) -> str:
+        """What a page says next to the value: a partial aggregate is never a total."""
+        covered = number(self.covered_population)
+        if not self.is_partial:
+            return _("Total du territoire : %(covered)s habitants, toute sa population") % {
+                "covered": covered
+            }
+        if self.covered_share is None:
+            return _(
+                "Agrégat partiel : %(covered)s habitants (population du territoire inconnue) "
+                "— pas le total du territoire"
+            ) % {"covered": covered}
+        return _(
+            "Agrégat partiel : %(covered)s habitants sur %(population)s (%(share)s) — pas "
+            "le total du territoire"
+        ) % {
+            "covered": covered,
+            "population": number(self.scope_population),
+            "share": percent(self.covered_share, 1),
+        }
 
 
 class PendingRecompute(models.Model):

@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from indicators import formulas
@@ -60,37 +59,16 @@ def series_of(territory, indicators, by_year) -> Series:
     return series
 
 
-@dataclass(frozen=True)
-class ScopeFigure:
-    """The latest aggregate of an indicator over a scope (a département, the region),
-    with the share of the scope's population the territories it adds up cover."""
-
-    aggregate: Aggregate
-    scope_population: int | None
-
-    @property
-    def covered_share(self) -> float | None:
-        if not self.scope_population:
-            return None
-        return self.aggregate.covered_population / self.scope_population
-
-    @property
-    def is_partial(self) -> bool:
-        """Computed from territories covering only part of the scope: not its total."""
-        return self.covered_share is None or self.aggregate.covered_population < (
-            self.scope_population or 0
-        )
-
-
-def latest_scope_figures(scope) -> list[ScopeFigure]:
-    """The latest year's aggregate of every indicator that has one over ``scope``, key
-    indicators first (one query)."""
-    aggregates = (
+def latest_scope_aggregates(scope) -> list[Aggregate]:
+    """The latest materialised aggregate (with a value) of every indicator over
+    ``scope``, key indicators first; each says what share of the scope it covers (the
+    scope's population is read with it: one query)."""
+    rows = (
         Aggregate.objects.filter(scope=scope, value__isnull=False)
-        .select_related("indicator")
+        .select_related("scope", "indicator")
         .order_by("-indicator__is_key", "indicator__identifier", "-year")
     )
     latest: dict[int, Aggregate] = {}
-    for aggregate in aggregates:
-        latest.setdefault(aggregate.indicator_id, aggregate)
-    return [ScopeFigure(aggregate, scope.population) for aggregate in latest.values()]
+    for row in rows:
+        latest.setdefault(row.indicator_id, row)
+    return list(latest.values())

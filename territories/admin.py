@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,7 @@ from territories.models import (
     Territory,
     TerritoryKind,
 )
-from territories.services import rebuild_closure
+from territories.services import GROUPING_KINDS, rebuild_closure
 
 
 class DepartementFilter(admin.SimpleListFilter):
@@ -48,24 +49,54 @@ class OfficerAssignmentInline(admin.TabularInline):
     extra = 0
 
 
+class TerritoryAdminForm(forms.ModelForm):
+    """Staff set the official SIREN of a territory created with a demo one: for an EPCI
+    or a syndicat the SIREN is also its official code, and a SIREN changed to a valid
+    one (the field checks its Luhn key) is official from then on. (The admin builds
+    its Meta from the fieldsets.)"""
+
+    def clean(self):
+        cleaned = super().clean()
+        siren = cleaned.get("siren")
+        kind = cleaned.get("kind")
+        if self.instance.pk and siren and "siren" in self.changed_data:
+            if kind in GROUPING_KINDS and cleaned.get("code") == self.instance.code:
+                cleaned["code"] = siren
+                self.instance.code = siren
+            self.instance.siren_verified = True
+        return cleaned
+
+
 @admin.register(Territory)
 class TerritoryAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "code", "siren", "nature_label", "population"]
+    form = TerritoryAdminForm
+    list_display = ["name", "kind", "code", "siren", "siren_verified", "nature_label", "population"]
     list_filter = ["kind", "epci_nature", "syndicat_nature", DepartementFilter]
     search_fields = ["name", "=code", "=siren", "slug"]
-    readonly_fields = ["updated_at"]
+    readonly_fields = ["siren_verified", "listed_population", "updated_at"]
     prepopulated_fields = {"slug": ["name", "code"]}
     inlines = [MemberInline, OfficerAssignmentInline]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["kind", "name", "code", "siren", "slug"]}),
+        (None, {"fields": ["kind", "name", "code", "siren", "siren_verified", "slug"]}),
         (_("Nature"), {"fields": ["epci_nature", "syndicat_nature"]}),
-        (_("Population"), {"fields": ["population", "population_year", "updated_at"]}),
+        (
+            _("Population"),
+            {"fields": ["population", "population_year", "listed_population", "updated_at"]},
+        ),
     ]
 
     @admin.display(description=_("nature"))
     def nature_label(self, obj):
         return obj.nature_label
+
+    def get_readonly_fields(self, request, obj=None):
+        """The population of a territory holding communes is the sum of theirs,
+        recomputed with its members: not typed in."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.kind != TerritoryKind.COMMUNE:
+            fields += ["population", "population_year"]
+        return fields
 
     def save_related(self, request, form, formsets, change):
         with transaction.atomic():

@@ -40,6 +40,35 @@ class TerritorySerializer(serializers.ModelSerializer):
         help_text=_("Codes des départements où il se trouve.")
     )
     region = serializers.SerializerMethodField(help_text=_("Code de la région."))
+    siren_is_official = serializers.BooleanField(
+        source="siren_verified",
+        help_text=_(
+            "Faux pour un SIREN de démonstration (le syndicat de la démonstration) : ce "
+            "n'est pas le numéro officiel du territoire."
+        ),
+    )
+    siren_note = serializers.CharField(
+        help_text=_("Ce qu'il faut savoir du SIREN quand il n'est pas officiel ; vide sinon.")
+    )
+    population = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Population municipale ; pour un EPCI, un syndicat, un département ou la région, "
+            "la somme de celles de ses communes présentes dans le portail."
+        ),
+    )
+    listed_population = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Population totale selon la liste officielle des EPCI, pour un EPCI dont une "
+            "partie des communes est hors du portail (EPCI interrégional) ; null sinon."
+        ),
+    )
+    population_note = serializers.CharField(
+        help_text=_(
+            "Explication quand la liste officielle des EPCI donne un autre chiffre ; vide sinon."
+        )
+    )
 
     class Meta:
         model = Territory
@@ -48,11 +77,15 @@ class TerritorySerializer(serializers.ModelSerializer):
             "kind",
             "code",
             "siren",
+            "siren_is_official",
+            "siren_note",
             "name",
             "slug",
             "nature",
             "population",
             "population_year",
+            "listed_population",
+            "population_note",
             "departements",
             "region",
         ]

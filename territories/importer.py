@@ -18,7 +18,15 @@ from territories.services import BATCH_SIZE, rebuild_closure
 DATA_DIR = Path(__file__).resolve().parent / "data" / "decoupage-administratif-6.0.0"
 DATA_FILES = ("regions.json", "departements.json", "communes.json", "epci.json")
 CURRENT_COMMUNE = "commune-actuelle"
-UPSERT_FIELDS = ["name", "siren", "epci_nature", "population", "population_year", "updated_at"]
+UPSERT_FIELDS = [
+    "name",
+    "siren",
+    "epci_nature",
+    "population",
+    "population_year",
+    "listed_population",
+    "updated_at",
+]
 
 
 class TerritoryDataError(Exception):
@@ -44,6 +52,8 @@ class Scope:
     label: str
     territories: list[Territory] = field(default_factory=list)
     memberships: set[tuple[tuple[str, str], tuple[str, str]]] = field(default_factory=set)
+    # EPCI code -> INSEE codes of its member communes the scope does not bring.
+    communes_outside: dict[str, set[str]] = field(default_factory=dict)
 
 
 def load_package(data_dir: Path = DATA_DIR) -> DataPackage:
@@ -106,14 +116,6 @@ def build_scope(package: DataPackage, region_code: str | None) -> Scope:
     commune_codes = {c["code"] for c in communes}
     epcis = [e for e in records["epci"] if any(m["code"] in commune_codes for m in e["membres"])]
 
-    population_by_area: dict[str, int] = {}
-    for commune in records["communes"]:
-        if commune.get("type") == CURRENT_COMMUNE:
-            for key in (commune.get("departement"), f"r{commune.get('region')}"):
-                population_by_area[key] = population_by_area.get(key, 0) + commune.get(
-                    "population", 0
-                )
-
     year = package.population_year
     scope = Scope(label=f"region:{region_code}" if region_code else "all")
     for r in regions:
@@ -122,7 +124,7 @@ def build_scope(package: DataPackage, region_code: str | None) -> Scope:
                 TerritoryKind.REGION,
                 r["code"],
                 r["nom"],
-                population_by_area.get(f"r{r['code']}"),
+                None,  # the sum of its communes' (refresh_populations)
                 year,
             )
         )
@@ -132,7 +134,7 @@ def build_scope(package: DataPackage, region_code: str | None) -> Scope:
                 TerritoryKind.DEPARTEMENT,
                 d["code"],
                 d["nom"],
-                population_by_area.get(d["code"]),
+                None,  # the sum of its communes' (refresh_populations)
                 year,
             )
         )
@@ -154,17 +156,23 @@ def build_scope(package: DataPackage, region_code: str | None) -> Scope:
             ((TerritoryKind.DEPARTEMENT, c["departement"]), (TerritoryKind.COMMUNE, c["code"]))
         )
     for e in epcis:
-        scope.territories.append(
-            _territory(
-                TerritoryKind.EPCI,
-                e["code"],
-                e["nom"],
-                e.get("populationMunicipale"),
-                year,
-                siren=e["code"],
-                epci_nature=e["type"],
-            )
+        # Its population is the sum of its communes' in the portal (refresh_populations);
+        # the official list's figure is kept when some of its communes are not imported
+        # (an inter-regional EPCI seen from one region): the pages then say both.
+        outside = {m["code"] for m in e["membres"] if m["code"] not in commune_codes}
+        epci = _territory(
+            TerritoryKind.EPCI,
+            e["code"],
+            e["nom"],
+            None,
+            year,
+            siren=e["code"],
+            epci_nature=e["type"],
         )
+        if outside:
+            epci.listed_population = e.get("populationMunicipale")
+            scope.communes_outside[e["code"]] = outside
+        scope.territories.append(epci)
         for member in e["membres"]:
             if member["code"] in commune_codes:
                 scope.memberships.add(
@@ -174,6 +182,9 @@ def build_scope(package: DataPackage, region_code: str | None) -> Scope:
 
 
 def _territory(kind, code, name, population, year, *, siren="", epci_nature="") -> Territory:
+    """``population`` of a commune; ``None`` for a territory holding communes, whose
+    population is the sum of theirs, written after the memberships (``rebuild_closure``)."""
+    holds_communes = kind != TerritoryKind.COMMUNE
     return Territory(
         kind=kind,
         code=code,
@@ -181,7 +192,7 @@ def _territory(kind, code, name, population, year, *, siren="", epci_nature="") 
         siren=siren or "",
         epci_nature=epci_nature,
         population=population,
-        population_year=year if population is not None else None,
+        population_year=year if population is not None or holds_communes else None,
         slug=Territory.make_slug(name, code),
     )
 
@@ -200,6 +211,7 @@ def import_scope(package: DataPackage, scope: Scope, *, stream=None) -> ImportRu
         for kind, code, slug in Territory.objects.values_list("kind", "code", "slug")
     }
     created = sum(1 for t in scope.territories if (t.kind, t.code) not in slugs)
+    _forget_listed_population_when_whole(scope)
     _make_slugs_unique(scope.territories, slugs)
 
     batches = range(0, len(scope.territories), BATCH_SIZE)
@@ -257,6 +269,18 @@ def import_scope(package: DataPackage, scope: Scope, *, stream=None) -> ImportRu
         memberships_added=len(to_add),
         memberships_removed=len(stale),
     )
+
+
+def _forget_listed_population_when_whole(scope: Scope) -> None:
+    """An EPCI whose communes outside the scope are already in the portal (a region
+    imported over all of France) is whole: its population is the sum of all of them."""
+    if not scope.communes_outside:
+        return
+    known = set(Territory.objects.communes().values_list("code", flat=True))
+    for territory in scope.territories:
+        outside = scope.communes_outside.get(territory.code)
+        if territory.kind == TerritoryKind.EPCI and outside and outside <= known:
+            territory.listed_population = None
 
 
 def _make_slugs_unique(territories: list[Territory], slugs: dict) -> None:

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kit.templatetags.tri_format import number
 from territories import validators
 
 
@@ -87,6 +88,15 @@ class Territory(models.Model):
         validators=[validators.validate_siren],
         help_text=_("9 chiffres, clé de Luhn vérifiée."),
     )
+    siren_verified = models.BooleanField(
+        _("SIREN officiel"),
+        default=True,
+        help_text=_(
+            "Faux pour un numéro de démonstration (ex. le syndicat de la démonstration) : "
+            "il est signalé comme non officiel partout où il est affiché. Saisir le SIREN "
+            "officiel le rend officiel."
+        ),
+    )
     epci_nature = models.CharField(
         _("nature de l'EPCI"), max_length=5, choices=EpciNature.choices, blank=True
     )
@@ -95,7 +105,27 @@ class Territory(models.Model):
     )
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True)
-    population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
+    population = models.PositiveIntegerField(
+        _("population municipale"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Pour un EPCI, un syndicat, un département ou la région : la somme des "
+            "populations municipales de ses communes présentes dans le portail, recalculée "
+            "à chaque import et à chaque changement de ses membres."
+        ),
+    )
+    listed_population = models.PositiveIntegerField(
+        _("population selon la liste officielle des EPCI"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Renseignée pour un EPCI dont une partie des communes est hors du portail (EPCI "
+            "interrégional importé avec une seule région) : sa population totale selon la "
+            "liste officielle, plus grande que celle de ses communes présentes."
+        ),
+    )
     population_year = models.PositiveSmallIntegerField(
         _("millésime de la population"), null=True, blank=True
     )
@@ -198,6 +228,33 @@ class Territory(models.Model):
     @property
     def nature_label(self) -> str:
         return self.get_epci_nature_display() or self.get_syndicat_nature_display()
+
+    @property
+    def is_partly_outside(self) -> bool:
+        """Some of its communes are not in the portal's territory set (an inter-regional
+        EPCI imported with one region): ``population`` counts only those that are, the
+        official list gives ``listed_population`` in all."""
+        return self.listed_population is not None and self.listed_population != self.population
+
+    @property
+    def population_note(self) -> str:
+        """Why the official EPCI list gives another figure (empty when it does not)."""
+        if not self.is_partly_outside:
+            return ""
+        return _(
+            "dont %(population)s habitants dans les communes de la région ; %(listed)s au "
+            "total selon la liste officielle des EPCI"
+        ) % {
+            "population": number(self.population or 0),
+            "listed": number(self.listed_population),
+        }
+
+    @property
+    def siren_note(self) -> str:
+        """Said next to a SIREN that is not the official one (empty for an official one)."""
+        if not self.siren or self.siren_verified:
+            return ""
+        return str(_("numéro de démonstration, non officiel"))
 
 
 class Membership(models.Model):

@@ -1,9 +1,9 @@
 """Read-side queries of the territories app."""
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max, Sum
 
-from territories.models import ImportRun, Territory, TerritoryKind
+from territories.models import ImportRun, Territory, TerritoryClosure, TerritoryKind
 
 
 def region_overview(region_code: str | None = None) -> dict:
@@ -35,3 +35,25 @@ def communes_of(territory: Territory):
 
 def departements_of(territory: Territory):
     return Territory.objects.ancestors_of(territory).filter(kind=TerritoryKind.DEPARTEMENT)
+
+
+def commune_population_totals(territory_ids=None) -> dict[int, tuple[int, int | None]]:
+    """``{territory id: (population, year)}`` of every territory holding communes (or
+    of those of ``territory_ids``): the sum of the populations of its communes in the
+    portal's territory set, and their latest vintage. One query.
+
+    This is *the* population of an EPCI, a syndicat, a département or the region
+    (``territories.services.refresh_populations`` stores it in ``Territory.population``;
+    the contract figures count coverage on the same communes), so the population a
+    page shows and the one a coverage share is computed on are the same."""
+    links = TerritoryClosure.objects.filter(
+        descendant__kind=TerritoryKind.COMMUNE, depth__gt=0
+    ).exclude(ancestor__kind=TerritoryKind.COMMUNE)
+    if territory_ids is not None:
+        links = links.filter(ancestor_id__in=list(territory_ids))
+    rows = (
+        links.values("ancestor_id")
+        .annotate(total=Sum("descendant__population"), year=Max("descendant__population_year"))
+        .values_list("ancestor_id", "total", "year")
+    )
+    return {pk: (total or 0, year) for pk, total, year in rows}

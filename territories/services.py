@@ -14,6 +14,7 @@ from territories.models import (
     TerritoryKind,
     TerritoryOverlap,
 )
+from territories.selectors import commune_population_totals
 
 GROUPING_KINDS = (TerritoryKind.EPCI, TerritoryKind.SYNDICAT)
 BATCH_SIZE = 5000
@@ -99,8 +100,9 @@ def compute_closure(kinds: dict[int, str], memberships: Iterable[tuple[int, int]
 
 @transaction.atomic
 def rebuild_closure() -> tuple[int, int]:
-    """Bring the closure table (and the partial-overlap flags) in line with the
-    memberships; returns (closure rows added, removed).
+    """Bring the closure table (the partial-overlap flags, and the populations of the
+    territories holding communes) in line with the memberships; returns (closure rows
+    added, removed).
 
     Writes only the difference, so a rebuild after a small change is cheap and a
     rebuild with nothing changed writes nothing."""
@@ -138,12 +140,32 @@ def rebuild_closure() -> tuple[int, int]:
     Territory.objects.filter(pk__in=nesting.partial_overlaps - flagged).update(
         overlaps_partially=True
     )
+    refresh_populations()
     return len(wanted), len(stale_ids)
+
+
+def refresh_populations() -> int:
+    """Store in ``Territory.population`` (and its year) the population of every EPCI,
+    syndicat, département and region: the sum of its communes' populations in the
+    portal's territory set (``selectors.commune_population_totals``, the one rule);
+    ``None`` for one without communes. Writes only what changed; returns how many."""
+    totals = commune_population_totals()
+    changed = []
+    for territory in Territory.objects.exclude(kind=TerritoryKind.COMMUNE).only(
+        "id", "population", "population_year"
+    ):
+        population, year = totals.get(territory.pk, (None, None))
+        if (territory.population, territory.population_year) != (population, year):
+            territory.population, territory.population_year = population, year
+            changed.append(territory)
+    Territory.objects.bulk_update(changed, ["population", "population_year"], batch_size=BATCH_SIZE)
+    return len(changed)
 
 
 @transaction.atomic
 def set_members(grouping: Territory, members: Iterable[Territory]) -> None:
-    """Replace the direct members of a syndicat (or EPCI) and refresh the closure."""
+    """Replace the direct members of a syndicat (or EPCI) and refresh the closure
+    (and so its population: the sum of its communes')."""
     members = list(members)
     for member in members:
         Membership(parent=grouping, child=member).clean()

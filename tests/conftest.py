@@ -271,3 +271,13 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture
+def scot_sambre_avesnois(db):
+    """The demo's syndicat (``tri_portal.demo.load_demo_territories``) alone: the SCoT
+    Sambre-Avesnois and its four member EPCIs, with its demo SIREN 999000003."""
+    from tri_portal.demo import load_demo_territories
+
+    [syndicat] = load_demo_territories()
+    return syndicat

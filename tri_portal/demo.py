@@ -32,8 +32,9 @@ from territories.services import set_members
 from tri_portal import demo_contracts as data
 
 # Syndicats are not in the Etalab data set. The SIREN below is a *demo* value
-# (valid Luhn key, 999 prefix unused by real collectivities): replace it with the
-# official one in the admin before any real use.
+# (valid Luhn key, 999 prefix unused by real collectivities), stored as not official
+# (``siren_verified``) and flagged wherever it is shown: staff set the official one in
+# the admin. The syndicat's population is the sum of its communes' (``set_members``).
 DEMO_SYNDICATS = [
     {
         "code": "999000003",
@@ -77,12 +78,12 @@ def load_demo_territories() -> list[Territory]:
             defaults={
                 "name": spec["name"],
                 "siren": spec["code"],
+                "siren_verified": False,
                 "syndicat_nature": spec["syndicat_nature"],
-                "population": sum(m.population or 0 for m in members),
-                "population_year": members[0].population_year,
             },
         )
         set_members(syndicat, members)
+        syndicat.refresh_from_db()  # its population: the sum of its communes'
         syndicats.append(syndicat)
     return syndicats
 

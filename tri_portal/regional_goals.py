@@ -25,6 +25,9 @@ class GoalRow:
         """Where the latest regional value comes from."""
         return self.provenances.get(self.standing.latest_year)
 
+    # The region's aggregate of the latest year: what share of the region it covers.
+    latest_aggregate: Aggregate | None = None
+
 
 def default_region() -> Territory | None:
     return Territory.objects.filter(
@@ -40,18 +43,23 @@ def regional_goals(region: Territory) -> list[GoalRow]:
     targets = list(goals.targets.select_related("indicator").order_by("indicator__identifier"))
     series: dict[int, list] = {t.indicator_id: [] for t in targets}
     provenances: dict[int, dict] = {t.indicator_id: {} for t in targets}
-    rows = Aggregate.objects.filter(
-        scope=region, indicator_id__in=series, value__isnull=False
-    ).order_by("year")
+    latest: dict[int, Aggregate] = {}
+    rows = (
+        Aggregate.objects.filter(scope=region, indicator_id__in=series, value__isnull=False)
+        .select_related("scope")
+        .order_by("year")
+    )
     for aggregate in rows:
         series[aggregate.indicator_id].append((aggregate.year, aggregate.value))
         provenances[aggregate.indicator_id][aggregate.year] = aggregate_provenance(aggregate)
+        latest[aggregate.indicator_id] = aggregate
     return [
         GoalRow(
             t,
             evaluate_target(t, series[t.indicator_id]),
             series[t.indicator_id],
             provenances[t.indicator_id],
+            latest.get(t.indicator_id),
         )
         for t in targets
     ]

@@ -16,7 +16,7 @@ from contracts.coverage import contracts_inside, covering_contracts
 from contracts.models import ContractStats
 from indicators.models import Indicator, IndicatorValue
 from indicators.provenance import series_and_provenances
-from indicators.selectors import latest_scope_figures
+from indicators.selectors import latest_scope_aggregates
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
@@ -80,7 +80,7 @@ def territory_page(territory: Territory) -> dict:
     charts = key_indicator_charts(territory)
     nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(ancestors)
     is_scope = territory.kind in SCOPE_KINDS
-    scope_figures = latest_scope_figures(territory) if is_scope else []
+    aggregates = latest_scope_aggregates(territory) if is_grouping else []
     return {
         "territory": territory,
         "ancestors": ancestors,
@@ -89,15 +89,15 @@ def territory_page(territory: Territory) -> dict:
         "members": members,
         "contracts": [c.contract for c in coverages if c.depth == 0],
         "covering": [c for c in coverages if c.depth > 0],
+        "aggregates": aggregates,
         "charts": charts,
         "nearest_reporting": nearest,
         "nearest_charts": nearest_charts,
         "is_scope": is_scope,
-        "scope_figures": scope_figures,
         "contracts_inside": list(contracts_inside(territory)) if is_scope else [],
         "scope_stats": ContractStats.objects.filter(scope=territory).first() if is_scope else None,
         "has_demo": any(c.contract.is_demo for c in coverages)
-        or any(f.aggregate.is_demo for f in scope_figures)
+        or any(a.is_demo for a in aggregates)
         or any(p and p.is_demo for chart in charts + nearest_charts for p in chart.provenance),
     }
 

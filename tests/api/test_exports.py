@@ -205,6 +205,7 @@ def flat_contract(item):
         "territory_kind": territory["kind"],
         "territory_code": territory["code"],
         "territory_siren": territory["siren"],
+        "territory_siren_official": territory["siren_is_official"],
         "territory_name": territory["name"],
         **{k: item[k] for k in ("signed_on", "start_date", "end_date")},
         "themes": "|".join(item["themes"]),
@@ -218,6 +219,7 @@ def flat_target(item):
         **{k: item[k] for k in ("id", "contract", "contract_reference")},
         "territory_code": territory["code"],
         "territory_siren": territory["siren"],
+        "territory_siren_official": territory["siren_is_official"],
         "territory_name": territory["name"],
         **{
             k: item[k]

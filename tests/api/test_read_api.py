@@ -188,11 +188,15 @@ def test_territory_detail_gives_codes_population_and_nesting(anonymous_api, four
         "kind": "commune",
         "code": "59249",
         "siren": FOURMIES_SIREN,
+        "siren_is_official": True,
+        "siren_note": "",
         "name": "Fourmies",
         "slug": "fourmies-59249",
         "nature": "",
         "population": 11449,
         "population_year": 2023,
+        "listed_population": None,
+        "population_note": "",
         "departements": ["59"],
         "region": "32",
     }
@@ -328,6 +332,7 @@ def test_contract_detail_represents_territory_themes_signatories_and_dates(
         "kind": "commune",
         "code": "59249",
         "siren": FOURMIES_SIREN,
+        "siren_is_official": True,
         "name": "Fourmies",
     }
     assert sorted(row["themes"]) == ["batiment", "mobilite-decarbonee"]
@@ -559,6 +564,7 @@ def test_a_value_row_names_its_territory_indicator_unit_and_validating_organisat
         "territory_kind": "commune",
         "territory_code": "59249",
         "territory_siren": FOURMIES_SIREN,
+        "territory_siren_official": True,
         "territory_name": "Fourmies",
         "indicator": "cae_3.a",
         "unit": "MWh",
@@ -685,7 +691,7 @@ def aggregates(hauts_de_france):
         "cae_3.a",
         2018,
         "1200",
-        covered_population=24414,
+        covered_population=24208,  # all its communes
         contributors=1,
         conflicts=[{"territory": 1}, {"territory": 2}],
     )
@@ -733,18 +739,28 @@ def test_an_aggregate_row_gives_coverage_and_conflict_count(anonymous_api, aggre
         "scope_kind": "epci",
         "scope_code": SUD_AVESNOIS_SIREN,
         "scope_siren": SUD_AVESNOIS_SIREN,
+        "scope_siren_official": True,
         "scope_name": "CC du Sud Avesnois",
         "indicator": "cae_3.a",
         "unit": "MWh",
         "year": 2018,
         "value": "1200",
-        "covered_population": 24414,
+        "covered_population": 24208,
+        "scope_population": 24208,
+        "covered_share": "1",
+        "is_partial": False,
         "contributors": 1,
         "conflicts": 2,
         "is_demo": False,
     }
     assert datetime.fromisoformat(row["computed_at"]).utcoffset() is not None
     assert (nord["value"], nord["conflicts"], nord["scope_siren"]) == ("6000.5", 0, "")
+    # 30 000 inhabitants of the Nord's 2 615 635: a partial aggregate, not its total.
+    assert (nord["scope_population"], nord["covered_share"], nord["is_partial"]) == (
+        2615635,
+        "0.0115",
+        True,
+    )
     assert get_json(anonymous_api, f"aggregates/{row['id']}/") == row
 
 

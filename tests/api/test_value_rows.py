@@ -22,6 +22,7 @@ COLUMNS = {
     "territory__kind": st.sampled_from(["region", "departement", "epci", "commune"]),
     "territory__code": TEXT,
     "territory__siren": st.none() | TEXT,
+    "territory__siren_verified": st.booleans(),
     "territory__name": TEXT,
     "indicator__identifier": TEXT,
     "indicator__unit": TEXT,

@@ -129,6 +129,9 @@ def test_public_pages_fit_a_phone(demo, phone_page):
         "/territoires/code/59392/",  # Maubeuge: the figures of the territory reporting for it
         "/territoires/code/59/?type=departement",
         "/territoires/code/32/",
+        "/territoires/code/999000003/",  # demo SIREN flagged, aggregates with coverage
+        "/territoires/code/245900428/",  # CU de Dunkerque: a partial aggregate
+        "/territoires/code/200069722/",  # inter-regional EPCI: two populations explained
         "/tableau-de-bord/",
         "/donnees/",
         "/couverture/",

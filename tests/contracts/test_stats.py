@@ -72,12 +72,12 @@ def test_targeted_changes_leave_out_a_contract_inside_another_one(demo):
     nord = ContractStats.objects.get(scope__kind=TerritoryKind.DEPARTEMENT, scope__code="59")
     energy = nord.changes["cae_2.a"]
 
-    # SCoT Sambre-Avesnois: 7 178.4 → 6 604.128 GWh; Grande-Synthe: 910.8 → 837.936 GWh;
-    # Fourmies (inside the SCoT) is not added.
+    # SCoT Sambre-Avesnois (223 006 inhabitants in its communes): 7 136.192 → 6 565.296
+    # GWh; Grande-Synthe: 910.8 → 837.936 GWh; Fourmies (inside the SCoT) is not added.
     assert energy["targets"] == 2
-    assert Decimal(energy["targeted"]) == Decimal("-574.272") + Decimal("-72.864")
-    # achieved: 2020 values 6 826.6 and 874.9 GWh
-    assert Decimal(energy["achieved"]) == Decimal("-351.8") + Decimal("-35.9")
+    assert Decimal(energy["targeted"]) == Decimal("-570.896") + Decimal("-72.864")
+    # achieved: 2020 values 6 786.392 and 874.9 GWh
+    assert Decimal(energy["achieved"]) == Decimal("-349.8") + Decimal("-35.9")
     assert energy["unit"] == "GWh"
 
 

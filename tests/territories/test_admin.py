@@ -116,3 +116,71 @@ def test_a_commune_cannot_be_a_member_of_a_commune(fourmies):
     other = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59271")
     with pytest.raises(ValidationError, match="ne peut pas être membre"):
         Membership(parent=other, child=fourmies).clean()
+
+
+def change_form_data(response, **overrides):
+    """What the browser posts back from an admin change page, unchanged but for
+    ``overrides`` (the main form and its inlines with their management forms)."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, bound in form.initial.items():
+        if name in form.fields and bound is not None:
+            data[name] = bound
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+        for sub in formset.initial_forms:
+            for name in sub.fields:
+                value = sub.instance.pk if name == "id" else sub.initial.get(name)
+                if value is not None:
+                    data[sub.add_prefix(name)] = getattr(value, "pk", value)
+    data.update(overrides)
+    return data
+
+
+def change_url(territory):
+    return reverse("admin:territories_territory_change", args=[territory.pk])
+
+
+def test_staff_set_the_official_siren_of_the_demo_syndicat_which_then_is_official(
+    staff_client, scot_sambre_avesnois
+):
+    assert not scot_sambre_avesnois.siren_verified
+    page = staff_client.get(change_url(scot_sambre_avesnois))
+
+    response = staff_client.post(
+        change_url(scot_sambre_avesnois), change_form_data(page, siren="255900003")
+    )
+
+    assert response.status_code == 302
+    scot_sambre_avesnois.refresh_from_db()
+    assert (scot_sambre_avesnois.siren, scot_sambre_avesnois.code) == ("255900003", "255900003")
+    assert scot_sambre_avesnois.siren_verified
+    assert scot_sambre_avesnois.siren_note == ""
+    assert scot_sambre_avesnois.members.count() == 4  # its members kept
+
+
+def test_an_invalid_siren_is_refused_in_french_and_nothing_is_saved(
+    staff_client, scot_sambre_avesnois
+):
+    page = staff_client.get(change_url(scot_sambre_avesnois))
+
+    response = staff_client.post(
+        change_url(scot_sambre_avesnois), change_form_data(page, siren="255900004")
+    )
+
+    assert response.status_code == 200
+    assert "clé de contrôle de Luhn erronée" in response.content.decode()
+    scot_sambre_avesnois.refresh_from_db()
+    assert (scot_sambre_avesnois.siren, scot_sambre_avesnois.siren_verified) == (
+        "999000003",
+        False,
+    )
+
+
+def test_the_population_of_a_grouping_is_not_typed_in_the_admin(staff_client, scot_sambre_avesnois):
+    page = staff_client.get(change_url(scot_sambre_avesnois))
+
+    assert "population" not in page.context["adminform"].form.fields
+    assert "population" in page.context["adminform"].readonly_fields

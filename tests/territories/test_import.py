@@ -59,7 +59,9 @@ def test_region_32_import_creates_the_official_territories(db):
     assert (fourmies.name, fourmies.siren, fourmies.population) == ("Fourmies", "215902495", 11449)
     assert fourmies.slug == "fourmies-59249"
     lens = Territory.objects.get(kind=TerritoryKind.EPCI, code="246200364")
-    assert (lens.siren, lens.epci_nature, lens.population) == ("246200364", "CA", 242591)
+    # The sum of its communes' populations (the official EPCI list says 242 591).
+    assert (lens.siren, lens.epci_nature, lens.population) == ("246200364", "CA", 242013)
+    assert lens.listed_population is None
     run = ImportRun.objects.get()
     assert run.scope == "region:32"
     assert "6.0.0" in run.data_version
@@ -72,6 +74,25 @@ def test_every_commune_of_the_region_is_in_one_epci_and_one_departement(db):
     assert not communes.exclude(parent_memberships__parent__kind=TerritoryKind.EPCI).exists()
     per_commune = Membership.objects.filter(child__kind=TerritoryKind.COMMUNE).count()
     assert per_commune == 2 * 3782
+
+
+def test_every_grouping_population_is_the_sum_of_its_communes_in_the_portal(db):
+    communes = Territory.objects.communes()
+    for grouping in Territory.objects.exclude(kind=TerritoryKind.COMMUNE):
+        members = communes.descendants_of(grouping)
+        total = sum(members.values_list("population", flat=True))
+        assert grouping.population == total, grouping
+        assert grouping.population_year == 2023
+
+
+def test_an_interregional_epci_counts_its_communes_in_the_region_and_keeps_the_listed_figure(db):
+    aumale = Territory.objects.get(kind=TerritoryKind.EPCI, code="200069722")
+
+    assert aumale.population == 4261  # its communes in Hauts-de-France
+    assert aumale.listed_population == 21244  # the official EPCI list, all its communes
+    assert aumale.is_partly_outside
+    wholly_inside = Territory.objects.filter(kind=TerritoryKind.EPCI, listed_population=None)
+    assert wholly_inside.count() == HDF_COUNTS[TerritoryKind.EPCI] - 2
 
 
 def test_second_run_with_the_same_data_does_nothing(db):
@@ -208,3 +229,7 @@ def test_all_of_france_imports_on_postgresql(db):
         kind=TerritoryKind.DEPARTEMENT
     )
     assert sorted(departements.values_list("code", flat=True)) == ["76", "80"]
+    # All its communes are in: its population is theirs, no other figure to explain.
+    aumale = Territory.objects.get(kind=TerritoryKind.EPCI, code="200069722")
+    assert (aumale.population, aumale.listed_population) == (21154, None)
+    assert not aumale.is_partly_outside

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import ContractKind, ContractStatus
-from indicators.models import Indicator, IndicatorValue, ValueStatus
+from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory
 
@@ -318,10 +318,24 @@ def test_the_page_runs_a_fixed_number_of_queries(
             value(territory, identifier, year, "100")
     for _ in range(min(rows, 10)):
         signed_contract(territory)
+    if territory.kind != TerritoryKind.COMMUNE:
+        Aggregate.objects.bulk_create(
+            Aggregate(
+                scope=territory,
+                indicator=indicator(identifier),
+                year=year,
+                value=Decimal(100),
+                covered_population=1000,
+                computed_at=timezone.now(),
+            )
+            for year in range(1990, 1990 + rows)
+            for identifier in ("cae_2.a", "cae_3.a", "cae_1.a")
+        )
 
-    # Territory, ancestors, contracts, key indicators, values; + communes and members;
-    # + for the region, its aggregates, the contracts inside it and its contract figures.
-    budget = {TerritoryKind.COMMUNE: 5, TerritoryKind.REGION: 10}.get(territory.kind, 7)
+    # Territory, ancestors, contracts, key indicators, values; + communes, members and
+    # aggregates (with their coverage); + for a département or the region, the contracts
+    # inside it and its contract figures.
+    budget = {TerritoryKind.COMMUNE: 5, TerritoryKind.REGION: 10}.get(territory.kind, 8)
     with django_assert_max_num_queries(budget):
         html = page(client, territory)
 

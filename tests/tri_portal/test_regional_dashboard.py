@@ -185,3 +185,26 @@ def test_the_dashboard_reads_aggregates_never_the_indicator_values(client, demo_
     sql = [query["sql"].lower() for query in queries.captured_queries]
     assert any("indicators_aggregate" in statement for statement in sql)
     assert not any("indicators_indicatorvalue" in statement for statement in sql)
+
+
+def test_each_goal_says_what_share_of_the_region_its_latest_figure_covers(client, demo_recomputed):
+    text = unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page(client))))
+
+    # The demo enters the Observatoire's regional figures for the region itself: they
+    # cover all its communes — said so, and never as a partial figure.
+    assert text.count("Total du territoire : 5\xa0992\xa0194 habitants, toute sa population") == 3
+    assert "Agrégat partiel" not in text
+
+
+def test_a_regional_figure_from_part_of_the_region_is_labelled_partial(client, demo_recomputed):
+    from indicators.models import Aggregate
+
+    latest = Aggregate.objects.filter(scope__kind="region", indicator__identifier="cae_1.a")
+    latest.filter(year=2021).update(covered_population=679134)
+
+    text = unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page(client))))
+
+    assert (
+        "Agrégat partiel : 679\xa0134 habitants sur 5\xa0992\xa0194 (11,3\xa0%) — pas le total "
+        "du territoire"
+    ) in text

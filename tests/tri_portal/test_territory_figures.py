@@ -66,8 +66,8 @@ def test_a_departement_shows_its_latest_aggregates_with_the_population_they_cove
     row = table[table.index("Consommation énergétique finale") :]
     assert row.startswith(
         f"Consommation énergétique finale (GWh) 2019 540,3 "
-        f"{thousands(covered)} habitants sur {thousands(nord.population)} ({share} %) "
-        "agrégat partiel : pas le total du territoire 2 "
+        f"Agrégat partiel : {thousands(covered)} habitants sur {thousands(nord.population)} "
+        f"({share} %) — pas le total du territoire 2 "
     )
     assert " 2018 " not in table  # the latest year only
 
@@ -80,15 +80,15 @@ def test_an_aggregate_covering_the_whole_scope_is_not_called_partial(client, db)
     table = figures_table(page_text(client, aisne))
 
     assert "Consommation énergétique finale (GWh) 2019 12 000,0" in table
-    assert "(100,0 %)" in table
-    assert "agrégat partiel" not in table
+    assert "Total du territoire" in table
+    assert "Agrégat partiel" not in table
 
 
 def test_the_region_page_shows_its_aggregates_too(client, hauts_de_france, reported):
     table = figures_table(page_text(client, hauts_de_france))
 
     assert "Consommation énergétique finale (GWh) 2019 540,3" in table
-    assert "agrégat partiel" in table
+    assert "Agrégat partiel" in table
 
 
 def test_a_departement_without_aggregates_says_so(client, db):
