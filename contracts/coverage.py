@@ -32,7 +32,6 @@ def covering_contracts_of_many(territories) -> dict[int, list[Coverage]]:
         return result
     contracts = (
         Contract.objects.public()
-        .cotri()
         .filter(territory__descendant_links__descendant_id__in=ids)
         .annotate(
             covered_id=F("territory__descendant_links__descendant_id"),

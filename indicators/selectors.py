@@ -1,12 +1,14 @@
-"""Read-side queries on indicator values (validated only)."""
+"""Read-side queries on indicator values (validated only) and on the region's goals."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from indicators import formulas
 from indicators.models import POPULATION_IDENTIFIER as POPULATION
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import Aggregate, Indicator, IndicatorValue, RegionalGoal
+from indicators.trajectory import TargetStanding, evaluate_objective
 
 Series = dict[str, list[tuple[int, Decimal]]]
 
@@ -57,3 +59,46 @@ def _series_of(territory, indicators, by_year) -> Series:
                 points.append((year, value))
         series[indicator.identifier] = points
     return series
+
+
+@dataclass
+class GoalRow:
+    """One of the region's goals, where it stands, and the series it is measured on:
+    the region's materialised aggregates of the goal's indicator, ``[(year, value)]``."""
+
+    goal: RegionalGoal
+    standing: TargetStanding
+    series: list[tuple[int, Decimal]]
+
+
+def goal_rows(goals: Iterable[RegionalGoal]) -> list[GoalRow]:
+    """Each goal (with ``indicator`` selected) against its region's aggregates, in one
+    query whatever the number of goals."""
+    goals = list(goals)
+    series: dict[tuple[int, int], list] = {(g.territory_id, g.indicator_id): [] for g in goals}
+    rows = (
+        Aggregate.objects.filter(
+            scope_id__in={g.territory_id for g in goals},
+            indicator_id__in={g.indicator_id for g in goals},
+            value__isnull=False,
+        )
+        .order_by("year")
+        .values_list("scope_id", "indicator_id", "year", "value")
+    )
+    for scope_id, indicator_id, year, value in rows:
+        if (scope_id, indicator_id) in series:
+            series[scope_id, indicator_id].append((year, value))
+    return [
+        GoalRow(
+            goal,
+            evaluate_objective(goal, series[goal.territory_id, goal.indicator_id]),
+            series[goal.territory_id, goal.indicator_id],
+        )
+        for goal in goals
+    ]
+
+
+def regional_goals(region) -> list[GoalRow]:
+    """The region's goals against its aggregates (latest value, trajectory, status),
+    by indicator identifier."""
+    return goal_rows(RegionalGoal.objects.of_region(region).order_by("indicator__identifier"))

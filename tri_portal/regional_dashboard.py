@@ -43,7 +43,7 @@ class DepartementRow:
 def goal_chart(goal: GoalRow) -> Chart:
     """The regional aggregates of the goal's indicator, the linear trajectory from the
     baseline year to 2050 and the 2050 goal."""
-    target = goal.target
+    target = goal.goal
 
     def trajectory(year):
         return trajectory_value(

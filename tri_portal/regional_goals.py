@@ -1,45 +1,15 @@
-"""The region's TRI 2050 goals against its materialised aggregates, shown by both the
-staff and the public regional dashboards."""
-
-from dataclasses import dataclass
+"""The region whose 2050 goals the dashboards and the region's page show (the goals
+and where they stand are read by ``indicators.selectors.regional_goals``)."""
 
 from django.conf import settings
 
-from contracts.models import Contract, ContractKind, Target
-from contracts.selectors import evaluate_target
-from indicators.models import Aggregate
-from indicators.trajectory import TargetStanding
+from indicators.selectors import GoalRow, regional_goals
 from territories.models import Territory, TerritoryKind
 
-
-@dataclass
-class GoalRow:
-    target: Target
-    standing: TargetStanding
-    series: list
+__all__ = ["GoalRow", "default_region", "regional_goals"]
 
 
 def default_region() -> Territory | None:
     return Territory.objects.filter(
         kind=TerritoryKind.REGION, code=settings.TERRITORIES_DEFAULT_REGION
     ).first()
-
-
-def regional_goals(region: Territory) -> list[GoalRow]:
-    """The region's 2050 goals against its aggregates (latest value, trajectory, status)."""
-    goals = Contract.objects.filter(kind=ContractKind.REGIONAL_GOALS, territory=region).first()
-    if goals is None:
-        return []
-    targets = list(goals.targets.select_related("indicator").order_by("indicator__identifier"))
-    series: dict[int, list] = {t.indicator_id: [] for t in targets}
-    rows = (
-        Aggregate.objects.filter(scope=region, indicator_id__in=series, value__isnull=False)
-        .order_by("year")
-        .values_list("indicator_id", "year", "value")
-    )
-    for indicator_id, year, value in rows:
-        series[indicator_id].append((year, value))
-    return [
-        GoalRow(t, evaluate_target(t, series[t.indicator_id]), series[t.indicator_id])
-        for t in targets
-    ]

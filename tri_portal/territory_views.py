@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from contracts.coverage import covering_contracts
 from indicators.models import Indicator
-from indicators.selectors import validated_series
+from indicators.selectors import regional_goals, validated_series
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
@@ -78,6 +78,8 @@ def territory_page(territory: Territory) -> dict:
         "charts": charts,
         "nearest_reporting": nearest,
         "nearest_charts": nearest_charts,
+        # A region's own 2050 goals (not a contract) against its aggregates.
+        "goals": regional_goals(territory) if territory.kind == TerritoryKind.REGION else [],
     }
 
 

@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import ContractKind, ContractStatus
+from contracts.models import ContractStatus
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory
+from tests.indicators.factories import RegionalGoalFactory
 
 
 @pytest.fixture(autouse=True)
@@ -213,13 +214,11 @@ def test_signed_contracts_are_listed_and_drafts_are_not(client, fourmies):
 
 
 def test_the_contracts_of_the_territorys_epci_are_named_as_covering_it(client, fourmies):
-    signed_contract(fourmies, title="Objectifs régionaux", kind=ContractKind.REGIONAL_GOALS)
     sud_avesnois = Territory.objects.get(kind=TerritoryKind.EPCI, name="CC du Sud Avesnois")
     signed_contract(sud_avesnois, title="Contrat de l'EPCI")
 
     text = text_of(page(client, fourmies))
 
-    assert "Objectifs régionaux" not in text
     assert (
         "Ce territoire n'a pas signé de contrat lui-même ; il est couvert par les contrats des "
         "territoires dont il est membre : Contrat de l'EPCI — signé par CC du Sud Avesnois (EPCI)"
@@ -318,10 +317,14 @@ def test_the_page_runs_a_fixed_number_of_queries(
             value(territory, identifier, year, "100")
     for _ in range(min(rows, 10)):
         signed_contract(territory)
+    if territory.kind == TerritoryKind.REGION:
+        for identifier in ("cae_2.a", "cae_1.a", "cae_3.b")[: min(rows, 3)]:
+            RegionalGoalFactory(territory=territory, indicator=identifier)
 
-    # Territory, ancestors, contracts, key indicators, values; + communes and members.
-    budget = 5 if territory.kind == TerritoryKind.COMMUNE else 7
-    with django_assert_max_num_queries(budget):
+    # Territory, ancestors, contracts, key indicators, values; + communes and members;
+    # + a region's goals and its aggregates.
+    budget = {TerritoryKind.COMMUNE: 5, TerritoryKind.EPCI: 7, TerritoryKind.REGION: 9}
+    with django_assert_max_num_queries(budget[territory.kind]):
         html = page(client, territory)
 
     assert html.count('type="application/json"') == 4  # cae_1.a, 2.a, 3.a, derived 3.b
