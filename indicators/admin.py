@@ -14,6 +14,7 @@ from indicators.models import (
     RecomputeRun,
     RegionalGoal,
 )
+from territories.models import Territory, TerritoryKind
 
 
 @admin.register(Indicator)
@@ -175,3 +176,8 @@ class RegionalGoalAdmin(SimpleHistoryAdmin):
     list_select_related = ["territory", "indicator"]
     search_fields = ["indicator__identifier", "indicator__name", "adopted_by"]
     autocomplete_fields = ["indicator"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "territory":  # a goal is set for a region
+            kwargs["queryset"] = Territory.objects.filter(kind=TerritoryKind.REGION)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

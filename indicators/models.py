@@ -432,7 +432,6 @@ class RegionalGoal(models.Model):
         on_delete=models.PROTECT,
         related_name="regional_goals",
         verbose_name=_("région"),
-        limit_choices_to={"kind": TerritoryKind.REGION},
     )
     indicator = models.ForeignKey(
         Indicator,

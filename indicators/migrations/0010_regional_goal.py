@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
                 ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='indicateur')),
-                ('territory', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'kind': 'region'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='territories.territory', verbose_name='région')),
+                ('territory', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='territories.territory', verbose_name='région')),
             ],
             options={
                 'verbose_name': 'historical objectif régional',
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('adopted_by', models.CharField(help_text="Le document qui fixe l'objectif, ex. « SRADDET Hauts-de-France (2020) ».", max_length=300, verbose_name='adopté par')),
                 ('is_demo', models.BooleanField(default=False, verbose_name='donnée de démonstration')),
                 ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='regional_goals', to='indicators.indicator', verbose_name='indicateur')),
-                ('territory', models.ForeignKey(limit_choices_to={'kind': 'region'}, on_delete=django.db.models.deletion.PROTECT, related_name='regional_goals', to='territories.territory', verbose_name='région')),
+                ('territory', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='regional_goals', to='territories.territory', verbose_name='région')),
             ],
             options={
                 'verbose_name': 'objectif régional',

@@ -132,6 +132,15 @@ def test_the_regional_goals_resource_is_in_the_openapi_schema(client, db):
     assert "/api/v1/regional-goals/{id}/" in schema
 
 
+def test_the_open_data_page_says_where_the_goals_are(client, db):
+    response = client.get(reverse("open_data"))
+
+    assert '<a href="/api/v1/regional-goals/">/api/v1/regional-goals/</a>' in (
+        response.content.decode()
+    )
+    assert "ne sont pas des contrats" in text_of(response)
+
+
 def test_the_region_page_shows_its_2050_goals_with_their_standing(client, demo_recomputed):
     text = text_of(region_page(client))
 
@@ -142,7 +151,8 @@ def test_the_region_page_shows_its_2050_goals_with_their_standing(client, demo_r
     assert "213 000,0 (2012)" in text  # reference of the final energy consumption
     assert "85 200,0 (2050)" in text
     assert "190 000,0 (2021)" in text
-    assert "dans la trajectoire" in text and "en retard" in text
+    assert "dans la trajectoire" in text
+    assert "en retard" in text
 
 
 def test_another_territory_page_has_no_goals_section(client, demo_recomputed):
@@ -167,4 +177,5 @@ def test_the_dashboards_show_the_goals_table_with_standings(client, demo_recompu
     assert "Objectifs régionaux 2050" in text
     assert "SRADDET Hauts-de-France (2020)" in text
     assert "14 635,0 (2050)" in text
-    assert "dans la trajectoire" in text and "en retard" in text
+    assert "dans la trajectoire" in text
+    assert "en retard" in text
