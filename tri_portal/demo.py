@@ -336,7 +336,9 @@ def load_demo_contracts() -> list[Contract]:
     sync_themes(ContractTheme)
     users = ensure_demo_users()
     created = []
-    if not RegionalGoal.objects.filter(territory__code="32", is_demo=True).exists():
+    if not RegionalGoal.objects.filter(
+        territory__kind=TerritoryKind.REGION, territory__code="32", is_demo=True
+    ).exists():
         _create_regional_goals(users)
     for spec in data.DEMO_CONTRACTS:
         if not Contract.objects.filter(reference=spec.reference).exists():
