@@ -28,7 +28,6 @@ from bench.results import AT_MOST, Result
 from contracts import imports
 from contracts.models import (
     Contract,
-    ContractKind,
     ContractStatus,
     ProgressReport,
     ReportStatus,
@@ -97,7 +96,6 @@ def prepare(rows: int) -> Plan:
         )
         contracts = Contract.objects.bulk_create(
             Contract(
-                kind=ContractKind.COTRI,
                 territory=territory,
                 reference=f"{REFERENCE_PREFIX}{territory.code}",
                 title=f"Banc d'essai import {territory.code}",

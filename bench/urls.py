@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from indicators.api import VALUE_SOURCES
 from indicators.models import IndicatorValue
+from indicators.organisations import organisation_subquery
 
 FLOOR_INDICATOR = "cae_2.a"
 FLOOR_ROWS = 100
@@ -18,9 +19,11 @@ MAX_PAGE_BYTES = 2_000_000
 def floor_values(request):
     """The first page of ``/api/v1/values/?indicator=cae_2.a&page_size=100`` (validated
     values of the indicator, the API's order), as little as Django can do: one query,
-    ``.values()`` of the API's columns (under their ORM names), ``JsonResponse``."""
+    ``.values()`` of the API's columns (under their ORM names, the validating
+    organisation read by the same subquery), ``JsonResponse``."""
     rows = (
         IndicatorValue.objects.filter(status="validated", indicator__identifier=FLOOR_INDICATOR)
+        .annotate(validated_by_organisation=organisation_subquery("validated_by"))
         .order_by("territory_id", "indicator_id", "year")
         .values(*VALUE_SOURCES)[:FLOOR_ROWS]
     )

@@ -10,25 +10,19 @@ from rest_framework import serializers, viewsets
 from contracts.models import (
     PUBLIC_STATUSES,
     Contract,
-    ContractKind,
     ContractStatus,
     ContractTheme,
     Target,
 )
 from contracts.public import search_condition
 from contracts.selectors import standings_of_targets
+from indicators.api_objectives import ACHIEVEMENT_PLACES, VALUE_PLACES, ProgressSerializer
 from indicators.filters import IndicatorListFilter
-from indicators.models import VALUE_DECIMALS
-from indicators.trajectory import TrackStatus
 from kit.api.exports import Column, OpenDataTable, rounded
 from kit.api.filters import IdFilter, YearFilter
-from kit.api.serializers import ApiModelSerializer, PlainDecimalField
+from kit.api.serializers import ApiModelSerializer
 from kit.api.views import ExportMixin, StrictQueryMixin, export_schema
 from territories.filters import DepartementFilter, territory_filters
-
-# Figures of where a target stands, the same in the JSON answers and in the files.
-ACHIEVEMENT_PLACES = 4
-VALUE_PLACES = VALUE_DECIMALS
 
 
 class TerritoryRefSerializer(serializers.Serializer):
@@ -41,35 +35,6 @@ class TerritoryRefSerializer(serializers.Serializer):
         help_text=_("Faux pour un SIREN de démonstration : pas le numéro officiel."),
     )
     name = serializers.CharField()
-
-
-class ProgressSerializer(serializers.Serializer):
-    """Where a target stands (``indicators.trajectory.TargetStanding``), published
-    under the name ``progress`` (JSON key and schema component, kept for API clients)."""
-
-    status = serializers.ChoiceField(
-        choices=[s.value for s in TrackStatus],
-        help_text=_(
-            "on_track : sur la trajectoire ; late : en retard ; no_data : aucune valeur validée."
-        ),
-    )
-    latest_year = serializers.IntegerField(allow_null=True)
-    latest_value = PlainDecimalField(max_digits=30, decimal_places=VALUE_PLACES, allow_null=True)
-    achievement = PlainDecimalField(
-        max_digits=30,
-        decimal_places=ACHIEVEMENT_PLACES,
-        allow_null=True,
-        help_text=_("Part du chemin parcouru : 0 à la valeur de référence, 1 à la cible."),
-    )
-    expected = PlainDecimalField(
-        max_digits=30,
-        decimal_places=VALUE_PLACES,
-        allow_null=True,
-        help_text=_("Valeur de la trajectoire linéaire pour latest_year."),
-    )
-    projected_year = serializers.IntegerField(
-        allow_null=True, help_text=_("Année où la cible serait atteinte au rythme actuel.")
-    )
 
 
 DEMO_HELP = _("Vrai pour une donnée de démonstration (fictive), faux pour une donnée réelle.")
@@ -117,7 +82,6 @@ class ContractSerializer(ApiModelSerializer):
         fields = [
             "id",
             "reference",
-            "kind",
             "title",
             "summary",
             "status",
@@ -158,10 +122,6 @@ class WithStandingsMixin:
 
 
 class ContractFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(
-        choices=ContractKind.choices,
-        help_text=_("Type : contrat d'objectifs ou objectifs régionaux."),
-    )
     status = django_filters.ChoiceFilter(choices=ContractStatus.choices, help_text=_("Statut."))
     theme = django_filters.ModelChoiceFilter(
         field_name="themes",
@@ -214,7 +174,6 @@ CONTRACTS = OpenDataTable(
     columns=(
         Column("id", "Identifiant", "integer", required=True),
         Column("reference", "Référence", "string", required=True),
-        Column("kind", "Type de contrat", "string", "cotri : contrat d'objectifs TRI."),
         Column("status", "Statut", "string", ", ".join(PUBLIC_STATUSES)),
         Column("title", "Intitulé", "string", "Intitulé du contrat."),
         Column(
@@ -276,7 +235,6 @@ class ContractViewSet(
             yield (
                 contract.pk,
                 contract.reference,
-                contract.kind,
                 contract.status,
                 contract.title,
                 territory.kind,

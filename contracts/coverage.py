@@ -32,7 +32,6 @@ def covering_contracts_of_many(territories) -> dict[int, list[Coverage]]:
         return result
     contracts = (
         Contract.objects.public()
-        .cotri()
         .filter(territory__descendant_links__descendant_id__in=ids)
         .annotate(
             covered_id=F("territory__descendant_links__descendant_id"),
@@ -57,7 +56,6 @@ def contracts_inside(scope: Territory):
     inside = TerritoryClosure.objects.filter(ancestor=scope, depth__gt=0, contains_whole=True)
     return (
         Contract.objects.public()
-        .cotri()
         .filter(territory__in=inside.values("descendant_id"))
         .select_related("territory")
         .order_by("-start_date", "territory__name")

@@ -72,14 +72,14 @@ def report_reviewed(report: ProgressReport) -> int:
 
 def due_reports(today) -> list[tuple]:
     """(contract, year) whose report on last year is expected and not yet sent."""
-    from contracts.models import Contract, ContractKind
+    from contracts.models import Contract
 
     year = today.year - 1
     contracts = [
         contract
-        for contract in Contract.objects.filter(
-            kind=ContractKind.COTRI, status__in=REPORTING_STATUSES
-        ).select_related("territory")
+        for contract in Contract.objects.filter(status__in=REPORTING_STATUSES).select_related(
+            "territory"
+        )
         if year in calendar.due_years(contract)
     ]
     done = set(

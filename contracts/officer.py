@@ -9,7 +9,6 @@ from contracts import calendar
 from contracts.models import (
     REPORTING_STATUSES,
     Contract,
-    ContractKind,
     ProgressReport,
     Target,
 )
@@ -43,7 +42,7 @@ class ContractWork:
 def officer_contracts(user, today: date) -> list[ContractWork]:
     contracts = list(
         Contract.objects.reportable_by(user)
-        .filter(kind=ContractKind.COTRI, status__in=REPORTING_STATUSES)
+        .filter(status__in=REPORTING_STATUSES)
         .select_related("territory")
         .prefetch_related("targets")
         .order_by("territory__name", "start_date")

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from contracts.models import PUBLIC_STATUSES, Contract, ContractKind, ContractTheme, Target
+from contracts.models import PUBLIC_STATUSES, Contract, ContractTheme, Target
 from contracts.selectors import TargetRow, standings_of_targets, target_standings
 from indicators.provenance import Provenance, series_and_provenances
 from indicators.trajectory import trajectory_value
@@ -70,7 +70,6 @@ def search_condition(text: str) -> Q:
 def export_query(filters: Filters) -> str:
     """The API query string selecting the same contracts as the public list."""
     params = {
-        "kind": ContractKind.COTRI,
         "search": filters.q,
         "status": filters.statut,
         "departement": filters.departement,
@@ -82,9 +81,7 @@ def export_query(filters: Filters) -> str:
 
 
 def public_contracts(filters: Filters):
-    contracts = (
-        Contract.objects.public().filter(kind=ContractKind.COTRI).select_related("territory")
-    )
+    contracts = Contract.objects.public().select_related("territory")
     if filters.q:
         contracts = contracts.filter(search_condition(filters.q))
     if filters.statut:
@@ -132,7 +129,7 @@ def filter_choices() -> dict:
         "departements": Territory.objects.filter(kind=TerritoryKind.DEPARTEMENT).order_by("code"),
         "themes": ContractTheme.objects.order_by("name"),
         "years": Contract.objects.public()
-        .filter(kind=ContractKind.COTRI, signed_on__isnull=False)
+        .filter(signed_on__isnull=False)
         .dates("signed_on", "year", order="DESC"),
         "kinds": [(k, label) for k, label in TerritoryKind.choices if k != TerritoryKind.REGION],
     }

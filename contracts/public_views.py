@@ -11,7 +11,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from contracts.models import PUBLIC_STATUSES, Contract, ContractDocument, ContractKind
+from contracts.models import PUBLIC_STATUSES, Contract, ContractDocument
 from contracts.public import (
     CONTRACT_CSV,
     contract_csv_rows,
@@ -31,7 +31,7 @@ PAGE_SIZE = 20
 
 
 def public_contract_or_404(pk):
-    return get_object_or_404(Contract.objects.public().filter(kind=ContractKind.COTRI), pk=pk)
+    return get_object_or_404(Contract.objects.public(), pk=pk)
 
 
 @method_decorator(public_page, name="get")

@@ -7,7 +7,6 @@ from contracts import calendar
 from contracts.models import (
     REPORTING_STATUSES,
     Contract,
-    ContractKind,
     ProgressReport,
     ReportStatus,
 )
@@ -30,7 +29,7 @@ def late_reports(today: date) -> list[LateReport]:
     """Years of signed, active or completed TRI contracts whose report is past its
     deadline and neither submitted nor validated."""
     contracts = list(
-        Contract.objects.filter(kind=ContractKind.COTRI, status__in=REPORTING_STATUSES)
+        Contract.objects.filter(status__in=REPORTING_STATUSES)
         .select_related("territory")
         .order_by("territory__name")
     )

@@ -5,16 +5,17 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from contracts.models import Contract, ContractKind, ContractStatus, Target
-from indicators.models import Direction, IndicatorValue
+from contracts.models import Contract, ContractStatus, Target
+from indicators.models import IndicatorValue
 from indicators.provenance import Provenance
 from indicators.selectors import validated_series, validated_series_by_territory
 from indicators.trajectory import (
     FinalOutcome,
     TargetDirection,
     TargetStanding,
-    evaluate,
+    evaluate_objective,
     final_outcome,
+    target_direction,
 )
 
 
@@ -27,25 +28,11 @@ class TargetRow:
 
 
 def direction_of(target: Target) -> TargetDirection:
-    if target.indicator.direction != Direction.NEUTRAL:
-        return TargetDirection(target.indicator.direction)
-    # A neutral indicator: the target itself says which way is better.
-    return (
-        TargetDirection.HIGHER
-        if target.target_value >= target.baseline_value
-        else TargetDirection.LOWER
-    )
+    return target_direction(target.indicator.direction, target.baseline_value, target.target_value)
 
 
 def evaluate_target(target: Target, series) -> TargetStanding:
-    return evaluate(
-        direction_of(target),
-        target.baseline_year,
-        target.baseline_value,
-        target.target_year,
-        target.target_value,
-        series,
-    )
+    return evaluate_objective(target, series)
 
 
 def target_standings(contract: Contract) -> list[TargetRow]:
@@ -87,7 +74,6 @@ def signed_contracts():
     """Signed, active and completed TRI contracts for public lists."""
     return (
         Contract.objects.public()
-        .filter(kind=ContractKind.COTRI)
         .select_related("territory")
         .prefetch_related(Prefetch("themes"))
         .order_by("-signed_on", "territory__name")

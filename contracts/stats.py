@@ -23,7 +23,6 @@ from contracts.models import (
     COVERING_STATUSES,
     PUBLIC_STATUSES,
     Contract,
-    ContractKind,
     ContractStats,
     Target,
 )
@@ -77,9 +76,9 @@ class _Batch:
         scope_ids = [scope.pk for scope in scopes]
         inside = TerritoryClosure.objects.filter(ancestor_id__in=scope_ids, contains_whole=True)
         contracts = list(
-            Contract.objects.filter(
-                kind=ContractKind.COTRI, territory__in=inside.values("descendant_id")
-            ).values_list("pk", "territory_id", "status")
+            Contract.objects.filter(territory__in=inside.values("descendant_id")).values_list(
+                "pk", "territory_id", "status"
+            )
         )
         territory_ids = {territory for _pk, territory, _status in contracts}
         self.scopes_of: dict[int, set[int]] = defaultdict(set)

@@ -1,16 +1,20 @@
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.forms import RelativeObjectiveFormMixin
 from indicators.models import (
     Aggregate,
     Indicator,
     IndicatorValue,
     PendingRecompute,
     RecomputeRun,
+    RegionalGoal,
 )
+from territories.models import Territory, TerritoryKind
 
 
 @admin.register(Indicator)
@@ -134,3 +138,47 @@ class PendingRecomputeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class RegionalGoalForm(RelativeObjectiveFormMixin, forms.ModelForm):
+    class Meta:
+        model = RegionalGoal
+        fields = [
+            "territory",
+            "indicator",
+            "baseline_year",
+            "baseline_value",
+            "target_year",
+            "target_value",
+            "relative_change_text",
+            "adopted_by",
+            "is_demo",
+        ]
+
+
+@admin.register(RegionalGoal)
+class RegionalGoalAdmin(SimpleHistoryAdmin):
+    """The region's own long-term goals (not contracts): entered as absolute values or
+    as a relative change from the reference year."""
+
+    form = RegionalGoalForm
+    list_display = [
+        "territory",
+        "indicator",
+        "baseline_year",
+        "baseline_value",
+        "target_year",
+        "target_value",
+        "entered_as",
+        "adopted_by",
+        "is_demo",
+    ]
+    list_filter = ["territory", "is_demo"]
+    list_select_related = ["territory", "indicator"]
+    search_fields = ["indicator__identifier", "indicator__name", "adopted_by"]
+    autocomplete_fields = ["indicator"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "territory":  # a goal is set for a region
+            kwargs["queryset"] = Territory.objects.filter(kind=TerritoryKind.REGION)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from indicators import formulas
 from indicators.units import UNIT_BOUNDS, UNIT_DECIMALS
 from kit.templatetags.tri_format import number, percent
 from kit.years import YEAR_MAX, YEAR_MIN
+from territories.models import TerritoryKind
 
 
 class Theme(models.TextChoices):
@@ -457,3 +458,128 @@ class RecomputeRun(models.Model):
 
     def __str__(self):
         return f"{self.trigger} {self.finished_at:%d/%m/%Y %H:%M}"
+
+
+class TargetEntry(models.TextChoices):
+    """How an objective (a contract's target, a regional goal) was entered; it is
+    always stored as absolute numbers."""
+
+    ABSOLUTE = "absolute", _("valeur absolue")
+    PERCENT = "percent", _("évolution en %")
+    DIVIDE = "divide", _("division par un facteur")
+
+
+class RegionalGoalQuerySet(models.QuerySet):
+    def of_region(self, region):
+        return self.filter(territory=region).select_related("indicator", "territory")
+
+
+class RegionalGoal(models.Model):
+    """A long-term goal the region set itself (the TRI 2050 goals of the SRADDET): from
+    a reference (year, value) to a goal (year, value) for one indicator. Not a contract:
+    no signatories, no signing date, no progress reports — the region's own validated
+    values (and its aggregates) say where it stands.
+
+    The field names are those of a contract's ``Target``, so both are evaluated by the
+    same trajectory maths (``indicators.trajectory.evaluate_objective``)."""
+
+    territory = models.ForeignKey(
+        "territories.Territory",
+        on_delete=models.PROTECT,
+        related_name="regional_goals",
+        verbose_name=_("région"),
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="regional_goals",
+        verbose_name=_("indicateur"),
+    )
+    baseline_year = models.PositiveSmallIntegerField(_("année de référence"))
+    baseline_value = models.DecimalField(
+        _("valeur de référence"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
+    target_year = models.PositiveSmallIntegerField(_("année de l'objectif"))
+    target_value = models.DecimalField(
+        _("valeur de l'objectif"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
+    entered_as = models.CharField(
+        _("saisi comme"), max_length=10, choices=TargetEntry.choices, default=TargetEntry.ABSOLUTE
+    )
+    relative_change = models.DecimalField(
+        _("évolution saisie"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("−60 pour « −60 % », 4 pour « ÷4 »."),
+    )
+    adopted_by = models.CharField(
+        _("adopté par"),
+        max_length=300,
+        help_text=_("Le document qui fixe l'objectif, ex. « SRADDET Hauts-de-France (2020) »."),
+    )
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    history = HistoricalRecords()
+    objects = RegionalGoalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("objectif régional")
+        verbose_name_plural = _("objectifs régionaux")
+        ordering = ["territory", "indicator__identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "indicator"],
+                name="one_regional_goal_per_indicator",
+                violation_error_message=_("Cette région a déjà un objectif pour cet indicateur."),
+            ),
+            models.CheckConstraint(
+                condition=Q(target_year__gt=F("baseline_year")),
+                name="regional_goal_year_after_reference_year",
+                violation_error_message=_(
+                    "L'année de l'objectif doit être postérieure à l'année de référence."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_year__gte=YEAR_MIN, target_year__lte=YEAR_MAX),
+                name="regional_goal_years_plausible",
+                violation_error_message=format_lazy(
+                    _("Les années doivent être comprises entre {min} et {max}."),
+                    min=YEAR_MIN,
+                    max=YEAR_MAX,
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(entered_as__in=TargetEntry.values),
+                name="regional_goal_entry_valid",
+                violation_error_message=_("Mode de saisie de l'objectif inconnu."),
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.indicator.identifier} : {self.baseline_value} ({self.baseline_year}) "
+            f"→ {self.target_value} ({self.target_year})"
+        )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.territory_id and self.territory.kind != TerritoryKind.REGION:
+            errors["territory"] = _("Un objectif régional se fixe pour une région.")
+        if self.baseline_year and self.target_year and self.target_year <= self.baseline_year:
+            errors["target_year"] = _(
+                "L'année de l'objectif doit être postérieure à l'année de référence."
+            )
+        if self.indicator_id:
+            for field in ("baseline_value", "target_value"):
+                value = getattr(self, field)
+                if value is None:
+                    continue
+                try:
+                    self.indicator.check_value(value)
+                except ValidationError as exc:
+                    errors[field] = exc.messages
+        if errors:
+            raise ValidationError(errors)

@@ -1,12 +1,14 @@
-"""Read-side queries on indicator values (validated only)."""
+"""Read-side queries on indicator values (validated only) and on the region's goals."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from indicators import formulas
 from indicators.models import POPULATION_IDENTIFIER as POPULATION
-from indicators.models import Aggregate, Indicator, IndicatorValue
+from indicators.models import Aggregate, Indicator, IndicatorValue, RegionalGoal
+from indicators.trajectory import TargetStanding, evaluate_objective
 
 Series = dict[str, list[tuple[int, Decimal]]]
 
@@ -72,3 +74,60 @@ def latest_scope_aggregates(scope) -> list[Aggregate]:
     for row in rows:
         latest.setdefault(row.indicator_id, row)
     return list(latest.values())
+
+
+@dataclass
+class GoalRow:
+    """One of the region's goals, where it stands, and the series it is measured on:
+    the region's materialised aggregates of the goal's indicator, ``[(year, value)]``."""
+
+    goal: RegionalGoal
+    standing: TargetStanding
+    aggregates: dict[int, Aggregate]  # by year, ascending
+
+    @property
+    def series(self) -> list[tuple[int, Decimal]]:
+        return [(year, aggregate.value) for year, aggregate in self.aggregates.items()]
+
+    @property
+    def latest_aggregate(self) -> Aggregate | None:
+        """The region's aggregate of the latest year: what share of the region it covers."""
+        return self.aggregates.get(self.standing.latest_year)
+
+    def provenance(self, year: int | None = None):
+        """Where the region's value of ``year`` (default: the latest) comes from."""
+        from indicators.provenance import aggregate_provenance  # provenance reads selectors
+
+        aggregate = self.aggregates.get(self.standing.latest_year if year is None else year)
+        return aggregate_provenance(aggregate) if aggregate else None
+
+
+def goal_rows(goals: Iterable[RegionalGoal]) -> list[GoalRow]:
+    """Each goal (with ``indicator`` selected) against its region's aggregates, in one
+    query whatever the number of goals."""
+    goals = list(goals)
+    by_goal: dict[tuple[int, int], dict] = {(g.territory_id, g.indicator_id): {} for g in goals}
+    rows = (
+        Aggregate.objects.filter(
+            scope_id__in={g.territory_id for g in goals},
+            indicator_id__in={g.indicator_id for g in goals},
+            value__isnull=False,
+        )
+        .select_related("scope")
+        .order_by("year")
+    )
+    for row in rows:
+        if (row.scope_id, row.indicator_id) in by_goal:
+            by_goal[row.scope_id, row.indicator_id][row.year] = row
+    result = []
+    for goal in goals:
+        aggregates = by_goal[goal.territory_id, goal.indicator_id]
+        series = [(year, aggregate.value) for year, aggregate in aggregates.items()]
+        result.append(GoalRow(goal, evaluate_objective(goal, series), aggregates))
+    return result
+
+
+def regional_goals(region) -> list[GoalRow]:
+    """The region's goals against its aggregates (latest value, trajectory, status),
+    by indicator identifier."""
+    return goal_rows(RegionalGoal.objects.of_region(region).order_by("indicator__identifier"))

@@ -1,11 +1,18 @@
-"""Use cases of the indicators app that the apps above call when they change values."""
+"""Use cases of the indicators app: the apps above call them when they change values,
+and the region publishes its own figures through them."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.aggregation import record_pending
-from indicators.models import IndicatorValue
+from indicators.models import Indicator, IndicatorValue, ValueStatus
 from indicators.tasks import enqueue_pending_recompute
 
 
@@ -17,3 +24,79 @@ def schedule_recompute(values: Iterable[IndicatorValue], replaced=None) -> None:
     replaced a validated one (None: not known)."""
     record_pending(values, replaced)
     transaction.on_commit(enqueue_pending_recompute)
+
+
+def supersede_earlier(value: IndicatorValue, by) -> bool:
+    """Mark *superseded* (kept in the records, locked) any other validated value of
+    ``value``'s territory, indicator and year; True if there was one."""
+    previous = (
+        IndicatorValue.objects.validated()
+        .select_for_update()
+        .filter(territory_id=value.territory_id, indicator_id=value.indicator_id, year=value.year)
+        .exclude(pk=value.pk)
+    )
+    replaced = False
+    for old in previous:
+        old.status = ValueStatus.SUPERSEDED
+        old._history_user = by
+        old.save()
+        replaced = True
+    return replaced
+
+
+@dataclass(frozen=True)
+class PublishedValue:
+    """A figure the region publishes itself (e.g. from its climate observatory)."""
+
+    indicator: Indicator
+    year: int
+    value: Decimal
+
+
+@transaction.atomic
+def publish_validated_values(
+    territory,
+    values: Iterable[PublishedValue],
+    *,
+    source: str,
+    by,
+    validated_at: datetime | None = None,
+    is_demo: bool = False,
+) -> list[IndicatorValue]:
+    """Publish figures of ``territory`` that no contract reports (the region's own
+    yearly values): validated by staff member ``by`` at once, with their ``source``,
+    an earlier validated value of the same year kept as *superseded*, and the
+    aggregate recompute scheduled — all in one transaction. Bad input (a derived
+    indicator, an implausible value or year, no source) raises a French
+    ValidationError and saves nothing."""
+    if not getattr(by, "is_staff", False):
+        raise ValidationError(
+            _("Seuls les agents de la Région et de l'ADEME publient des valeurs.")
+        )
+    if not source.strip():
+        raise ValidationError(_("Indiquez la source des valeurs publiées."))
+    moment = validated_at or timezone.now()
+    published, replaced = [], set()
+    for item in values:
+        value = IndicatorValue(
+            territory=territory,
+            indicator=item.indicator,
+            year=item.year,
+            value=item.value,
+            source=source,
+            status=ValueStatus.VALIDATED,
+            is_demo=is_demo,
+            entered_by=by,
+            entered_at=moment,
+            validated_by=by,
+            validated_at=moment,
+        )
+        value.full_clean(validate_constraints=False)
+        if supersede_earlier(value, by):
+            replaced.add((territory.pk, item.indicator.pk, item.year))
+        value._history_user = by
+        value._history_date = moment
+        value.save()
+        published.append(value)
+    schedule_recompute(published, replaced)
+    return published

@@ -63,6 +63,17 @@ class TargetStanding:
     latest_value: Decimal | None
 
 
+def target_direction(indicator_direction: str, baseline: Number, target: Number) -> TargetDirection:
+    """Which way is good for a target of an indicator whose stored direction is
+    ``indicator_direction`` ("lower", "higher" or "neutral"): the indicator's own, or for
+    a neutral indicator the way the target itself goes (from ``baseline`` to ``target``)."""
+    if indicator_direction in (TargetDirection.LOWER, TargetDirection.HIGHER):
+        return TargetDirection(indicator_direction)
+    if _dec(target, "target") >= _dec(baseline, "baseline"):
+        return TargetDirection.HIGHER
+    return TargetDirection.LOWER
+
+
 def _dec(value: Number, name: str = "value") -> Decimal:
     if isinstance(value, Decimal):
         return value
@@ -313,4 +324,21 @@ def final_outcome(
         met=_is_at_least_as_good(direction, value, _dec(target, "target")),
         year=year,
         value=value,
+    )
+
+
+def evaluate_objective(objective, series: Iterable[tuple[int, Number]]) -> TargetStanding:
+    """:func:`evaluate` for an objective object: a contract's target or one of the
+    region's 2050 goals, both of which carry ``indicator.direction``,
+    ``baseline_year``, ``baseline_value``, ``target_year`` and ``target_value`` — one
+    rule for both."""
+    return evaluate(
+        target_direction(
+            objective.indicator.direction, objective.baseline_value, objective.target_value
+        ),
+        objective.baseline_year,
+        objective.baseline_value,
+        objective.target_year,
+        objective.target_value,
+        series,
     )

@@ -16,7 +16,6 @@ from contracts import services
 from contracts.models import (
     Action,
     Contract,
-    ContractKind,
     ContractTheme,
     ProgressReport,
     Signatory,
@@ -25,8 +24,10 @@ from contracts.models import (
 )
 from contracts.themes import sync_themes
 from indicators.catalogue import sync_catalogue
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import Indicator, IndicatorValue, RegionalGoal
 from indicators.organisations import ADEME, REGION, join_organisation
+from indicators.relative_change import parse_relative_change, target_from_relative
+from indicators.services import PublishedValue, publish_validated_values
 from territories.models import OfficerAssignment, SyndicatNature, Territory, TerritoryKind
 from territories.services import set_members
 from tri_portal import demo_contracts as data
@@ -280,27 +281,11 @@ def _create_contract(spec, users) -> Contract:
     return contract
 
 
-def _create_regional_goals(users) -> Contract:
-    started = timezone.now()
+def _create_regional_goals(users) -> list[RegionalGoal]:
+    """The region's own 2050 goals (not a contract) and its yearly values, published
+    as validated by the Region in June of the following year."""
     region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
-    contract = Contract(
-        kind=ContractKind.REGIONAL_GOALS,
-        territory=region,
-        reference=data.REGION_REFERENCE,
-        title="Objectifs régionaux de la Troisième Révolution Industrielle à l'horizon 2050",
-        summary=(
-            "Réduire de 60 % la consommation d'énergie finale, diviser par quatre les émissions "
-            "de gaz à effet de serre et couvrir 100 % des besoins par des énergies renouvelables, "
-            "par rapport à 2012 (année de référence du SRADDET)."
-        ),
-        start_date=date(2012, 1, 1),
-        end_date=date(2050, 12, 31),
-        duration_override_reason="Objectifs régionaux de long terme (2012-2050), pas un contrat de trois ans.",
-        is_demo=True,
-    )
-    contract.full_clean()
-    contract._history_user = users["agent.region"]
-    contract.save()
+    validator = users["agent.region"]
     baseline_year = settings.TRI_REFERENCE_YEAR
     energy, ghg, renewable = data.REGION_VALUES[baseline_year]
     baselines = {
@@ -308,30 +293,59 @@ def _create_regional_goals(users) -> Contract:
         "cae_1.a": Decimal(ghg),
         "cae_3.b": data.quantize(Decimal(renewable) / 1000 / Decimal(energy) * 100),
     }
-    validator = users["agent.region"]
-    for identifier, goal in data.REGION_GOALS:
-        _target(contract, identifier, baseline_year, baselines[identifier], 2050, goal, validator)
-    _sign_and_run(contract, validator, complete=False, since=started)
+    goals = []
+    for identifier, text in data.REGION_GOALS:
+        goal = RegionalGoal(
+            territory=region,
+            indicator=Indicator.objects.get(identifier=identifier),
+            baseline_year=baseline_year,
+            baseline_value=baselines[identifier],
+            target_year=2050,
+            adopted_by=data.REGION_GOALS_ADOPTED_BY,
+            is_demo=True,
+        )
+        if text.endswith("%") or text.startswith(("÷", "/")):
+            kind, amount = parse_relative_change(text)
+            goal.target_value = data.quantize(
+                target_from_relative(goal.baseline_value, kind, amount), "0.001"
+            )
+            goal.entered_as = TargetEntry.DIVIDE if kind == "divide" else TargetEntry.PERCENT
+            goal.relative_change = amount
+        else:
+            goal.target_value = Decimal(text)
+        goal.full_clean()
+        goal._history_user = validator
+        goal._history_date = _past(date(2020, 8, 4))  # the SRADDET approved by the prefect
+        goal.save()
+        goals.append(goal)
+    indicators = Indicator.objects.in_bulk(
+        ["cae_2.a", "cae_1.a", "cae_3.a"], field_name="identifier"
+    )
     for year, (energy, ghg, renewable) in data.REGION_VALUES.items():
-        values = {
-            "cae_2.a": Decimal(energy),
-            "cae_1.a": Decimal(ghg),
-            "cae_3.a": Decimal(renewable),
-        }
-        _publish(contract, year, values, validator, validator)
-    return contract
+        figures = {"cae_2.a": energy, "cae_1.a": ghg, "cae_3.a": renewable}
+        publish_validated_values(
+            region,
+            [PublishedValue(indicators[i], year, Decimal(v)) for i, v in figures.items()],
+            source=data.REGION_SOURCE,
+            by=validator,
+            validated_at=_past(date(year + 1, 6, 20)),
+            is_demo=True,
+        )
+    return goals
 
 
 @transaction.atomic
 def load_demo_contracts() -> list[Contract]:
-    """The six contracts of 24 October 2017 and the regional goals (idempotent: an
-    existing contract is left as it is)."""
+    """The six contracts of 24 October 2017, and the region's own 2050 goals and
+    yearly values (idempotent: existing contracts and goals are left as they are)."""
     sync_catalogue(Indicator)
     sync_themes(ContractTheme)
     users = ensure_demo_users()
     created = []
-    if not Contract.objects.filter(reference=data.REGION_REFERENCE).exists():
-        created.append(_create_regional_goals(users))
+    if not RegionalGoal.objects.filter(
+        territory__kind=TerritoryKind.REGION, territory__code="32", is_demo=True
+    ).exists():
+        _create_regional_goals(users)
     for spec in data.DEMO_CONTRACTS:
         if not Contract.objects.filter(reference=spec.reference).exists():
             created.append(_create_contract(spec, users))

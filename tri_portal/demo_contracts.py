@@ -190,7 +190,13 @@ DEMO_CONTRACTS = [
 # The region's own 2050 goals (SRADDET reference year 2012) and regional values,
 # consistent with DESIGN.md's reference figures (≈ 202 TWh in 2018, 48.0 Mt CO2e in 2021
 # i.e. −18 % vs 2012, ≈ 29 TWh renewable production in 2021).
-REGION_REFERENCE = "TRI-HDF-2050"
+# The goals are the region's own (not a contract); its yearly values are published
+# directly, validated by the Region, with this source.
+REGION_GOALS_ADOPTED_BY = "SRADDET Hauts-de-France (2020)"
+REGION_SOURCE = (
+    "Données de démonstration (fictives), aux ordres de grandeur de "
+    "l'Observatoire Climat Hauts-de-France"
+)
 REGION_VALUES = {
     # year: (final energy GWh, GHG kteq CO2, renewable production MWh)
     2012: (213000, 58540, 14900000),

@@ -14,7 +14,7 @@ from contracts.models import (
     Signatory,
     Target,
 )
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import Indicator, IndicatorValue, RegionalGoal
 from indicators.signals import aggregates_recomputed
 from kit.cache import bump_data_version_on_commit
 from territories.models import Membership, Territory
@@ -31,6 +31,7 @@ for model in (
     Membership,
     Indicator,
     IndicatorValue,
+    RegionalGoal,
 ):
     post_save.connect(
         bump_data_version_on_commit, sender=model, dispatch_uid=f"bump-save-{model.__name__}"

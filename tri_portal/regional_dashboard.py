@@ -49,7 +49,7 @@ class DepartementRow:
 def goal_chart(goal: GoalRow) -> Chart:
     """The regional aggregates of the goal's indicator, the linear trajectory from the
     baseline year to 2050 and the 2050 goal."""
-    target = goal.target
+    target = goal.goal
 
     def trajectory(year):
         return trajectory_value(
@@ -70,7 +70,7 @@ def goal_chart(goal: GoalRow) -> Chart:
         trajectory,
         decimals=target.indicator.decimals,
     )
-    chart.provenance = [goal.provenances.get(year) for year in chart.years]
+    chart.provenance = [goal.provenance(year) for year in chart.years]
     return chart
 
 
@@ -132,7 +132,7 @@ def regional_dashboard() -> dict:
         "last_recompute": last_run.finished_at if last_run else None,
         # Demonstration figures: an aggregate summing demo values, or contract counts
         # and coverage including demo contracts.
-        "has_demo": any(p.is_demo for goal in goals for p in goal.provenances.values())
+        "has_demo": any(a.is_demo for goal in goals for a in goal.aggregates.values())
         or Contract.objects.public().filter(is_demo=True).exists(),
     }
 

@@ -16,7 +16,7 @@ from contracts.coverage import contracts_inside, covering_contracts
 from contracts.models import ContractStats
 from indicators.models import Indicator, IndicatorValue
 from indicators.provenance import series_and_provenances
-from indicators.selectors import latest_scope_aggregates
+from indicators.selectors import latest_scope_aggregates, regional_goals
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
@@ -99,6 +99,8 @@ def territory_page(territory: Territory) -> dict:
         "has_demo": any(c.contract.is_demo for c in coverages)
         or any(a.is_demo for a in aggregates)
         or any(p and p.is_demo for chart in charts + nearest_charts for p in chart.provenance),
+        # A region's own 2050 goals (not a contract) against its aggregates.
+        "goals": regional_goals(territory) if territory.kind == TerritoryKind.REGION else [],
     }
 
 

@@ -73,7 +73,6 @@ class ContractAdmin(SimpleHistoryAdmin):
     ]
     list_filter = [
         "status",
-        "kind",
         ContractDepartementFilter,
         "themes",
         SigningYearFilter,
@@ -97,7 +96,7 @@ class ContractAdmin(SimpleHistoryAdmin):
         "termination_reason",
     ]
     fieldsets = [
-        (None, {"fields": ["kind", "territory", "reference", "title", "summary", "themes"]}),
+        (None, {"fields": ["territory", "reference", "title", "summary", "themes"]}),
         (_("Dates"), {"fields": [("start_date", "end_date"), "duration_override_reason"]}),
         (
             _("Statut (modifiable par les actions de la liste)"),

@@ -6,14 +6,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from contracts import services
-from contracts.models import Target, TargetEntry
+from contracts.models import Target
 from contracts.selectors import standings_of_targets
+from indicators.forms import RelativeObjectiveFormMixin
 from indicators.trajectory import TargetStanding
 
 
@@ -77,15 +76,7 @@ class TargetChangeList(ChangeList):
             target._standing = standings[target.pk]
 
 
-class TargetForm(forms.ModelForm):
-    relative_change_text = forms.CharField(
-        label=_("ou objectif relatif"),
-        required=False,
-        help_text=_(
-            "Ex. « −60 % », « +30 % » ou « ÷4 » par rapport à la valeur de référence ; remplace la valeur cible."
-        ),
-    )
-
+class TargetForm(RelativeObjectiveFormMixin, forms.ModelForm):
     class Meta:
         model = Target
         fields = [
@@ -98,48 +89,6 @@ class TargetForm(forms.ModelForm):
             "relative_change_text",
             "comment",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["target_value"].required = False
-        target = self.instance
-        if (
-            target.pk
-            and target.entered_as != TargetEntry.ABSOLUTE
-            and target.relative_change is not None
-        ):
-            kind = "divide" if target.entered_as == TargetEntry.DIVIDE else "percent"
-            self.initial["relative_change_text"] = services.format_relative_change(
-                kind, target.relative_change
-            )
-
-    def clean(self):
-        """A relative change wins unless the agent typed a new absolute target value
-        and left the (pre-filled) relative change as it was."""
-        data = super().clean()
-        text = data.get("relative_change_text", "").strip()
-        typed_absolute = (
-            "target_value" in self.changed_data and "relative_change_text" not in self.changed_data
-        )
-        if text and not typed_absolute:
-            try:
-                kind, amount = services.parse_relative_change(text)
-                baseline = data.get("baseline_value")
-                if baseline is not None:
-                    data["target_value"] = services.target_from_relative(baseline, kind, amount)
-            except ValidationError as exc:
-                raise ValidationError({"relative_change_text": exc.messages}) from exc
-            self.instance.entered_as = (
-                TargetEntry.DIVIDE if kind == "divide" else TargetEntry.PERCENT
-            )
-            self.instance.relative_change = amount
-            self.instance.target_value = data.get("target_value")
-        elif data.get("target_value") is None:
-            self.add_error("target_value", _("Indiquez une valeur cible, ou un objectif relatif."))
-        else:
-            self.instance.entered_as = TargetEntry.ABSOLUTE
-            self.instance.relative_change = None
-        return data
 
 
 @admin.register(Target)

@@ -1,4 +1,4 @@
-"""Contracts: their kinds and statuses, who may see or report on them, their
+"""Contracts: their statuses, who may see or report on them, their
 signatories and *fiches action*."""
 
 from datetime import date
@@ -43,11 +43,6 @@ class ContractTheme(models.Model):
         return self.name
 
 
-class ContractKind(models.TextChoices):
-    COTRI = "cotri", _("Contrat d'objectifs TRI")
-    REGIONAL_GOALS = "regional_goals", _("Objectifs régionaux 2050")
-
-
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("en préparation")
     SIGNED = "signed", _("signé")
@@ -78,9 +73,6 @@ class ContractQuerySet(models.QuerySet):
     def public(self):
         return self.filter(status__in=PUBLIC_STATUSES)
 
-    def cotri(self):
-        return self.filter(kind=ContractKind.COTRI)
-
     def reportable_by(self, user):
         """Contracts whose progress ``user`` may report: staff, any; an officer, those
         of the territories they are assigned to; anyone else, none."""
@@ -103,9 +95,6 @@ class ContractQuerySet(models.QuerySet):
 
 
 class Contract(models.Model):
-    kind = models.CharField(
-        _("type"), max_length=20, choices=ContractKind.choices, default=ContractKind.COTRI
-    )
     territory = models.ForeignKey(
         "territories.Territory",
         on_delete=models.PROTECT,

@@ -7,13 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contracts.models.contracts import Contract
-from indicators.models import VALUE_DECIMALS, VALUE_DIGITS
-
-
-class TargetEntry(models.TextChoices):
-    ABSOLUTE = "absolute", _("valeur absolue")
-    PERCENT = "percent", _("évolution en %")
-    DIVIDE = "divide", _("division par un facteur")
+from indicators.models import VALUE_DECIMALS, VALUE_DIGITS, TargetEntry
 
 
 class Target(models.Model):

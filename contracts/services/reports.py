@@ -20,7 +20,7 @@ from contracts.models import (
     ReportStatus,
 )
 from indicators.models import Indicator, IndicatorValue, ValueStatus
-from indicators.services import schedule_recompute
+from indicators.services import schedule_recompute, supersede_earlier
 from kit.tasks import safe_delay
 
 
@@ -255,18 +255,7 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
     values = list(locked.values.select_for_update().order_by("pk"))
     replaced = set()  # (territory, indicator, year) that had a validated value already
     for value in values:
-        previous = (
-            IndicatorValue.objects.validated()
-            .select_for_update()
-            .filter(
-                territory_id=value.territory_id, indicator_id=value.indicator_id, year=value.year
-            )
-            .exclude(pk=value.pk)
-        )
-        for old in previous:
-            old.status = ValueStatus.SUPERSEDED
-            old._history_user = by
-            old.save()
+        if supersede_earlier(value, by):
             replaced.add((value.territory_id, value.indicator_id, value.year))
     validated = _set_values_status(
         locked, ValueStatus.VALIDATED, by, validated_by=by, validated_at=now

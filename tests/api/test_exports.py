@@ -201,7 +201,7 @@ def targets_case(grande_synthe, fourmies):
 def flat_contract(item):
     territory = item["territory"]
     return {
-        **{k: item[k] for k in ("id", "reference", "kind", "status", "title")},
+        **{k: item[k] for k in ("id", "reference", "status", "title")},
         "territory_kind": territory["kind"],
         "territory_code": territory["code"],
         "territory_siren": territory["siren"],

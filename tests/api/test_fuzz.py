@@ -47,7 +47,16 @@ API = "/api/v1"
 
 schema = schemathesis.openapi.from_wsgi(f"{API}/schema/", get_wsgi_application())
 
-LISTS = ["territories", "indicators", "contracts", "targets", "values", "aggregates", "reports"]
+LISTS = [
+    "territories",
+    "indicators",
+    "contracts",
+    "targets",
+    "values",
+    "aggregates",
+    "regional-goals",
+    "reports",
+]
 EXPECTED_OPERATIONS = {
     *(f"GET {API}/{name}/" for name in LISTS),
     *(f"GET {API}/{name}/{{{'identifier' if name == 'indicators' else 'id'}}}/" for name in LISTS),

@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts.models import ContractStatus, ContractTheme, Signatory
-from indicators.models import Aggregate, IndicatorValue, ValueStatus
+from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from kit.cache import bump_data_version
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.indicators.factories import RegionalGoalFactory
 
 API = "/api/v1"
 
@@ -27,6 +28,7 @@ BUDGETS = {
     "targets/": 3,  # + validated values
     "values/": 2,
     "aggregates/": 2,
+    "regional-goals/": 3,  # + the region's aggregates of every goal of the page
 }
 
 
@@ -175,6 +177,32 @@ def test_progress_of_100_contracts_is_computed_from_their_values(anonymous_api, 
 
     assert len(rows) == 100
     assert {row["progress"]["latest_value"] for row in rows} == {"950.5"}
+
+
+# --- The region's goals -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_regional_goals_cost_the_same_for_1_goal_and_one_per_indicator(
+    anonymous_api, hauts_de_france
+):
+    identifiers = list(
+        Indicator.objects.order_by("identifier").values_list("identifier", flat=True)
+    )
+    publish_aggregates(hauts_de_france, [2018, 2019])
+    RegionalGoalFactory(indicator="cae_2.a")
+    anonymous_api.get(f"{API}/regional-goals/")
+
+    one, body_one = measure(anonymous_api, "regional-goals/", page_size=1000)
+    for identifier in identifiers:
+        if identifier != "cae_2.a":
+            RegionalGoalFactory(indicator=identifier, baseline_value=10, target_value=5)
+    bump_data_version()
+    every, body_every = measure(anonymous_api, "regional-goals/", page_size=1000)
+
+    assert (len(rows_of(body_one)), len(rows_of(body_every))) == (1, len(identifiers))
+    assert rows_of(body_one)[0]["progress"]["latest_value"] == "6000.5"
+    assert one == every <= BUDGETS["regional-goals/"]
 
 
 # --- Values and aggregates --------------------------------------------------------

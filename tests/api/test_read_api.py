@@ -321,7 +321,7 @@ def test_contract_detail_represents_territory_themes_signatories_and_dates(
     row = get_json(anonymous_api, f"contracts/{contract_a.pk}/")
 
     assert row["reference"] == "COTRI-FOURMIES"
-    assert (row["kind"], row["status"]) == ("cotri", "active")
+    assert row["status"] == "active"
     assert (row["signed_on"], row["start_date"], row["end_date"]) == (
         "2017-10-24",
         "2017-10-24",
@@ -907,7 +907,16 @@ def test_a_bad_filter_value_is_a_400_with_the_reason_under_its_name(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "path", ["territories/", "indicators/", "contracts/", "targets/", "values/", "aggregates/"]
+    "path",
+    [
+        "territories/",
+        "indicators/",
+        "contracts/",
+        "targets/",
+        "values/",
+        "aggregates/",
+        "regional-goals/",
+    ],
 )
 def test_an_unknown_parameter_is_refused(anonymous_api, path):
     body = get_json(anonymous_api, path, expected_status=400, territoire="59", annee="2018")

@@ -44,7 +44,6 @@ def demo(demo_site):
     from contracts.models import (
         REPORTING_STATUSES,
         Contract,
-        ContractKind,
         ProgressReport,
         ReportStatus,
     )
@@ -67,12 +66,7 @@ def demo(demo_site):
     ProgressReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.SUBMITTED)
     return {
         "url": demo_site.url,
-        "contracts": list(
-            Contract.objects.public()
-            .filter(kind=ContractKind.COTRI)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        ),
+        "contracts": list(Contract.objects.public().order_by("pk").values_list("pk", flat=True)),
         "draft_report": f"/espace/contrats/{draft.contract_id}/rapports/{draft.year}/",
         "submitted_report": f"/gestion/rapports/{submitted.pk}/",
     }

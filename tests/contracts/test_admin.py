@@ -43,7 +43,6 @@ SIX_CONTRACTS = {
     "COTRI-2017-GRANDE-SYNTHE",
     "COTRI-2017-LENS-LIEVIN",
 }
-REGIONAL_GOALS = "TRI-HDF-2050"
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +131,8 @@ def test_contract_list_searches_by_territory_code_and_reference(agent_client, qu
     ("query", "expected"),
     [
         pytest.param({"status__exact": "completed"}, SIX_CONTRACTS, id="completed"),
-        pytest.param({"status__exact": "active"}, {REGIONAL_GOALS}, id="active"),
+        pytest.param({"status__exact": "active"}, set(), id="active"),
         pytest.param({"status__exact": "draft"}, set(), id="draft"),
-        pytest.param({"kind__exact": "regional_goals"}, {REGIONAL_GOALS}, id="regional goals"),
         # CU d'Arras is in the Pas-de-Calais too.
         pytest.param(
             {"departement": "62"},
@@ -149,7 +147,6 @@ def test_contract_list_searches_by_territory_code_and_reference(agent_client, qu
         pytest.param({"departement": "60"}, {"COTRI-2017-ARC"}, id="Oise"),
         pytest.param({"departement": "80"}, set(), id="Somme"),
         pytest.param({"signe_en": "2017"}, SIX_CONTRACTS, id="signed in 2017"),
-        pytest.param({"signe_en": "2012"}, {REGIONAL_GOALS}, id="signed in 2012"),
     ],
 )
 def test_contract_list_filters(agent_client, query, expected):
@@ -180,7 +177,7 @@ def test_contract_list_offers_the_signing_years_as_filters(agent_client):
     response = agent_client.get(CONTRACTS)
 
     assert '<a href="?signe_en=2017">2017</a>' in response.content.decode()
-    assert '<a href="?signe_en=2012">2012</a>' in response.content.decode()
+    assert "?signe_en=2012" not in response.content.decode()  # the 2050 goals are no contract
     assert "?signe_en=2018" not in response.content.decode()
 
 
@@ -388,14 +385,14 @@ def test_an_unreadable_relative_target_is_refused_in_french(agent_client):
 
 
 def test_editing_only_the_comment_keeps_how_the_target_was_entered(agent_client):
-    energy_2050 = target(REGIONAL_GOALS, "cae_2.a")  # entered as −60 %
+    energy = target("COTRI-2017-ARRAS", "cae_2.a")  # entered as −8 %
 
-    response = edit_target(agent_client, energy_2050, comment="Objectif du SRADDET")
+    response = edit_target(agent_client, energy, comment="Objectif du plan climat")
 
     assert response.status_code == 302
-    energy_2050.refresh_from_db()
-    assert energy_2050.comment == "Objectif du SRADDET"
-    assert (energy_2050.entered_as, energy_2050.relative_change) == (TargetEntry.PERCENT, -60)
+    energy.refresh_from_db()
+    assert energy.comment == "Objectif du plan climat"
+    assert (energy.entered_as, energy.relative_change) == (TargetEntry.PERCENT, -8)
 
 
 @pytest.mark.parametrize(
@@ -410,6 +407,7 @@ def test_target_list_query_count_does_not_grow_with_rows(
 ):
     extra = draft_contract()
     energy = Indicator.objects.get(identifier="cae_2.a")
+    missing = 50 - Target.objects.count()  # the demo's targets and these: 50 rows
     Target.objects.bulk_create(
         Target(
             contract=extra,
@@ -419,7 +417,7 @@ def test_target_list_query_count_does_not_grow_with_rows(
             target_year=2021 + n,
             target_value=90,
         )
-        for n in range(11)
+        for n in range(missing)
     )
     query = {"q": "COTRI-2017-ARC tri_points_recharge_ve"} if rows == 1 else {}
 
@@ -547,12 +545,15 @@ def test_a_contract_of_another_duration_is_created_with_its_reason(agent_client)
 
 @pytest.fixture
 def submitted_report(agent):
-    """The region's 2022 report on its 2050 goals, submitted with one energy value."""
-    goals = Contract.objects.get(reference=REGIONAL_GOALS)
-    report = services.open_report(goals, 2022, agent)
+    """Fourmies' 2022 report on a contract of 2021, submitted with one energy value."""
+    contract = draft_contract(
+        "COTRI-2021-FOURMIES", start_date=date(2021, 1, 1), end_date=date(2023, 12, 31)
+    )
+    services.sign_contract(contract, agent, signed_on=date(2021, 1, 1))
+    report = services.open_report(contract, 2022, agent)
     services.save_report_values(
         report,
-        [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "187000", "ORECA")],
+        [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "187", "ORECA")],
         agent,
     )
     return services.submit_report(report, agent)
@@ -568,7 +569,7 @@ def test_rejecting_a_report_asks_for_the_reason_first(agent_client, submitted_re
 
     assert response.status_code == 200
     assert "Motif du rejet" in page_text(response)
-    assert "TRI-HDF-2050 — 2022" in page_text(response)
+    assert "COTRI-2021-FOURMIES — 2022" in page_text(response)
     submitted_report.refresh_from_db()
     assert submitted_report.status == ReportStatus.SUBMITTED
 
@@ -602,13 +603,13 @@ def test_validating_a_report_publishes_its_values(agent_client, submitted_report
     submitted_report.refresh_from_db()
     assert submitted_report.status == ReportStatus.VALIDATED
     published = IndicatorValue.objects.validated().get(
-        territory__kind=TerritoryKind.REGION,
-        territory__code="32",
+        territory__kind=TerritoryKind.COMMUNE,
+        territory__code="59249",
         indicator__identifier="cae_2.a",
         year=2022,
     )
     assert (published.value, published.validated_by, published.report) == (
-        187000,
+        187,
         agent,
         submitted_report,
     )

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from contracts.coverage import covering_contracts, covering_contracts_of_many
-from contracts.models import ContractKind, ContractStatus
+from contracts.models import ContractStatus
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory
 
@@ -44,12 +44,6 @@ def test_a_commune_is_covered_by_its_own_contract_then_its_epcis(fourmies, sud_a
 def test_a_contract_that_is_not_public_covers_nothing(fourmies, sud_avesnois, status):
     reason = "Résilié d'un commun accord" if status == ContractStatus.TERMINATED else ""
     contract(sud_avesnois, status, termination_reason=reason)
-
-    assert covering_contracts(fourmies) == []
-
-
-def test_the_regional_goals_cover_nothing(fourmies, hauts_de_france):
-    contract(hauts_de_france, kind=ContractKind.REGIONAL_GOALS)
 
     assert covering_contracts(fourmies) == []
 

@@ -125,6 +125,8 @@ CLASSIFICATION = {
     "api:value-detail": API_PUBLIC,
     "api:aggregate-list": API_PUBLIC,
     "api:aggregate-detail": API_PUBLIC,
+    "api:regional-goal-list": API_PUBLIC,
+    "api:regional-goal-detail": API_PUBLIC,
     "api:schema": API_PUBLIC,
     "api:docs": API_PUBLIC,
     "api:redoc": API_PUBLIC,
@@ -552,6 +554,10 @@ def targets(w: World, key: str) -> list[Case]:
         ],
         "api:aggregate-list": [Case("agrégats", "/api/v1/aggregates/", public_status=200)],
         "api:aggregate-detail": [Case("inexistant", "/api/v1/aggregates/999999/", 404)],
+        "api:regional-goal-list": [
+            Case("objectifs régionaux", "/api/v1/regional-goals/", public_status=200)
+        ],
+        "api:regional-goal-detail": [Case("inexistant", "/api/v1/regional-goals/999999/", 404)],
         "api:schema": [Case("schéma", "/api/v1/schema/", public_status=200)],
         "api:docs": [Case("Swagger", "/api/v1/docs/", public_status=200)],
         "api:redoc": [Case("Redoc", "/api/v1/redoc/", public_status=200)],

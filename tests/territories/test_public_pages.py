@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import ContractKind, ContractStatus
+from contracts.models import ContractStatus
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory
+from tests.indicators.factories import RegionalGoalFactory
 
 
 @pytest.fixture(autouse=True)
@@ -213,13 +214,11 @@ def test_signed_contracts_are_listed_and_drafts_are_not(client, fourmies):
 
 
 def test_the_contracts_of_the_territorys_epci_are_named_as_covering_it(client, fourmies):
-    signed_contract(fourmies, title="Objectifs régionaux", kind=ContractKind.REGIONAL_GOALS)
     sud_avesnois = Territory.objects.get(kind=TerritoryKind.EPCI, name="CC du Sud Avesnois")
     signed_contract(sud_avesnois, title="Contrat de l'EPCI")
 
     text = text_of(page(client, fourmies))
 
-    assert "Objectifs régionaux" not in text
     assert (
         "Ce territoire n'a pas signé de contrat lui-même ; il est couvert par les contrats des "
         "territoires dont il est membre : Contrat de l'EPCI — signé par CC du Sud Avesnois (EPCI)"
@@ -332,10 +331,14 @@ def test_the_page_runs_a_fixed_number_of_queries(
             for identifier in ("cae_2.a", "cae_3.a", "cae_1.a")
         )
 
+    if territory.kind == TerritoryKind.REGION:
+        for identifier in ("cae_2.a", "cae_1.a", "cae_3.b")[: min(rows, 3)]:
+            RegionalGoalFactory(territory=territory, indicator=identifier)
+
     # Territory, ancestors, contracts, key indicators, values; + communes, members and
     # aggregates (with their coverage); + for a département or the region, the contracts
-    # inside it and its contract figures.
-    budget = {TerritoryKind.COMMUNE: 5, TerritoryKind.REGION: 10}.get(territory.kind, 8)
+    # inside it and its contract figures; + a region's goals and their aggregates.
+    budget = {TerritoryKind.COMMUNE: 5, TerritoryKind.REGION: 12}.get(territory.kind, 8)
     with django_assert_max_num_queries(budget):
         html = page(client, territory)
 

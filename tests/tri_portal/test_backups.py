@@ -145,7 +145,7 @@ def test_the_backup_is_a_copy_with_a_manifest_of_every_table(demo_backup):
     assert {name: entry["rows"] for name, entry in manifest["tables"].items()} == {
         name: state[name][0] for name in tables
     }
-    assert manifest["tables"]["contracts_contract"]["rows"] == 7
+    assert manifest["tables"]["contracts_contract"]["rows"] > 0  # the demo is in it
     assert sqlite_state(backup) == state
     rows = sum(state[name][0] for name in tables)
     assert (

@@ -1,5 +1,6 @@
 """The demo contracts loaded by ``manage.py load_demo``: the six TRI contracts signed on
-24 October 2017, the region's 2050 goals, their yearly values and the demo accounts.
+24 October 2017, the region's own 2050 goals (not a contract), their yearly values and
+the demo accounts.
 
 Expected figures are written out here (not read back from ``tri_portal.demo_contracts``)
 so that these tests say what the demo must contain."""
@@ -21,14 +22,12 @@ from django.urls import reverse
 from contracts.models import (
     Action,
     Contract,
-    ContractKind,
     ContractStatus,
     ProgressReport,
     Signatory,
     Target,
-    TargetEntry,
 )
-from indicators.models import IndicatorValue, ValueStatus
+from indicators.models import IndicatorValue, RegionalGoal, TargetEntry, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests import snapshots
 from tests.factories import log_in
@@ -164,7 +163,7 @@ def validated(kind, code, identifier) -> dict[int, Decimal]:
 @pytest.mark.usefixtures("demo")
 class TestTheSixContractsOf24October2017:
     def test_only_these_six_contracts_are_tri_contracts(self):
-        assert set(Contract.objects.cotri().values_list("reference", flat=True)) == {
+        assert set(Contract.objects.values_list("reference", flat=True)) == {
             c.reference for c in SIGNED_ON_24_OCTOBER_2017
         }
 
@@ -193,7 +192,6 @@ class TestTheSixContractsOf24October2017:
     ):
         signed = contract(expected.reference)
 
-        assert signed.kind == ContractKind.COTRI
         assert signed.signed_on == date(2017, 10, 24)
         assert (signed.start_date, signed.end_date) == (date(2017, 10, 24), date(2020, 10, 23))
         assert signed.status == ContractStatus.COMPLETED
@@ -246,22 +244,31 @@ class TestTheSixContractsOf24October2017:
 @pytest.mark.django_db
 @pytest.mark.usefixtures("demo")
 class TestTheRegionalGoals:
-    def test_regional_goals_are_on_the_hauts_de_france_region(self):
-        goals = contract("TRI-HDF-2050")
+    def test_regional_goals_are_the_hauts_de_france_regions_own_not_a_contract(self):
+        goals = RegionalGoal.objects.select_related("territory")
 
-        assert goals.kind == ContractKind.REGIONAL_GOALS
-        assert (goals.territory.kind, goals.territory.code) == (TerritoryKind.REGION, "32")
-        assert goals.is_demo
+        assert {(g.territory.kind, g.territory.code) for g in goals} == {
+            (TerritoryKind.REGION, "32")
+        }
+        assert {(g.adopted_by, g.is_demo) for g in goals} == {
+            ("SRADDET Hauts-de-France (2020)", True)
+        }
+        assert not Contract.objects.filter(territory__kind=TerritoryKind.REGION).exists()
+
+    def test_no_contract_carries_an_invented_signing_date(self):
+        assert Contract.objects.count() == 6
+        assert not Contract.objects.filter(signed_on=date(2012, 1, 1)).exists()
+        assert not Contract.objects.filter(start_date__year__lt=2017).exists()
 
     def test_regional_goals_run_from_2012_to_2050(self):
-        targets = Target.objects.filter(contract__reference="TRI-HDF-2050")
+        goals = RegionalGoal.objects.all()
 
-        assert set(targets.values_list("indicator__identifier", flat=True)) == {
+        assert set(goals.values_list("indicator__identifier", flat=True)) == {
             "cae_2.a",
             "cae_1.a",
             "cae_3.b",
         }
-        assert set(targets.values_list("baseline_year", "target_year")) == {(2012, 2050)}
+        assert set(goals.values_list("baseline_year", "target_year")) == {(2012, 2050)}
 
     @pytest.mark.parametrize(
         ("identifier", "from_baseline", "entered_as"),
@@ -276,9 +283,7 @@ class TestTheRegionalGoals:
         ],
     )
     def test_regional_2050_goal(self, identifier, from_baseline, entered_as):
-        goal = Target.objects.get(
-            contract__reference="TRI-HDF-2050", indicator__identifier=identifier
-        )
+        goal = RegionalGoal.objects.get(indicator__identifier=identifier)
 
         assert goal.baseline_value > 0
         assert goal.target_value == from_baseline(goal.baseline_value)
@@ -288,10 +293,20 @@ class TestTheRegionalGoals:
         energy = validated(TerritoryKind.REGION, "32", "cae_2.a")
 
         assert set(energy) >= {2012, *range(2015, 2021)}
-        baseline = Target.objects.get(
-            contract__reference="TRI-HDF-2050", indicator__identifier="cae_2.a"
-        ).baseline_value
+        baseline = RegionalGoal.objects.get(indicator__identifier="cae_2.a").baseline_value
         assert energy[2012] == baseline
+
+    def test_regional_values_are_validated_by_the_region_in_june_of_the_next_year(self):
+        values = IndicatorValue.objects.filter(territory__kind=TerritoryKind.REGION)
+
+        assert values.count() == 8 * 3  # 2012, 2015–2021 × energy, emissions, renewables
+        assert {v.report_id for v in values} == {None}
+        assert {v.validated_by.username for v in values} == {"agent.region"}
+        assert {(v.validated_at.year - v.year, v.validated_at.month) for v in values} == {(1, 6)}
+        assert {v.source for v in values} == {
+            "Données de démonstration (fictives), aux ordres de grandeur de "
+            "l'Observatoire Climat Hauts-de-France"
+        }
 
 
 @pytest.mark.django_db
@@ -333,7 +348,7 @@ class TestTheDemoValues:
         assert list(duplicates) == []
 
     def test_demo_reports_are_validated_for_every_year_of_the_six_contracts(self):
-        reports = ProgressReport.objects.filter(contract__kind=ContractKind.COTRI)
+        reports = ProgressReport.objects.all()
 
         assert set(reports.values_list("contract__reference", "year", "status")) == {
             (c.reference, year, "validated")

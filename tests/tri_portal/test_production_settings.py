@@ -21,7 +21,7 @@ import pytest
 import yaml
 from django.urls import reverse
 
-from contracts.models import Contract, ContractKind
+from contracts.models import Contract
 from territories.models import Territory, TerritoryKind
 from tests.factories import UserFactory
 
@@ -514,7 +514,7 @@ def csp_offences(html: str, *, styles: bool) -> list[str]:
 @pytest.fixture
 def demo_contract(demo):
     """A public contract of the demo."""
-    return Contract.objects.public().filter(kind=ContractKind.COTRI).order_by("pk").first()
+    return Contract.objects.public().order_by("pk").first()
 
 
 def offences_on(client, urls, *, styles: bool) -> dict[str, list[str]]:

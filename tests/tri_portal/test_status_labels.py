@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from contracts import services
-from contracts.models import Contract, ContractKind, ContractStatus, ProgressReport, ReportStatus
+from contracts.models import Contract, ContractStatus, ProgressReport, ReportStatus
 from indicators.models import Indicator
 from indicators.trajectory import TrackStatus
 from territories.models import Territory, TerritoryKind
@@ -37,7 +37,7 @@ def every_status(demo_recomputed):
     submitted."""
     users = {user.username: user for user in get_user_model().objects.all()}
     region, ademe = users["agent.region"], users["agent.ademe"]
-    lens = Contract.objects.get(kind=ContractKind.COTRI, territory__code="246200364")
+    lens = Contract.objects.get(territory__code="246200364")
     Contract.objects.filter(pk=lens.pk).update(status=ContractStatus.ACTIVE)
     fourmies = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
     contract = ContractFactory(
@@ -61,7 +61,7 @@ def every_status(demo_recomputed):
 
 
 def public_urls(every_status) -> list[str]:
-    contracts = Contract.objects.filter(kind=ContractKind.COTRI)
+    contracts = Contract.objects.all()
     territories = Territory.objects.filter(contracts__in=contracts).distinct()
     return [
         reverse("home"),
@@ -79,9 +79,7 @@ def public_urls(every_status) -> list[str]:
 
 def officer_urls(every_status) -> list[str]:
     contract = every_status["contract"]
-    demo_contract = Contract.objects.exclude(pk=contract.pk).get(
-        kind=ContractKind.COTRI, territory__code="59249"
-    )
+    demo_contract = Contract.objects.exclude(pk=contract.pk).get(territory__code="59249")
     return [
         reverse("officer:dashboard"),
         *(reverse("officer:report", args=[contract.pk, year]) for year in every_status["reports"]),

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from contracts.api import ContractViewSet, TargetViewSet
 from contracts.api_reports import ReportViewSet
 from indicators.api import AggregateViewSet, IndicatorViewSet, ValueViewSet
+from indicators.api_objectives import RegionalGoalViewSet
 from territories.api import TerritoryViewSet
 from tri_portal.api.views import TableSchemaView, not_found
 
@@ -26,6 +27,7 @@ router.register("contracts", ContractViewSet, basename="contract")
 router.register("targets", TargetViewSet, basename="target")
 router.register("values", ValueViewSet, basename="value")
 router.register("aggregates", AggregateViewSet, basename="aggregate")
+router.register("regional-goals", RegionalGoalViewSet, basename="regional-goal")
 router.register("reports", ReportViewSet, basename="report")
 
 app_name = "api"
