@@ -79,7 +79,9 @@ def due_reports(today) -> list[tuple]:
         contract
         for contract in Contract.objects.filter(
             kind=ContractKind.COTRI, status__in=REPORTING_STATUSES
-        ).select_related("territory")
+        )
+        .with_earlier_last_year()
+        .select_related("territory")
         if year in calendar.due_years(contract)
     ]
     done = set(
