@@ -219,15 +219,12 @@ class Contract(models.Model):
     def earlier_contracts(self):
         """The territory's earlier contracts of the same kind that reported (a renewal's
         predecessors): the years up to their end were reported under them."""
-        return (
-            Contract.objects.filter(
-                territory_id=self.territory_id,
-                kind=self.kind,
-                start_date__lt=self.start_date,
-                status__in=REPORTING_STATUSES,
-            )
-            .exclude(pk=self.pk)
-        )
+        return Contract.objects.filter(
+            territory_id=self.territory_id,
+            kind=self.kind,
+            start_date__lt=self.start_date,
+            status__in=REPORTING_STATUSES,
+        ).exclude(pk=self.pk)
 
     @property
     def first_year(self) -> int:
