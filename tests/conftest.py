@@ -225,6 +225,28 @@ def demo_recomputed(_demo_recomputed_module, db):
     """The demo data and its regional aggregates (a full recompute)."""
 
 
+DEMO_SITE = "demo_site"
+
+
+@pytest.fixture
+def demo_site(transactional_db, live_server, unhashed_static):
+    """The demo data (and its aggregates) committed, so the live server sees them.
+    Loaded once: on PostgreSQL the first test keeps the result as a snapshot that the
+    next ones put back (a fraction of a second instead of ≈ 10 s; tests/snapshots.py)."""
+    from indicators.aggregation import recompute_all
+    from tests.realservices import ensure_reference_data
+
+    if snapshots.taken(DEMO_SITE):
+        snapshots.restore(DEMO_SITE)
+        return live_server
+    ensure_reference_data()
+    call_command("load_demo", stdout=io.StringIO())
+    recompute_all()
+    if snapshots.supported():
+        snapshots.take(DEMO_SITE)
+    return live_server
+
+
 @pytest.fixture
 def hauts_de_france(db):
     return Territory.objects.get(kind=TerritoryKind.REGION, code="32")
