@@ -31,7 +31,8 @@ def test_the_readme_write_example_looks_its_ids_up():
 
     assert '"contract": 4' not in example
     assert "reports/12/" not in example
-    assert "$REPORT" in example and "$CONTRACT" in example
+    assert "$REPORT" in example
+    assert "$CONTRACT" in example
 
 
 @pytest.mark.skipif(not shutil.which("curl"), reason="curl is not installed")
