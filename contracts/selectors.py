@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from contracts.models import Contract, ContractKind, ContractStatus, Target
+from contracts.models import ENDED_STATUSES, Contract, ContractKind, ContractStatus, Target
 from indicators.models import Direction
 from indicators.selectors import validated_series, validated_series_by_territory
 from indicators.trajectory import (
@@ -36,6 +36,11 @@ def direction_of(target: Target) -> TargetDirection:
 
 
 def evaluate_target(target: Target, series) -> TargetStanding:
+    """Where ``target`` stands on the territory's validated ``series``; for a contract that
+    is over, on the values up to its end year (later ones belong to its renewal)."""
+    contract = target.contract
+    if contract.status in ENDED_STATUSES:
+        series = [(year, value) for year, value in series if year <= contract.end_date.year]
     return evaluate(
         direction_of(target),
         target.baseline_year,

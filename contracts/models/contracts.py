@@ -65,6 +65,9 @@ PUBLIC_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.
 REPORTING_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED)
 # They cover their territory's population today (completed ones no longer do).
 COVERING_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
+# Over: their targets are judged on the values up to their end, not on later ones (a
+# renewal's years belong to the renewal).
+ENDED_STATUSES = (ContractStatus.COMPLETED, ContractStatus.TERMINATED)
 
 
 def assigned_territories(user):

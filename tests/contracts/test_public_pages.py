@@ -266,3 +266,14 @@ def test_a_completed_contract_without_values_at_its_end_says_so(client, fourmies
 
     assert "aucune valeur validée à l'échéance" in cell
     assert "objectif" not in cell
+
+
+def test_a_completed_contract_is_judged_on_its_own_years_not_on_its_renewals(fourmies):
+    from contracts.selectors import target_standings
+
+    contract = _completed_contract(fourmies, {2019: "940", 2020: "930", 2023: "850"})
+
+    (row,) = target_standings(contract)
+
+    assert (row.standing.latest_year, row.standing.latest_value) == (2020, 930)
+    assert str(row.standing.status) == "late"  # 930 > 900 expected in 2020
