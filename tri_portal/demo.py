@@ -300,7 +300,7 @@ def _create_later_contract(spec: data.LaterContract, users, today: date) -> Cont
     territory = Territory.objects.get(kind=spec.kind, code=spec.code)
     contract = Contract(
         territory=territory,
-        reference=spec.reference(start.year),
+        reference=data.later_references(today)[spec.key],
         title=spec.title,
         summary=f"{spec.summary} Fait suite au contrat {spec.renews}."
         if spec.renews

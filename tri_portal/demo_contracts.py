@@ -439,3 +439,8 @@ def later_values(
         places = "1" if identifier in COUNT_INDICATORS or identifier == "cae_3.a" else "0.1"
         values[identifier] = quantize(value, places)
     return values
+
+
+def later_references(today: date) -> dict[str, str]:
+    """``{key: reference}`` of the later contracts loaded on ``today``."""
+    return {spec.key: spec.reference(today.year - 2) for spec in LATER_CONTRACTS}
