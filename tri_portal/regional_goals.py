@@ -4,12 +4,14 @@ staff and the public regional dashboards."""
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Sum
 
 from contracts.models import Contract, ContractKind, Target
 from contracts.selectors import evaluate_target
 from indicators.models import Aggregate
 from indicators.trajectory import TargetStanding
 from territories.models import Territory, TerritoryKind
+from territories.selectors import communes_of
 
 
 @dataclass
@@ -26,14 +28,22 @@ def default_region() -> Territory | None:
 
 
 def regional_goals(region: Territory) -> list[GoalRow]:
-    """The region's 2050 goals against its aggregates (latest value, trajectory, status)."""
+    """The region's 2050 goals against its aggregates (latest value, trajectory, status):
+    only those of years whose figure covers the whole region — a sum over the few
+    territories that reported a later year is not the region's figure."""
     goals = Contract.objects.filter(kind=ContractKind.REGIONAL_GOALS, territory=region).first()
     if goals is None:
         return []
     targets = list(goals.targets.select_related("indicator").order_by("indicator__identifier"))
     series: dict[int, list] = {t.indicator_id: [] for t in targets}
+    population = communes_of(region).aggregate(total=Sum("population"))["total"] or 0
     rows = (
-        Aggregate.objects.filter(scope=region, indicator_id__in=series, value__isnull=False)
+        Aggregate.objects.filter(
+            scope=region,
+            indicator_id__in=series,
+            value__isnull=False,
+            covered_population__gte=population,
+        )
         .order_by("year")
         .values_list("indicator_id", "year", "value")
     )
