@@ -4,14 +4,12 @@ staff and the public regional dashboards."""
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Sum
 
 from contracts.models import Contract, ContractKind, Target
 from contracts.selectors import evaluate_target
 from indicators.models import Aggregate
 from indicators.trajectory import TargetStanding
 from territories.models import Territory, TerritoryKind
-from territories.selectors import communes_of
 
 
 @dataclass
@@ -36,13 +34,12 @@ def regional_goals(region: Territory) -> list[GoalRow]:
         return []
     targets = list(goals.targets.select_related("indicator").order_by("indicator__identifier"))
     series: dict[int, list] = {t.indicator_id: [] for t in targets}
-    population = communes_of(region).aggregate(total=Sum("population"))["total"] or 0
     rows = (
         Aggregate.objects.filter(
             scope=region,
             indicator_id__in=series,
             value__isnull=False,
-            covered_population__gte=population,
+            covered_population__gte=region.population or 0,
         )
         .order_by("year")
         .values_list("indicator_id", "year", "value")
