@@ -215,8 +215,9 @@ def demo_day(_demo_day_module, db):
 
 @pytest.fixture
 def demo(_demo_module, db):
-    """The demo data (``manage.py load_demo``): the six 2017 contracts, the regional
-    goals, their validated values and the dashboards' contract figures; nothing
+    """The demo data (``manage.py load_demo``) as of today: the six 2017 contracts, the
+    regional goals, the later contracts active today with their reports (due, submitted,
+    overdue, rejected), their values and the dashboards' contract figures; nothing
     recomputed. Loaded once per module: a test's own changes are rolled back after it."""
 
 
