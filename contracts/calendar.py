@@ -4,6 +4,10 @@ definition that the officer space, the staff late list, the reminders, the impor
 
 * A contract's years run from its *first year* — the earliest baseline year of its
   targets, else its start year — to its *last year*, the year it ends.
+* A territory reports on each year once: a renewal (a later contract of the same
+  territory) starts after the last year of the earlier ones (``earlier_last_year``),
+  whatever its dates and baselines say — those years were reported, and validated,
+  under the earlier contract.
 * An officer may report on each of them up to the current year (``open_years``); the
   years before the start carry the baseline values.
 * A report is *due* for each year the contract runs, from its start year to its end
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,11 +32,28 @@ if TYPE_CHECKING:
     from contracts.models import Contract
 
 
+def earlier_last_year(contract: "Contract") -> int | None:
+    """The last year of the territory's earlier contracts, reported under them (None for
+    a first contract). Read from ``Contract.objects.with_earlier_last_year()`` when
+    annotated, else one query (kept on the instance)."""
+    if not hasattr(contract, "earlier_last_year"):
+        contract.earlier_last_year = contract.earlier_contracts().aggregate(
+            last=models.Max("end_date__year")
+        )["last"]
+    return contract.earlier_last_year
+
+
+def _after_earlier(contract: "Contract", year: int) -> int:
+    earlier = earlier_last_year(contract)
+    return year if earlier is None else max(year, earlier + 1)
+
+
 def first_year(contract: "Contract") -> int:
-    """The earliest baseline year of the targets, else the start year (reads
-    ``contract.targets.all()``: prefetch it for many contracts)."""
+    """The earliest baseline year of the targets, else the start year — but never a year
+    of an earlier contract of the territory (reads ``contract.targets.all()``: prefetch
+    it for many contracts)."""
     years = [t.baseline_year for t in contract.targets.all()]
-    return min([*years, contract.start_date.year])
+    return _after_earlier(contract, min([*years, contract.start_date.year]))
 
 
 def last_year(contract: "Contract") -> int:
@@ -45,7 +67,7 @@ def open_years(contract: "Contract", today: date) -> range:
 
 def due_years(contract: "Contract") -> range:
     """The years whose report is due (each by its ``deadline``)."""
-    return range(contract.start_date.year, contract.end_date.year + 1)
+    return range(_after_earlier(contract, contract.start_date.year), contract.end_date.year + 1)
 
 
 def deadline(year: int) -> date:
@@ -81,6 +103,20 @@ def check_report_year(contract: "Contract", year: int, today: date | None = None
     today = today or timezone.localdate()
     if year > today.year:
         raise ValidationError(_("L'année %(year)s est dans le futur.") % {"year": year})
+    earlier = earlier_last_year(contract)
+    if earlier is not None and year <= earlier:
+        raise ValidationError(
+            _(
+                "L'année %(year)s a déjà été rendue sous un contrat précédent de %(territory)s : "
+                "le contrat %(ref)s rend compte à partir de %(first)s."
+            )
+            % {
+                "year": year,
+                "territory": contract.territory.name,
+                "ref": contract.reference,
+                "first": earlier + 1,
+            }
+        )
     first, last = first_year(contract), last_year(contract)
     if not first <= year <= last:
         raise ValidationError(

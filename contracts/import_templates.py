@@ -26,6 +26,7 @@ def template_rows(user) -> list[list]:
     contracts = (
         Contract.objects.reportable_by(user)
         .filter(status__in=REPORTING_STATUSES)
+        .with_earlier_last_year()
         .select_related("territory")
         .prefetch_related("targets")
         .order_by("territory__name", "start_date", "reference")

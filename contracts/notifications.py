@@ -77,9 +77,9 @@ def due_reports(today) -> list[tuple]:
     year = today.year - 1
     contracts = [
         contract
-        for contract in Contract.objects.filter(status__in=REPORTING_STATUSES).select_related(
-            "territory"
-        )
+        for contract in Contract.objects.filter(status__in=REPORTING_STATUSES)
+        .with_earlier_last_year()
+        .select_related("territory")
         if year in calendar.due_years(contract)
     ]
     done = set(

@@ -43,6 +43,7 @@ def officer_contracts(user, today: date) -> list[ContractWork]:
     contracts = list(
         Contract.objects.reportable_by(user)
         .filter(status__in=REPORTING_STATUSES)
+        .with_earlier_last_year()
         .select_related("territory")
         .prefetch_related("targets")
         .order_by("territory__name", "start_date")

@@ -30,6 +30,7 @@ def late_reports(today: date) -> list[LateReport]:
     deadline and neither submitted nor validated."""
     contracts = list(
         Contract.objects.filter(status__in=REPORTING_STATUSES)
+        .with_earlier_last_year()
         .select_related("territory")
         .order_by("territory__name")
     )

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from contracts.models import Contract, ContractStatus, Target
+from contracts.models import ENDED_STATUSES, Contract, ContractStatus, Target
 from indicators.models import IndicatorValue
 from indicators.provenance import Provenance
 from indicators.selectors import validated_series, validated_series_by_territory
@@ -32,6 +32,11 @@ def direction_of(target: Target) -> TargetDirection:
 
 
 def evaluate_target(target: Target, series) -> TargetStanding:
+    """Where ``target`` stands on the territory's validated ``series``; for a contract that
+    is over, on the values up to its end year (later ones belong to its renewal)."""
+    contract = target.contract
+    if contract.status in ENDED_STATUSES:
+        series = [(year, value) for year, value in series if year <= contract.end_date.year]
     return evaluate_objective(target, series)
 
 

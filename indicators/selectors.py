@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import F
+
 from indicators import formulas
 from indicators.models import POPULATION_IDENTIFIER as POPULATION
 from indicators.models import Aggregate, Indicator, IndicatorValue, RegionalGoal
@@ -112,6 +114,9 @@ def goal_rows(goals: Iterable[RegionalGoal]) -> list[GoalRow]:
             scope_id__in={g.territory_id for g in goals},
             indicator_id__in={g.indicator_id for g in goals},
             value__isnull=False,
+            # Only a figure covering the whole region is the region's: a sum over the few
+            # territories that reported a later year is not.
+            covered_population__gte=F("scope__population"),
         )
         .select_related("scope")
         .order_by("year")

@@ -1,4 +1,5 @@
 import io
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -143,14 +144,23 @@ def pytest_runtest_teardown(item):
             ensure_reference_data()
 
 
+def _load_demo(*args) -> None:
+    """``manage.py load_demo``, the dashboards' figures refreshed once at the end instead
+    of at each of the demo's contract transitions (same figures, seconds saved)."""
+    from contracts.stats import refresh_contract_stats
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
+        )
+        call_command("load_demo", *args, stdout=io.StringIO())
+    refresh_contract_stats()
+
+
 @pytest.fixture(scope="module")
 def _demo_module(django_db_setup, django_db_blocker):
     """The demo contracts and values, loaded once per module inside a transaction that
-    is rolled back after the module (each test still runs in its own savepoint). The
-    dashboards' figures are refreshed once at the end instead of at each of the demo's
-    contract transitions (same figures, seconds saved)."""
-    from contracts.stats import refresh_contract_stats
-
+    is rolled back after the module (each test still runs in its own savepoint)."""
     if snapshots.taken(snapshots.DEMO):
         # On PostgreSQL the first module of the process kept the loaded demo as a
         # snapshot: the next ones put it back (same rows, a fraction of a second
@@ -160,13 +170,8 @@ def _demo_module(django_db_setup, django_db_blocker):
             yield
             transaction.set_rollback(True)
         return
-    with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            "contracts.services.contract_status.refresh_contract_stats", lambda territories=None: 0
-        )
-        call_command("load_demo", stdout=io.StringIO())
-        patch.undo()
-        refresh_contract_stats()
+    with django_db_blocker.unblock(), transaction.atomic():
+        _load_demo()
         if snapshots.supported():
             snapshots.take(snapshots.DEMO)
         yield
@@ -188,16 +193,59 @@ def _demo_recomputed_module(_demo_module, django_db_blocker):
         transaction.set_rollback(True)
 
 
+# Days the demo is loaded as of (``load_demo --today``): after the deadline of last
+# year's reports (30 June) and before it.
+DEMO_DAYS = (date(2026, 12, 6), date(2027, 4, 10))
+
+
+@pytest.fixture(scope="module", params=DEMO_DAYS, ids=str)
+def _demo_day_module(request, django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        _load_demo("--today", request.param.isoformat())
+        yield request.param
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_day(_demo_day_module, db):
+    """The demo loaded as of a fixed day — each of ``DEMO_DAYS`` in turn, once per module
+    and day —, which the fixture returns (the day's reports due, sent, late, rejected)."""
+    return _demo_day_module
+
+
 @pytest.fixture
 def demo(_demo_module, db):
-    """The demo data (``manage.py load_demo``): the six 2017 contracts, the regional
-    goals, their validated values and the dashboards' contract figures; nothing
+    """The demo data (``manage.py load_demo``) as of today: the six 2017 contracts, the
+    regional goals, the later contracts active today with their reports (due, submitted,
+    overdue, rejected), their values and the dashboards' contract figures; nothing
     recomputed. Loaded once per module: a test's own changes are rolled back after it."""
 
 
 @pytest.fixture
 def demo_recomputed(_demo_recomputed_module, db):
     """The demo data and its regional aggregates (a full recompute)."""
+
+
+DEMO_SITE = "demo_site"
+
+
+@pytest.fixture
+def demo_site(transactional_db, live_server, unhashed_static):
+    """The demo data (and its aggregates) committed, so the live server sees them.
+    Loaded once: on PostgreSQL the first test keeps the result as a snapshot that the
+    next ones put back (a fraction of a second instead of ≈ 10 s; tests/snapshots.py)."""
+    from indicators.aggregation import recompute_all
+    from tests.realservices import ensure_reference_data
+
+    if snapshots.taken(DEMO_SITE):
+        snapshots.restore(DEMO_SITE)
+        return live_server
+    ensure_reference_data()
+    call_command("load_demo", stdout=io.StringIO())
+    recompute_all()
+    if snapshots.supported():
+        snapshots.take(DEMO_SITE)
+    return live_server
 
 
 @pytest.fixture

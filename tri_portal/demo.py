@@ -21,6 +21,7 @@ from contracts.models import (
     Signatory,
     Target,
     TargetEntry,
+    three_year_end_dates,
 )
 from contracts.themes import sync_themes
 from indicators.catalogue import sync_catalogue
@@ -57,6 +58,8 @@ DEMO_USERS = {
     "referent.fourmies": ("demo-referent-2026", False, [("commune", "59249")]),
     "referent.lens": ("demo-referent-2026", False, [("epci", "246200364")]),
     "referent.sambre": ("demo-referent-2026", False, [("syndicat", "999000003")]),
+    "referent.douaisis": ("demo-referent-2026", False, [("epci", "200044618")]),
+    "referent.beauvaisis": ("demo-referent-2026", False, [("epci", "200067999")]),
 }
 # The organisation each demo agent validates for (shown as « validée par la Région »).
 DEMO_ORGANISATIONS = {"agent.region": REGION, "agent.ademe": ADEME}
@@ -158,10 +161,10 @@ def _backdate(model, ids, since: datetime, dates: dict[str, datetime]) -> None:
         history.filter(status=status).update(history_date=moment)
 
 
-def _publish(contract, year, values: dict[str, Decimal], officer, validator) -> None:
-    """Report, submit and validate one year's values through the workflow services,
-    dated as it would have happened: opened in March, submitted in May and validated
-    in June of the following year."""
+def _report(contract, year, values: dict[str, Decimal], officer, validator, steps) -> None:
+    """Take one year's report through the workflow services up to the last of ``steps``
+    (``{status: date}`` in workflow order: draft, then submitted, then validated or
+    rejected), its history and dates set to those days."""
     started = timezone.now()
     indicators = Indicator.objects.in_bulk(list(values), field_name="identifier")
     report = services.open_report(contract, year, officer)
@@ -173,21 +176,35 @@ def _publish(contract, year, values: dict[str, Decimal], officer, validator) -> 
         ],
         officer,
     )
-    services.submit_report(report, officer)
-    services.validate_report(report, validator)
-    opened, submitted, validated = (
-        _past(date(year + 1, 3, 15)),
-        _past(date(year + 1, 5, 15)),
-        _past(date(year + 1, 6, 20)),
-    )
-    steps = {"draft": opened, "submitted": submitted, "validated": validated}
+    moments = {status: _past(day) for status, day in steps.items()}
+    if "submitted" in steps:
+        services.submit_report(report, officer)
+    if "validated" in steps:
+        services.validate_report(report, validator)
+    elif "rejected" in steps:
+        services.reject_report(report, validator, data.REJECTION_REASON)
+    reviewed = moments.get("validated") or moments.get("rejected")
     ProgressReport.objects.filter(pk=report.pk).update(
-        submitted_at=submitted, reviewed_at=validated
+        submitted_at=moments.get("submitted"), reviewed_at=reviewed
     )
     report_values = IndicatorValue.objects.filter(report=report)
-    _backdate(ProgressReport, [report.pk], started, steps)
-    _backdate(IndicatorValue, list(report_values.values_list("pk", flat=True)), started, steps)
-    report_values.filter(validated_at__isnull=False).update(validated_at=validated)
+    _backdate(ProgressReport, [report.pk], started, moments)
+    _backdate(IndicatorValue, list(report_values.values_list("pk", flat=True)), started, moments)
+    if "validated" in steps:
+        report_values.filter(validated_at__isnull=False).update(validated_at=reviewed)
+
+
+def _publish(contract, year, values: dict[str, Decimal], officer, validator, opened=None) -> None:
+    """Report, submit and validate one year's values, dated as it would have happened:
+    opened in March (or on ``opened``), submitted two months and validated three months
+    later."""
+    opened = opened or date(year + 1, 3, 15)
+    steps = {
+        "draft": opened,
+        "submitted": opened + timedelta(days=61),
+        "validated": opened + timedelta(days=97),
+    }
+    _report(contract, year, values, officer, validator, steps)
 
 
 def _target(contract, identifier, baseline_year, baseline, target_year, goal: str, by) -> Target:
@@ -281,6 +298,97 @@ def _create_contract(spec, users) -> Contract:
     return contract
 
 
+def _create_later_contract(spec: data.LaterContract, users, today: date) -> Contract:
+    """A contract signed in the year before last, active on ``today``: its baseline year
+    and the next validated, the year before last and last year as ``spec`` says."""
+    started = timezone.now()
+    last = today.year - 1
+    start = date(last - 1, *spec.signed)
+    territory = Territory.objects.get(kind=spec.kind, code=spec.code)
+    contract = Contract(
+        territory=territory,
+        reference=data.later_references(today)[spec.key],
+        title=spec.title,
+        summary=f"{spec.summary} Fait suite au contrat {spec.renews}."
+        if spec.renews
+        else spec.summary,
+        start_date=start,
+        end_date=min(three_year_end_dates(start)),
+        is_demo=True,
+    )
+    contract.full_clean()
+    contract._history_user = users["agent.region"]
+    contract.save()
+    contract.themes.set(ContractTheme.objects.filter(slug__in=spec.themes))
+    for organisation, role in [*data.SIGNATORIES, (spec.collectivity, "")]:
+        Signatory.objects.create(contract=contract, organisation=organisation, role=role)
+    for theme, title, budget in spec.actions:
+        Action.objects.create(
+            contract=contract,
+            theme=ContractTheme.objects.get(slug=theme),
+            title=title,
+            budget=budget,
+        )
+
+    validator = users["agent.region"]
+    baseline_year, target_year = last - 3, contract.end_date.year
+    baselines = data.later_baselines(spec, territory.population)
+    goals = dict(zip(data.CORE_GOALS, spec.goals, strict=True))
+    targets = {
+        identifier: _target(
+            contract, identifier, baseline_year, baseline, target_year, goals[identifier], validator
+        ).target_value
+        for identifier, baseline in baselines.items()
+    }
+    share = baselines["cae_3.a"] / 1000 / baselines["cae_2.a"] * 100
+    goal = targets["cae_3.a"] / 1000 / targets["cae_2.a"] * 100
+    _target(
+        contract,
+        "cae_3.b",
+        baseline_year,
+        data.quantize(share),
+        target_year,
+        str(data.quantize(goal)),
+        validator,
+    )
+    for identifier, (baseline, goal) in spec.theme_targets.items():
+        baselines[identifier] = Decimal(baseline)
+        targets[identifier] = _target(
+            contract, identifier, baseline_year, baseline, target_year, goal, validator
+        ).target_value
+    _sign_and_run(contract, validator, complete=False, since=started)
+
+    officer = _officer_for(territory, users)
+
+    def values(year):
+        return data.later_values(spec, baselines, targets, baseline_year, target_year, year)
+
+    # The baseline years, reported once the contract was signed.
+    for offset, year in enumerate((baseline_year, baseline_year + 1)):
+        opened = start + timedelta(days=40 + 20 * offset)
+        _publish(contract, year, values(year), officer, validator, opened=opened)
+    previous = last - 1
+    if spec.previous_year == data.ReportState.VALIDATED:
+        _publish(contract, previous, values(previous), officer, validator)
+    elif spec.previous_year == data.ReportState.DRAFT:  # started, never sent: overdue
+        partial = dict(list(values(previous).items())[:1])
+        _report(contract, previous, partial, officer, validator, {"draft": date(last, 4, 8)})
+    elif spec.previous_year == data.ReportState.SUBMITTED:  # sent after its deadline
+        steps = {"draft": today - timedelta(days=20), "submitted": today - timedelta(days=6)}
+        _report(contract, previous, values(previous), officer, validator, steps)
+    if spec.last_year == data.ReportState.DRAFT:
+        partial = dict(list(values(last).items())[:2])
+        _report(contract, last, partial, officer, validator, {"draft": today - timedelta(days=3)})
+    elif spec.last_year == data.ReportState.REJECTED:
+        steps = {
+            "draft": today - timedelta(days=30),
+            "submitted": today - timedelta(days=25),
+            "rejected": today - timedelta(days=12),
+        }
+        _report(contract, last, values(last), officer, validator, steps)
+    return contract
+
+
 def _create_regional_goals(users) -> list[RegionalGoal]:
     """The region's own 2050 goals (not a contract) and its yearly values, published
     as validated by the Region in June of the following year."""
@@ -335,9 +443,13 @@ def _create_regional_goals(users) -> list[RegionalGoal]:
 
 
 @transaction.atomic
-def load_demo_contracts() -> list[Contract]:
-    """The six contracts of 24 October 2017, and the region's own 2050 goals and
-    yearly values (idempotent: existing contracts and goals are left as they are)."""
+def load_demo_contracts(today: date | None = None) -> list[Contract]:
+    """The six contracts of 24 October 2017, the region's own 2050 goals and
+    yearly values, and the later contracts,
+    active on ``today`` (the day of loading by default), with their reports due, sent,
+    late or rejected on that day (idempotent: an existing contract is left as it is; a
+    territory that already has a later demo contract gets no other)."""
+    today = today or timezone.localdate()
     sync_catalogue(Indicator)
     sync_themes(ContractTheme)
     users = ensure_demo_users()
@@ -349,6 +461,12 @@ def load_demo_contracts() -> list[Contract]:
     for spec in data.DEMO_CONTRACTS:
         if not Contract.objects.filter(reference=spec.reference).exists():
             created.append(_create_contract(spec, users))
+    for spec in data.LATER_CONTRACTS:
+        later = Contract.objects.filter(
+            territory__kind=spec.kind, territory__code=spec.code, start_date__gt=data.END
+        )
+        if not later.exists():
+            created.append(_create_later_contract(spec, users, today))
     IndicatorValue.objects.filter(report__contract__is_demo=True, is_demo=False).update(
         is_demo=True
     )

@@ -4,6 +4,7 @@ region's 2050 goals, with plausible (fictitious) yearly values 2015–2020.
 Figures are sized on each territory's population and the regional reference figures
 of DESIGN.md; every value is marked ``is_demo`` and sourced "Données de démonstration"."""
 
+import random
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -228,3 +229,224 @@ def core_series(population: int, profile: Profile) -> dict[str, list[Decimal]]:
             quantize(renewable_2015 * (1 + profile.renewable_growth) ** offset, "1")
         )
     return series
+
+
+# --- Later generations, active on the day the demo is loaded --------------------------
+#
+# Renewals of four of the 2017 contracts and two new signatories. Their dates follow the
+# day of loading (so the demo does not age): signed in the year before last, they run
+# three years; their targets start from a baseline three years before last year and end
+# with the contract. The baseline year and the next one were reported after signing,
+# the year before last is the first year due, last year is the one to fill in now.
+
+
+class ReportState:
+    """Where a later contract's report on a year stands on the day of loading."""
+
+    TODO = "todo"  # not opened yet: « à faire »
+    DRAFT = "draft"  # opened, some values saved, not submitted
+    SUBMITTED = "submitted"  # waiting in the staff queue
+    REJECTED = "rejected"  # sent back with a reason
+    VALIDATED = "validated"
+
+
+@dataclass
+class LaterContract:
+    key: str  # the reference is COTRI-<start year>-<key>
+    kind: str
+    code: str
+    title: str
+    collectivity: str
+    themes: list[str]
+    summary: str
+    signed: tuple[int, int]  # (month, day) of the year before last
+    # energy (MWh/inhabitant), GHG (t/inhabitant), renewable share at the baseline year
+    profile: tuple[Decimal, Decimal, Decimal]
+    # cae_2.a, cae_1.a, cae_3.a: the change committed to by the target year
+    goals: tuple[str, str, str]
+    # indicator identifier -> (baseline value, goal)
+    theme_targets: dict[str, tuple[int, str]]
+    # the way travelled each year as a share of the trajectory's (1: on it)
+    pace: Decimal
+    # the reports on the year before last and on last year
+    previous_year: str
+    last_year: str
+    actions: list[tuple[str, str, int]] = field(default_factory=list)
+    renews: str = ""  # reference of the earlier contract, if a renewal
+
+    def reference(self, start_year: int) -> str:
+        return f"COTRI-{start_year}-{self.key}"
+
+
+REJECTION_REASON = (
+    "La consommation d'énergie finale baisse de plus de 10 % en un an sans explication : "
+    "indiquez la source (bilan de l'observatoire régional) ou corrigez la valeur."
+)
+
+LATER_CONTRACTS = [
+    LaterContract(
+        key="ARRAS",
+        kind="epci",
+        code="200033579",
+        title="Contrat d'objectifs TRI de la Communauté urbaine d'Arras (renouvellement)",
+        collectivity="Communauté urbaine d'Arras",
+        themes=["batiment", "energies-renouvelables"],
+        summary="Massification de la rénovation et chaleur renouvelable dans les quartiers.",
+        signed=(3, 14),
+        profile=(d("25.2"), d("5.9"), d("0.085")),
+        goals=("-9 %", "-12 %", "+45 %"),
+        theme_targets={"tri_logements_renoves": (700, "1600")},
+        pace=d("1.12"),
+        previous_year=ReportState.VALIDATED,
+        last_year=ReportState.TODO,
+        actions=[("batiment", "Guichet unique de la rénovation de l'habitat", 520000)],
+        renews="COTRI-2017-ARRAS",
+    ),
+    LaterContract(
+        key="SAMBRE-AVESNOIS",
+        kind="syndicat",
+        code="999000003",
+        title="Contrat d'objectifs TRI du Syndicat mixte du SCoT Sambre-Avesnois (renouvellement)",
+        collectivity="Syndicat mixte du SCoT Sambre-Avesnois",
+        themes=["batiment", "energies-renouvelables", "adaptation"],
+        summary=(
+            "Deuxième contrat : rénovation des logements, réseaux de chaleur bois et "
+            "méthanisation agricole dans les quatre EPCI de l'Avesnois."
+        ),
+        signed=(2, 3),
+        profile=(d("30.1"), d("7.6"), d("0.13")),
+        goals=("-8 %", "-10 %", "+50 %"),
+        theme_targets={"tri_logements_renoves": (1150, "2400")},
+        pace=d("1.15"),
+        previous_year=ReportState.VALIDATED,
+        last_year=ReportState.TODO,
+        actions=[
+            ("energies-renouvelables", "Trois unités de méthanisation agricole", 1200000),
+            ("batiment", "Rénovation performante de 1 250 logements", 3800000),
+        ],
+        renews="COTRI-2017-SAMBRE-AVESNOIS",
+    ),
+    LaterContract(
+        key="FOURMIES",
+        kind="commune",
+        code="59249",
+        title="Contrat d'objectifs TRI de la Ville de Fourmies (renouvellement)",
+        collectivity="Ville de Fourmies",
+        themes=["energies-renouvelables", "eclairage-public", "batiment"],
+        summary="Territoire à énergie positive : solaire, sobriété de l'éclairage et patrimoine.",
+        signed=(4, 2),
+        profile=(d("19.8"), d("4.4"), d("0.10")),
+        goals=("-10 %", "-12 %", "+60 %"),
+        theme_targets={"tri_eclairage_public_conso": (690, "-30 %")},
+        pace=d("1.8"),
+        previous_year=ReportState.VALIDATED,
+        last_year=ReportState.DRAFT,
+        actions=[("eclairage-public", "Extinction nocturne et LED sur tout le réseau", 380000)],
+        renews="COTRI-2017-FOURMIES",
+    ),
+    LaterContract(
+        key="LENS-LIEVIN",
+        kind="epci",
+        code="246200364",
+        title="Contrat d'objectifs TRI de la Communauté d'agglomération de Lens-Liévin (renouvellement)",
+        collectivity="Communauté d'agglomération de Lens-Liévin",
+        themes=["batiment", "mobilite-decarbonee"],
+        summary="Rénovation de l'habitat minier et bornes de recharge sur le bassin.",
+        signed=(5, 20),
+        profile=(d("21.9"), d("5.1"), d("0.088")),
+        goals=("-8 %", "-10 %", "+40 %"),
+        theme_targets={"tri_points_recharge_ve": (104, "220")},
+        pace=d("0.5"),
+        previous_year=ReportState.DRAFT,
+        last_year=ReportState.TODO,
+        actions=[("mobilite-decarbonee", "Bornes de recharge dans les cités minières", 900000)],
+        renews="COTRI-2017-LENS-LIEVIN",
+    ),
+    LaterContract(
+        key="DOUAISIS",
+        kind="epci",
+        code="200044618",
+        title="Contrat d'objectifs TRI de Douaisis Agglo",
+        collectivity="Communauté d'agglomération Douaisis Agglo",
+        themes=["mobilite-decarbonee", "batiment"],
+        summary="Mobilité décarbonée et rénovation des bâtiments publics communautaires.",
+        signed=(1, 25),
+        profile=(d("27.5"), d("6.4"), d("0.07")),
+        goals=("-8 %", "-10 %", "+40 %"),
+        theme_targets={"tri_amenagements_cyclables": (95, "+30 %")},
+        pace=d("0.55"),
+        previous_year=ReportState.VALIDATED,
+        last_year=ReportState.REJECTED,
+        actions=[
+            ("mobilite-decarbonee", "Réseau cyclable structurant de l'agglomération", 2100000)
+        ],
+    ),
+    LaterContract(
+        key="BEAUVAISIS",
+        kind="epci",
+        code="200067999",
+        title="Contrat d'objectifs TRI de la Communauté d'agglomération du Beauvaisis",
+        collectivity="Communauté d'agglomération du Beauvaisis",
+        themes=["eclairage-public", "energies-renouvelables"],
+        summary="Sobriété de l'éclairage public et solaire sur les toitures publiques.",
+        signed=(3, 2),
+        profile=(d("24.0"), d("5.6"), d("0.09")),
+        goals=("-8 %", "-10 %", "+50 %"),
+        theme_targets={"tri_eclairage_public_conso": (5200, "-35 %")},
+        pace=d("1.4"),
+        previous_year=ReportState.SUBMITTED,
+        last_year=ReportState.TODO,
+        actions=[("eclairage-public", "Rénovation de 6 000 points lumineux", 1600000)],
+    ),
+]
+
+# Year-to-year noise, in shares of the way from baseline to target: a year effect shared
+# by a contract's indicators (weather, economic activity) and a smaller one of each
+# indicator, drawn from fixed seeds — the same at each load.
+YEAR_NOISE, INDICATOR_NOISE = Decimal("0.025"), Decimal("0.01")
+CORE_GOALS = ("cae_2.a", "cae_1.a", "cae_3.a")
+COUNT_INDICATORS = {"tri_logements_renoves", "tri_points_recharge_ve"}
+
+
+def noise(seed: str, amplitude: Decimal) -> Decimal:
+    """A deterministic draw in [−amplitude, +amplitude] for ``seed``."""
+    draw = random.Random(seed).uniform(-1, 1)
+    return quantize(Decimal(str(draw)) * amplitude, "0.001")
+
+
+def later_baselines(spec: LaterContract, population: int) -> dict[str, Decimal]:
+    energy_per_inhabitant, ghg_per_inhabitant, share = spec.profile
+    energy = quantize(population * energy_per_inhabitant / 1000)
+    return {
+        "cae_2.a": energy,
+        "cae_1.a": quantize(population * ghg_per_inhabitant / 1000),
+        "cae_3.a": quantize(energy * 1000 * share, "1"),
+    }
+
+
+def later_values(
+    spec: LaterContract,
+    baselines: dict,
+    targets: dict,
+    baseline_year: int,
+    target_year: int,
+    year: int,
+) -> dict[str, Decimal]:
+    """The values of ``year``: baseline + way to target × (pace × share of the trajectory's
+    years gone by + noise); counts are whole numbers."""
+    offset = year - baseline_year
+    share = spec.pace * offset / (target_year - baseline_year)
+    if offset:
+        share += noise(f"{spec.key}/{offset}", YEAR_NOISE)
+    values = {}
+    for identifier, baseline in baselines.items():
+        own = noise(f"{spec.key}/{identifier}/{offset}", INDICATOR_NOISE) if offset else 0
+        value = baseline + (targets[identifier] - baseline) * (share + own)
+        places = "1" if identifier in COUNT_INDICATORS or identifier == "cae_3.a" else "0.1"
+        values[identifier] = quantize(value, places)
+    return values
+
+
+def later_references(today: date) -> dict[str, str]:
+    """``{key: reference}`` of the later contracts loaded on ``today``."""
+    return {spec.key: spec.reference(today.year - 2) for spec in LATER_CONTRACTS}

@@ -76,6 +76,7 @@ def _contracts_by_territory(user, territory_ids: set[int]) -> dict[int, list[Con
         queryset = (
             Contract.objects.reportable_by(user)
             .filter(territory_id__in=chunk)
+            .with_earlier_last_year()
             .select_related("territory")
             .prefetch_related("targets")
         )

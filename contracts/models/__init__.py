@@ -5,6 +5,7 @@ Contract`` is the way to import them (migrations included)."""
 from contracts.models.contracts import (
     CONTRACT_YEARS,
     COVERING_STATUSES,
+    ENDED_STATUSES,
     PUBLIC_STATUSES,
     REPORTING_STATUSES,
     Action,
@@ -42,6 +43,7 @@ __all__ = [
     "COVERING_STATUSES",
     "DOCUMENT_TYPES",
     "EDITABLE_REPORT_STATUSES",
+    "ENDED_STATUSES",
     "HANDED_IN_REPORT_STATUSES",
     "MAX_DOCUMENT_BYTES",
     "MAX_DOWNLOAD_NAME",

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -60,6 +60,9 @@ PUBLIC_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.
 REPORTING_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.COMPLETED)
 # They cover their territory's population today (completed ones no longer do).
 COVERING_STATUSES = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
+# Over: their targets are judged on the values up to their end, not on later ones (a
+# renewal's years belong to the renewal).
+ENDED_STATUSES = (ContractStatus.COMPLETED, ContractStatus.TERMINATED)
 
 
 def assigned_territories(user):
@@ -81,6 +84,21 @@ class ContractQuerySet(models.QuerySet):
         if user.is_staff:
             return self.all()
         return self.filter(territory_id__in=assigned_territories(user))
+
+    def with_earlier_last_year(self):
+        """Each contract with ``earlier_last_year``: the last year of its territory's
+        earlier contracts (``contracts.calendar.earlier_last_year``), in the same query."""
+        earlier = (
+            Contract.objects.filter(
+                territory_id=OuterRef("territory_id"),
+                kind=OuterRef("kind"),
+                start_date__lt=OuterRef("start_date"),
+                status__in=REPORTING_STATUSES,
+            )
+            .order_by("-end_date")
+            .values("end_date__year")[:1]
+        )
+        return self.annotate(earlier_last_year=Subquery(earlier))
 
     def visible_to(self, user):
         """Public contracts, plus those ``user`` works on (their own territory's drafts
@@ -189,6 +207,16 @@ class Contract(models.Model):
                         }
                     }
                 )
+
+    def earlier_contracts(self):
+        """The territory's earlier contracts of the same kind that reported (a renewal's
+        predecessors): the years up to their end were reported under them."""
+        return Contract.objects.filter(
+            territory_id=self.territory_id,
+            kind=self.kind,
+            start_date__lt=self.start_date,
+            status__in=REPORTING_STATUSES,
+        ).exclude(pk=self.pk)
 
     @property
     def first_year(self) -> int:

@@ -1,10 +1,7 @@
-import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
-from tests import snapshots
 from tests.service_markers import chromium_path
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -17,28 +14,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-DEMO_SITE = "demo_site"
-
-
-@pytest.fixture
-def demo_site(transactional_db, live_server, unhashed_static):
-    """The demo data (and its aggregates) committed, so the live server sees them.
-    Loaded once: on PostgreSQL the first test keeps the result as a snapshot that the
-    next ones put back (a fraction of a second instead of ≈ 10 s; tests/snapshots.py)."""
-    from indicators.aggregation import recompute_all
-    from tests.realservices import ensure_reference_data
-
-    if snapshots.taken(DEMO_SITE):
-        snapshots.restore(DEMO_SITE)
-        return live_server
-    ensure_reference_data()
-    call_command("load_demo", stdout=io.StringIO())
-    recompute_all()
-    if snapshots.supported():
-        snapshots.take(DEMO_SITE)
-    return live_server
 
 
 @pytest.fixture

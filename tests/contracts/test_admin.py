@@ -29,6 +29,7 @@ from contracts.models import (
 )
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
+from tri_portal.demo_contracts import later_references
 
 CONTRACTS = reverse("admin:contracts_contract_changelist")
 ADD_CONTRACT = reverse("admin:contracts_contract_add")
@@ -43,6 +44,9 @@ SIX_CONTRACTS = {
     "COTRI-2017-GRANDE-SYNTHE",
     "COTRI-2017-LENS-LIEVIN",
 }
+# The demo's contracts active on the day it is loaded (today), by key.
+LATER = later_references(timezone.localdate())
+FOURMIES = {"COTRI-2017-FOURMIES", LATER["FOURMIES"]}
 
 
 @pytest.fixture(scope="module")
@@ -111,11 +115,19 @@ def draft_contract(reference="COTRI-2026-ESSAI", **fields) -> Contract:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        pytest.param({"q": "Fourmies"}, {"COTRI-2017-FOURMIES"}, id="territory name"),
-        pytest.param({"q": "Sambre-Avesnois"}, {"COTRI-2017-SAMBRE-AVESNOIS"}, id="syndicat name"),
-        pytest.param({"q": "59249"}, {"COTRI-2017-FOURMIES"}, id="INSEE code of Fourmies"),
-        pytest.param({"q": "215902495"}, {"COTRI-2017-FOURMIES"}, id="SIREN of Fourmies"),
-        pytest.param({"q": "246200364"}, {"COTRI-2017-LENS-LIEVIN"}, id="SIREN of Lens-Liévin"),
+        pytest.param({"q": "Fourmies"}, FOURMIES, id="territory name"),
+        pytest.param(
+            {"q": "Sambre-Avesnois"},
+            {"COTRI-2017-SAMBRE-AVESNOIS", LATER["SAMBRE-AVESNOIS"]},
+            id="syndicat name",
+        ),
+        pytest.param({"q": "59249"}, FOURMIES, id="INSEE code of Fourmies"),
+        pytest.param({"q": "215902495"}, FOURMIES, id="SIREN of Fourmies"),
+        pytest.param(
+            {"q": "246200364"},
+            {"COTRI-2017-LENS-LIEVIN", LATER["LENS-LIEVIN"]},
+            id="SIREN of Lens-Liévin",
+        ),
         pytest.param({"q": "COTRI-2017-ARC"}, {"COTRI-2017-ARC"}, id="reference"),
         pytest.param({"q": "5924"}, set(), id="codes match exactly, not by prefix"),
     ],
@@ -131,20 +143,25 @@ def test_contract_list_searches_by_territory_code_and_reference(agent_client, qu
     ("query", "expected"),
     [
         pytest.param({"status__exact": "completed"}, SIX_CONTRACTS, id="completed"),
-        pytest.param({"status__exact": "active"}, set(), id="active"),
+        pytest.param({"status__exact": "active"}, set(LATER.values()), id="active"),
         pytest.param({"status__exact": "draft"}, set(), id="draft"),
         # CU d'Arras is in the Pas-de-Calais too.
         pytest.param(
             {"departement": "62"},
-            {"COTRI-2017-ARRAS", "COTRI-2017-LENS-LIEVIN"},
+            {"COTRI-2017-ARRAS", "COTRI-2017-LENS-LIEVIN", LATER["ARRAS"], LATER["LENS-LIEVIN"]},
             id="Pas-de-Calais",
         ),
         pytest.param(
             {"departement": "59"},
-            {"COTRI-2017-FOURMIES", "COTRI-2017-GRANDE-SYNTHE", "COTRI-2017-SAMBRE-AVESNOIS"},
+            {
+                "COTRI-2017-FOURMIES",
+                "COTRI-2017-GRANDE-SYNTHE",
+                "COTRI-2017-SAMBRE-AVESNOIS",
+                *(LATER[key] for key in ("FOURMIES", "SAMBRE-AVESNOIS", "DOUAISIS")),
+            },
             id="Nord, with the SCoT of its member EPCIs",
         ),
-        pytest.param({"departement": "60"}, {"COTRI-2017-ARC"}, id="Oise"),
+        pytest.param({"departement": "60"}, {"COTRI-2017-ARC", LATER["BEAUVAISIS"]}, id="Oise"),
         pytest.param({"departement": "80"}, set(), id="Somme"),
         pytest.param({"signe_en": "2017"}, SIX_CONTRACTS, id="signed in 2017"),
     ],
@@ -159,8 +176,16 @@ def test_contract_list_filters(agent_client, query, expected):
 @pytest.mark.parametrize(
     ("theme", "expected"),
     [
-        ("adaptation", {"COTRI-2017-SAMBRE-AVESNOIS"}),
-        ("eclairage-public", {"COTRI-2017-ARC", "COTRI-2017-GRANDE-SYNTHE"}),
+        ("adaptation", {"COTRI-2017-SAMBRE-AVESNOIS", LATER["SAMBRE-AVESNOIS"]}),
+        (
+            "eclairage-public",
+            {
+                "COTRI-2017-ARC",
+                "COTRI-2017-GRANDE-SYNTHE",
+                LATER["FOURMIES"],
+                LATER["BEAUVAISIS"],
+            },
+        ),
         ("circuits-courts", {"COTRI-2017-FOURMIES"}),
         ("economie-circulaire", set()),
     ],
@@ -424,7 +449,8 @@ def test_target_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(15):
         response = agent_client.get(TARGETS, query)
 
-    assert response.context["cl"].result_count == rows
+    assert response.context["cl"].result_count == (1 if rows == 1 else Target.objects.count())
+    assert response.context["cl"].result_count >= rows
 
 
 # --- Contract actions ------------------------------------------------------------------

@@ -247,16 +247,22 @@ def test_import_writes_into_a_rejected_report_as_draft_values(officer, staff, co
     assert (value.value, value.status) == (Decimal("1234.5"), ValueStatus.DRAFT)
 
 
-def test_latest_contract_covering_the_year_receives_the_value(officer, staff, contract, fourmies):
+def test_a_renewal_receives_the_years_after_the_last_one_of_the_earlier_contract(
+    officer, staff, contract, fourmies
+):
     renewal = ContractFactory(
         territory=fourmies, start_date=date(2020, 1, 1), end_date=date(2022, 12, 31)
     )
     services.sign_contract(renewal, staff, signed_on=date(2019, 12, 15))
-    rows = [["59249", "cae_2.a", "2020", "1000", "GWh", "", ""]]
+    rows = [
+        ["59249", "cae_2.a", "2020", "1000", "GWh", "", ""],
+        ["59249", "cae_2.a", "2021", "990", "GWh", "", ""],
+    ]
 
     result = imports.import_values(csv_file(rows), officer)
 
-    assert [r.contract for r in result.reports] == [renewal]
+    # 2020 is the earlier contract's last year (contracts.calendar): reported there, once.
+    assert {(r.contract, r.year) for r in result.reports} == {(contract, 2020), (renewal, 2021)}
 
 
 def test_staff_may_import_for_any_territory(staff, contract, arras_contract):

@@ -29,18 +29,28 @@ def listed(response) -> list[str]:
     )
 
 
-def test_the_list_shows_the_six_signed_contracts(client, demo):
+SIGNED_IN_2017 = [
+    "CU d&#x27;Arras",
+    "CA de la Région de Compiègne et de la Basse Automne",
+    "Syndicat mixte du SCoT Sambre-Avesnois",
+    "Fourmies",
+    "Grande-Synthe",
+    "CA de Lens - Liévin",
+]
+# Active on the day the demo is loaded: four renewals and two new signatories.
+ACTIVE = [
+    "CU d&#x27;Arras",
+    "Syndicat mixte du SCoT Sambre-Avesnois",
+    "Fourmies",
+    "CA de Lens - Liévin",
+    "CA Douaisis Agglo",
+    "CA du Beauvaisis",
+]
+
+
+def test_the_list_shows_the_six_contracts_of_2017_and_the_active_ones(client, demo):
     names = listed(client.get(LIST))
-    assert sorted(names) == sorted(
-        [
-            "CU d'Arras".replace("'", "&#x27;"),
-            "CA de la Région de Compiègne et de la Basse Automne",
-            "Syndicat mixte du SCoT Sambre-Avesnois",
-            "Fourmies",
-            "Grande-Synthe",
-            "CA de Lens - Liévin",
-        ]
-    )
+    assert sorted(names) == sorted(SIGNED_IN_2017 + ACTIVE)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +59,12 @@ def test_the_list_shows_the_six_signed_contracts(client, demo):
         ({"departement": "62"}, {"CU d&#x27;Arras", "CA de Lens - Liévin"}),
         (
             {"theme": "eclairage-public"},
-            {"CA de la Région de Compiègne et de la Basse Automne", "Grande-Synthe"},
+            {
+                "CA de la Région de Compiègne et de la Basse Automne",
+                "Grande-Synthe",
+                "Fourmies",
+                "CA du Beauvaisis",
+            },
         ),
         ({"type": "commune"}, {"Fourmies", "Grande-Synthe"}),
         ({"q": "59249"}, {"Fourmies"}),
@@ -73,7 +88,7 @@ def test_search_and_filters(client, demo, params, expected):
 def test_bad_filter_values_are_ignored(client, demo, params):
     response = client.get(LIST, params)
     assert response.status_code == 200
-    assert len(listed(response)) == 6
+    assert len(listed(response)) == len(SIGNED_IN_2017 + ACTIVE)
 
 
 def test_a_very_long_search_is_cut(client, demo):
@@ -130,12 +145,13 @@ def test_the_contract_page_has_targets_charts_and_their_tables(client, demo):
             rf'<script id="objectif-{target.pk}" type="application/json">(.*?)</script>', html, re.S
         ).group(1)
     )
-    assert chart["labels"] == [str(y) for y in range(2015, 2021)]
+    # 2015 to its end in 2020 (then the renewal's years)
+    assert chart["labels"][:6] == [str(y) for y in range(2015, 2021)]
     values, trajectory, goal = chart["datasets"]
     assert values["data"][0] == 251.9
-    assert values["data"][-1] == 227.7
+    assert values["data"][5] == 227.7
     assert trajectory["style"] == "dashed"
-    assert goal["data"][-1] == 231.748
+    assert goal["data"][5] == 231.748
     assert f'data-chart="objectif-{target.pk}"' in html
     assert "227,7" in html  # the same data in the table next to the chart
 
@@ -268,3 +284,14 @@ def test_a_completed_contract_without_values_at_its_end_says_so(client, fourmies
 
     assert "aucune valeur validée à l'échéance" in cell
     assert "objectif" not in cell
+
+
+def test_a_completed_contract_is_judged_on_its_own_years_not_on_its_renewals(fourmies):
+    from contracts.selectors import target_standings
+
+    contract = _completed_contract(fourmies, {2019: "940", 2020: "930", 2023: "850"})
+
+    (row,) = target_standings(contract)
+
+    assert (row.standing.latest_year, row.standing.latest_value) == (2020, 930)
+    assert str(row.standing.status) == "late"  # 930 > 900 expected in 2020

@@ -5,6 +5,7 @@ the reminders, the import template and the services."""
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from contracts import calendar, services
@@ -78,3 +79,52 @@ def test_the_reminders_the_late_list_and_the_import_template_follow_the_calendar
     assert [late.year for late in late_reports(date(2019, 7, 1))] == [2017, 2018]
     monkeypatch.setattr(import_templates.timezone, "localdate", lambda: date(2019, 3, 1))
     assert {row[2] for row in import_templates.template_rows(officer)[1:]} == {2018}
+
+
+@pytest.fixture
+def renewal(contract, staff):
+    """The renewal of ``contract`` (2017-10-24 → 2020-10-23): 2020-10-24 → 2023-10-23,
+    its target's baseline in 2019 — two years the first contract already reported on."""
+    renewal = ContractFactory(
+        territory=contract.territory,
+        reference="COTRI-2020-FOURMIES",
+        start_date=date(2020, 10, 24),
+        end_date=date(2023, 10, 23),
+    )
+    TargetFactory(contract=renewal, baseline_year=2019, target_year=2023)
+    services.sign_contract(renewal, staff, signed_on=date(2020, 10, 24))
+    services.activate_contract(renewal, staff)
+    return renewal
+
+
+def test_a_renewal_reports_from_the_year_after_its_predecessors_last(contract, renewal):
+    assert calendar.earlier_last_year(renewal) == 2020
+    assert list(calendar.open_years(renewal, TODAY)) == [2021, 2022, 2023]
+    assert list(calendar.due_years(renewal)) == [2021, 2022, 2023]
+    assert calendar.due_date(renewal, 2020) is None
+    assert calendar.earlier_last_year(contract) is None  # the first contract keeps its years
+
+
+def test_a_year_reported_under_the_earlier_contract_cannot_be_reported_again(
+    contract, renewal, officer
+):
+    services.open_report(contract, 2020, officer)
+
+    with pytest.raises(ValidationError, match="déjà été rendue sous un contrat précédent"):
+        services.open_report(renewal, 2020, officer)
+
+    assert not renewal.reports.exists()
+
+
+def test_the_officer_space_and_the_late_list_ask_each_year_of_the_territory_once(
+    contract, renewal, officer
+):
+    asked = [
+        entry.year
+        for work in officer_contracts(officer, TODAY)
+        for entry in work.years
+        if entry.deadline is not None
+    ]
+    late = [late.year for late in late_reports(TODAY)]
+
+    assert sorted(asked) == sorted(late) == [2017, 2018, 2019, 2020, 2021, 2022, 2023]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from contracts import services
-from contracts.models import ContractStats
+from contracts.models import ContractStats, Target
 from contracts.stats import refresh_contract_stats
 from territories.models import Territory, TerritoryKind
 from territories.selectors import communes_of
@@ -36,48 +36,67 @@ def test_the_region_counts_each_inhabitant_once_although_fourmies_is_inside_the_
             ("syndicat", "999000003"),
             ("commune", "59271"),
             ("epci", "246200364"),
+            ("epci", "200044618"),  # Douaisis Agglo and CA du Beauvaisis: active contracts
+            ("epci", "200067999"),
         ]
     ]  # Fourmies (59249) is inside the SCoT Sambre-Avesnois
 
     assert stats.covered_population_all == communes_population(*contract_territories)
     assert stats.population == 5_992_194
-    assert 0.10 < stats.covered_share_all < 0.12
+    assert 0.14 < stats.covered_share_all < 0.17
 
 
 def test_completed_contracts_no_longer_cover_the_population(demo):
-    assert region_stats().covered_population == 0  # the 2017 contracts ended in 2020
-    assert region_stats().by_status == {"completed": 6}
+    active = [
+        Territory.objects.get(kind=kind, code=code)
+        for kind, code in [
+            ("epci", "200033579"),
+            ("syndicat", "999000003"),
+            ("epci", "246200364"),
+            ("epci", "200044618"),
+            ("epci", "200067999"),
+        ]
+    ]  # the 2017 contracts ended in 2020; Compiègne and Grande-Synthe were not renewed
+
+    assert region_stats().covered_population == communes_population(*active)
+    assert region_stats().by_status == {"active": 6, "completed": 6}
 
 
-def test_a_newly_signed_contract_covers_its_population(demo, fourmies):
+def test_a_newly_signed_contract_covers_its_population(demo):
     staff = UserFactory(username="agent.test", is_staff=True)
+    grande_synthe = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59271")
+    before = region_stats().covered_population
     contract = ContractFactory(
-        territory=fourmies, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
+        territory=grande_synthe, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
     )
 
     services.sign_contract(contract, staff)
 
     stats = region_stats()
-    assert stats.covered_population == 11449
-    assert stats.by_status == {"completed": 6, "signed": 1}
+    assert stats.covered_population == before + grande_synthe.population
+    assert stats.by_status == {"active": 6, "completed": 6, "signed": 1}
 
 
 def test_themes_are_counted_per_contract(demo):
-    assert region_stats().by_theme["batiment"] == 4  # Arras, Sambre-Avesnois, Fourmies, Lens-Liévin
+    # Arras, Sambre-Avesnois, Fourmies, Lens-Liévin in 2017, the same and Douaisis since
+    assert region_stats().by_theme["batiment"] == 4 + 5
     nord = ContractStats.objects.get(scope__kind=TerritoryKind.DEPARTEMENT, scope__code="59")
-    assert nord.by_theme["energies-renouvelables"] == 2  # Sambre-Avesnois and Fourmies
+    assert nord.by_theme["energies-renouvelables"] == 2 + 2  # Sambre-Avesnois and Fourmies
 
 
 def test_targeted_changes_leave_out_a_contract_inside_another_one(demo):
     nord = ContractStats.objects.get(scope__kind=TerritoryKind.DEPARTEMENT, scope__code="59")
     energy = nord.changes["cae_2.a"]
 
-    # SCoT Sambre-Avesnois (223 006 inhabitants in its communes): 7 136.192 → 6 565.296
-    # GWh; Grande-Synthe: 910.8 → 837.936 GWh; Fourmies (inside the SCoT) is not added.
-    assert energy["targets"] == 2
-    assert Decimal(energy["targeted"]) == Decimal("-570.896") + Decimal("-72.864")
-    # achieved: 2020 values 6 786.392 and 874.9 GWh
-    assert Decimal(energy["achieved"]) == Decimal("-349.8") + Decimal("-35.9")
+    counted = Target.objects.filter(
+        indicator__identifier="cae_2.a",
+        contract__territory__code__in=["999000003", "59271", "200044618"],
+    )
+
+    # The SCoT Sambre-Avesnois' two contracts, Grande-Synthe's and Douaisis Agglo's;
+    # Fourmies' two (inside the SCoT) are not added.
+    assert energy["targets"] == counted.count() == 4
+    assert Decimal(energy["targeted"]) == sum(t.target_value - t.baseline_value for t in counted)
     assert energy["unit"] == "GWh"
 
 

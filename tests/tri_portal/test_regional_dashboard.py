@@ -118,9 +118,11 @@ def test_the_dashboard_loads_the_vendored_chart_scripts_once_and_no_inline_scrip
 def test_the_dashboard_shows_the_population_covered_by_contracts(client, demo_recomputed):
     html = page(client)
 
-    assert "Contrats signés ou en cours : 0 habitants (0,0\xa0% de la population)" in html
+    # CU d'Arras, SCoT Sambre-Avesnois (with Fourmies), CA de Lens-Liévin, Douaisis Agglo,
+    # CA du Beauvaisis; with the completed ones, Compiègne and Grande-Synthe too.
+    assert "Contrats signés ou en cours : 827\xa0291 habitants (13,8\xa0% de la population)" in html
     assert (
-        "Contrats signés, en cours ou achevés : 679\xa0134 habitants (11,3\xa0% de la population)"
+        "Contrats signés, en cours ou achevés : 931\xa0522 habitants (15,5\xa0% de la population)"
         in html
     )
 
@@ -128,15 +130,17 @@ def test_the_dashboard_shows_the_population_covered_by_contracts(client, demo_re
 def test_the_dashboard_counts_contracts_by_status_theme_and_departement(client, demo_recomputed):
     html = unescape(page(client))
 
-    assert "6 contrats signés, en cours ou achevés." in html
+    assert "12 contrats signés, en cours ou achevés." in html
     assert re.search(r'<th scope="row">Achevé</th>\s*<td class="text-end">6</td>', html)
+    assert re.search(r'<th scope="row">En cours</th>\s*<td class="text-end">6</td>', html)
     assert re.search(r'<th scope="row">Signé</th>\s*<td class="text-end">0</td>', html)
     assert "En préparation" not in html  # drafts are not public
-    assert re.search(r'<th scope="row">Bâtiment</th>\s*<td class="text-end">4</td>', html)
-    # Nord: SCoT Sambre-Avesnois, Fourmies, Grande-Synthe; Pas-de-Calais: Arras, Lens-Liévin
-    assert re.search(r'<th scope="row">Nord \(59\)</th>\s*<td class="text-end"[^>]*>3</td>', html)
+    assert re.search(r'<th scope="row">Bâtiment</th>\s*<td class="text-end">9</td>', html)
+    # Nord: SCoT Sambre-Avesnois and Fourmies (twice), Grande-Synthe, Douaisis Agglo;
+    # Pas-de-Calais: Arras and Lens-Liévin (twice)
+    assert re.search(r'<th scope="row">Nord \(59\)</th>\s*<td class="text-end"[^>]*>6</td>', html)
     assert re.search(
-        r'<th scope="row">Pas-de-Calais \(62\)</th>\s*<td class="text-end"[^>]*>2</td>', html
+        r'<th scope="row">Pas-de-Calais \(62\)</th>\s*<td class="text-end"[^>]*>4</td>', html
     )
     assert re.search(r'<th scope="row">Somme \(80\)</th>\s*<td class="text-end"[^>]*>0</td>', html)
 

@@ -49,7 +49,7 @@ def test_the_dashboard_shows_the_2050_goals_against_the_regional_aggregates(
 def test_the_dashboard_shows_the_coverage_counted_on_communes(demo_recomputed, agent_client):
     html = agent_client.get(URL).content.decode()
     assert (
-        "Contrats signés, en cours ou achevés : 679\xa0134 habitants (11,3\xa0% de la population)"
+        "Contrats signés, en cours ou achevés : 931\xa0522 habitants (15,5\xa0% de la population)"
         in html
     )
 
@@ -66,7 +66,7 @@ def test_submitted_reports_are_listed_for_validation(demo_recomputed, agent_clie
 
     html = agent_client.get(URL).content.decode()
 
-    assert "Rapports à valider (1)" in html
+    assert "Rapports à valider (2)" in html  # the demo's report waiting, and this one
     assert reverse("staff_report", args=[report.pk]) in html
 
 

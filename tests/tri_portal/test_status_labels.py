@@ -37,7 +37,7 @@ def every_status(demo_recomputed):
     submitted."""
     users = {user.username: user for user in get_user_model().objects.all()}
     region, ademe = users["agent.region"], users["agent.ademe"]
-    lens = Contract.objects.get(territory__code="246200364")
+    lens = Contract.objects.get(reference="COTRI-2017-LENS-LIEVIN")
     Contract.objects.filter(pk=lens.pk).update(status=ContractStatus.ACTIVE)
     fourmies = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
     contract = ContractFactory(
@@ -79,7 +79,7 @@ def public_urls(every_status) -> list[str]:
 
 def officer_urls(every_status) -> list[str]:
     contract = every_status["contract"]
-    demo_contract = Contract.objects.exclude(pk=contract.pk).get(territory__code="59249")
+    demo_contract = Contract.objects.get(reference="COTRI-2017-FOURMIES")
     return [
         reverse("officer:dashboard"),
         *(reverse("officer:report", args=[contract.pk, year]) for year in every_status["reports"]),

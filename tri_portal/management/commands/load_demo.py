@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,13 +17,21 @@ class Command(BaseCommand):
         "le compte administrateur de démonstration."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            help="Jour de chargement simulé (AAAA-MM-JJ) : les dates des contrats en cours "
+            "et des rapports en dépendent. Par défaut, aujourd'hui.",
+        )
+
     def handle(self, *args, **options):
         try:
             syndicats = load_demo_territories()
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Démo : {len(syndicats)} syndicat(s) et leurs membres à jour.")
-        contracts = load_demo_contracts()
+        contracts = load_demo_contracts(today=options["today"])
         self.stdout.write(
             f"Démo : {len(contracts)} contrat(s) créé(s) avec leurs objectifs et valeurs validées "
             "(données fictives marquées « démonstration »)."
