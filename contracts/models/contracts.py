@@ -91,7 +91,6 @@ class ContractQuerySet(models.QuerySet):
         earlier = (
             Contract.objects.filter(
                 territory_id=OuterRef("territory_id"),
-                kind=OuterRef("kind"),
                 start_date__lt=OuterRef("start_date"),
                 status__in=REPORTING_STATUSES,
             )
@@ -209,11 +208,10 @@ class Contract(models.Model):
                 )
 
     def earlier_contracts(self):
-        """The territory's earlier contracts of the same kind that reported (a renewal's
+        """The territory's earlier contracts that reported (a renewal's
         predecessors): the years up to their end were reported under them."""
         return Contract.objects.filter(
             territory_id=self.territory_id,
-            kind=self.kind,
             start_date__lt=self.start_date,
             status__in=REPORTING_STATUSES,
         ).exclude(pk=self.pk)

@@ -84,7 +84,7 @@ def publish_aggregates(scope, years):
             indicator=indicator("cae_2.a"),
             year=year,
             value=Decimal("6000.5"),
-            covered_population=30000,
+            covered_population=scope.population or 30000,  # the whole scope
             contributors=2,
             conflicts=[{"territory": 1}],
             computed_at=now,

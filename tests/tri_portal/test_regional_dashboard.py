@@ -9,6 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from indicators.selectors import regional_goals
+from territories.models import Territory, TerritoryKind
+
 GOAL_CHARTS = [
     "graphique-objectif-cae-1-a",  # GHG emissions
     "graphique-objectif-cae-2-a",  # final energy consumption
@@ -200,15 +203,22 @@ def test_each_goal_says_what_share_of_the_region_its_latest_figure_covers(client
     assert "Agrégat partiel" not in text
 
 
-def test_a_regional_figure_from_part_of_the_region_is_labelled_partial(client, demo_recomputed):
+def test_a_regional_figure_from_part_of_the_region_is_not_the_regions_figure(
+    client, demo_recomputed
+):
+    """A year only some territories reported sums part of the region: the goals are
+    measured on the latest year covering the whole region, never on that partial sum."""
     from indicators.models import Aggregate
 
-    latest = Aggregate.objects.filter(scope__kind="region", indicator__identifier="cae_1.a")
-    latest.filter(year=2021).update(covered_population=679134)
+    region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
+    emissions = Aggregate.objects.filter(scope=region, indicator__identifier="cae_1.a")
+    latest = emissions.order_by("-year").first()
+    emissions.filter(pk=latest.pk).update(covered_population=679134)
 
+    goal = next(g for g in regional_goals(region) if g.goal.indicator.identifier == "cae_1.a")
     text = unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page(client))))
 
-    assert (
-        "Agrégat partiel : 679\xa0134 habitants sur 5\xa0992\xa0194 (11,3\xa0%) — pas le total "
-        "du territoire"
-    ) in text
+    assert goal.standing.latest_year < latest.year
+    assert latest.year not in dict(goal.series)
+    assert "679\xa0134 habitants" not in text
+    assert "Total du territoire : 5\xa0992\xa0194 habitants, toute sa population" in text
