@@ -76,3 +76,28 @@ def server_error(request):
         logger.exception("500.html could not be rendered")
         html = plain_500()
     return HttpResponseServerError(html)
+
+
+class FriendlyErrorPagesMiddleware:
+    """With DEBUG on (``make run``), Django answers a 404 or a 500 with its technical
+    pages (in English, with the settings); this puts the portal's French pages in their
+    place, as production shows them. The 500's traceback is logged before (by Django's
+    ``django.request`` logger), so nothing is lost. Off with TRI_TECHNICAL_ERROR_PAGES=1."""
+
+    REPLACED = {404: page_not_found, 500: server_error}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        handler = self.REPLACED.get(response.status_code)
+        if (
+            handler is None
+            or not settings.DEBUG
+            or settings.TRI_TECHNICAL_ERROR_PAGES
+            or is_api(request)
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        return handler(request) if response.status_code == 500 else handler(request, None)

@@ -22,6 +22,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "django-insecure-tri-portal-development-only-never-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", default=False)
+# In DEBUG (`make run`), answer a missing page or a server error with the portal's French
+# pages, as in production, instead of Django's technical pages (the traceback is still in
+# the terminal); TRI_TECHNICAL_ERROR_PAGES=1 brings those back for debugging.
+TRI_TECHNICAL_ERROR_PAGES = env_bool("TRI_TECHNICAL_ERROR_PAGES", default=False)
 # TRI_ENV=production: every hardening default on, JSON logs, and the process refuses
 # to start with DEBUG on or the development key (see tri_portal/production.py).
 TRI_ENV = env_str("TRI_ENV", "development")
@@ -63,6 +67,7 @@ MIDDLEWARE = [
     "tri_portal.security.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "tri_portal.errors.FriendlyErrorPagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

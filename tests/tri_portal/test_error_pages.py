@@ -189,6 +189,39 @@ def test_an_unknown_page_is_the_french_404_page(client, db):
     assert_french_page(response, 404, "Page introuvable")
 
 
+# --- make run: DEBUG on, the same French pages ------------------------------------
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize(
+    ("path", "status", "title"),
+    [
+        ("/page-inexistante/", 404, "Page introuvable"),  # the URL resolver
+        ("/contrats/999999/", 404, "Page introuvable"),  # a view's Http404
+        ("/essai/panne/", 500, "Erreur du serveur"),
+    ],
+)
+def test_with_debug_on_errors_are_the_french_pages_not_djangos_technical_ones(
+    errors_client, db, settings, path, status, title
+):
+    settings.DEBUG = True
+
+    html = assert_french_page(errors_client.get(path), status, title)
+
+    assert "Traceback" not in html and "DEBUG = True" not in html
+    assert "panne simulée" not in html
+
+
+@pytest.mark.urls(__name__)
+def test_the_technical_pages_come_back_on_demand_for_debugging(errors_client, db, settings):
+    settings.DEBUG, settings.TRI_TECHNICAL_ERROR_PAGES = True, True
+
+    response = errors_client.get("/page-inexistante/")
+
+    assert response.status_code == 404
+    assert "DEBUG = True" in response.content.decode()
+
+
 # --- gunicorn with the production environment ---------------------------------------
 
 
