@@ -54,7 +54,10 @@ def test_citizen_officer_and_staff_on_the_fresh_demo(demo_site, browser_page, mo
     assert "dans la trajectoire" in main.inner_text()
     assert "démonstration" in main.inner_text()
     # Each figure says where it comes from and who validated it.
-    assert re.search(r"Source : Données de démonstration.* · validée le \d\d/\d\d/\d{4} par la Région", main.inner_text())
+    assert re.search(
+        r"Source : Données de démonstration.* · validée le \d\d/\d\d/\d{4} par la Région",
+        main.inner_text(),
+    )
     screenshot(page, "demo-contrat-sambre")
 
     # The SCoT's officer fills in and submits last year's report.

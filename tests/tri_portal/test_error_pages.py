@@ -208,7 +208,8 @@ def test_with_debug_on_errors_are_the_french_pages_not_djangos_technical_ones(
 
     html = assert_french_page(errors_client.get(path), status, title)
 
-    assert "Traceback" not in html and "DEBUG = True" not in html
+    assert "Traceback" not in html
+    assert "DEBUG = True" not in html
     assert "panne simulée" not in html
 
 
