@@ -25,6 +25,8 @@ def test_public_pages_share_an_accessible_french_layout(client, db, url_name, he
     for landmark in ("<header", "<nav", '<main id="contenu"', "<footer"):
         assert landmark in html
     assert 'aria-label="Fil d’Ariane"' in html
+    header = html[html.index("<header") : html.index("</header>")]
+    assert "Région Hauts-de-France · ADEME Hauts-de-France" in header  # who publishes it
 
 
 def page_title(html):
