@@ -474,14 +474,43 @@ class RegionalGoalQuerySet(models.QuerySet):
         return self.filter(territory=region).select_related("indicator", "territory")
 
 
-class RegionalGoal(models.Model):
+class Objective(models.Model):
+    """From a baseline (year, value) to a target (year, value) on one indicator — what a
+    contract's ``Target`` and the region's ``RegionalGoal`` share, evaluated by the same
+    trajectory maths (``indicators.trajectory.evaluate_objective``). May be entered as a
+    relative change ("−60 %", "÷4"); always stored absolute."""
+
+    baseline_year = models.PositiveSmallIntegerField(_("année de référence"))
+    baseline_value = models.DecimalField(
+        _("valeur de référence"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
+    target_year = models.PositiveSmallIntegerField(_("année cible"))
+    target_value = models.DecimalField(
+        _("valeur cible"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
+    entered_as = models.CharField(
+        _("saisi comme"), max_length=10, choices=TargetEntry.choices, default=TargetEntry.ABSOLUTE
+    )
+    relative_change = models.DecimalField(
+        _("évolution saisie"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("−60 pour « −60 % », 4 pour « ÷4 »."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class RegionalGoal(Objective):
     """A long-term goal the region set itself (the TRI 2050 goals of the SRADDET): from
     a reference (year, value) to a goal (year, value) for one indicator. Not a contract:
     no signatories, no signing date, no progress reports — the region's own validated
     values (and its aggregates) say where it stands.
 
-    The field names are those of a contract's ``Target``, so both are evaluated by the
-    same trajectory maths (``indicators.trajectory.evaluate_objective``)."""
+    Its reference and goal are an ``Objective``'s baseline and target."""
 
     territory = models.ForeignKey(
         "territories.Territory",
@@ -494,25 +523,6 @@ class RegionalGoal(models.Model):
         on_delete=models.PROTECT,
         related_name="regional_goals",
         verbose_name=_("indicateur"),
-    )
-    baseline_year = models.PositiveSmallIntegerField(_("année de référence"))
-    baseline_value = models.DecimalField(
-        _("valeur de référence"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
-    )
-    target_year = models.PositiveSmallIntegerField(_("année de l'objectif"))
-    target_value = models.DecimalField(
-        _("valeur de l'objectif"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
-    )
-    entered_as = models.CharField(
-        _("saisi comme"), max_length=10, choices=TargetEntry.choices, default=TargetEntry.ABSOLUTE
-    )
-    relative_change = models.DecimalField(
-        _("évolution saisie"),
-        max_digits=12,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("−60 pour « −60 % », 4 pour « ÷4 »."),
     )
     adopted_by = models.CharField(
         _("adopté par"),

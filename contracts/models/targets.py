@@ -7,13 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contracts.models.contracts import Contract
-from indicators.models import VALUE_DECIMALS, VALUE_DIGITS, TargetEntry
+from indicators.models import Objective, TargetEntry  # noqa: F401 (re-exported)
 
 
-class Target(models.Model):
-    """An *objectif chiffré*: from a baseline (year, value) to a target (year, value).
-
-    May be entered as a relative change ("−60 %", "÷4"); always stored absolute."""
+class Target(Objective):
+    """An *objectif chiffré* of a contract (its baseline and target: ``Objective``)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="targets")
     indicator = models.ForeignKey(
@@ -21,25 +19,6 @@ class Target(models.Model):
         on_delete=models.PROTECT,
         related_name="targets",
         verbose_name=_("indicateur"),
-    )
-    baseline_year = models.PositiveSmallIntegerField(_("année de référence"))
-    baseline_value = models.DecimalField(
-        _("valeur de référence"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
-    )
-    target_year = models.PositiveSmallIntegerField(_("année cible"))
-    target_value = models.DecimalField(
-        _("valeur cible"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
-    )
-    entered_as = models.CharField(
-        _("saisi comme"), max_length=10, choices=TargetEntry.choices, default=TargetEntry.ABSOLUTE
-    )
-    relative_change = models.DecimalField(
-        _("évolution saisie"),
-        max_digits=12,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("−60 pour « −60 % », 4 pour « ÷4 »."),
     )
     comment = models.CharField(_("commentaire"), max_length=300, blank=True)
 
