@@ -500,8 +500,34 @@ class Objective(models.Model):
         help_text=_("−60 pour « −60 % », 4 pour « ÷4 »."),
     )
 
+    # What ``clean`` says when the target year is not after the baseline year.
+    year_order_message = _("L'année cible doit être postérieure à l'année de référence.")
+
     class Meta:
         abstract = True
+
+    def __str__(self):
+        return (
+            f"{self.indicator.identifier} : {self.baseline_value} ({self.baseline_year}) "
+            f"→ {self.target_value} ({self.target_year})"
+        )
+
+    def objective_errors(self) -> dict[str, list]:
+        """The baseline and target's errors, by field: years in order, values the
+        indicator accepts (``Indicator.check_value``)."""
+        errors = {}
+        if self.baseline_year and self.target_year and self.target_year <= self.baseline_year:
+            errors["target_year"] = [self.year_order_message]
+        if self.indicator_id:
+            for field in ("baseline_value", "target_value"):
+                value = getattr(self, field)
+                if value is None:
+                    continue
+                try:
+                    self.indicator.check_value(value)
+                except ValidationError as exc:
+                    errors[field] = exc.messages
+        return errors
 
 
 class RegionalGoal(Objective):
@@ -533,6 +559,7 @@ class RegionalGoal(Objective):
 
     history = HistoricalRecords()
     objects = RegionalGoalQuerySet.as_manager()
+    year_order_message = _("L'année de l'objectif doit être postérieure à l'année de référence.")
 
     class Meta:
         verbose_name = _("objectif régional")
@@ -567,29 +594,11 @@ class RegionalGoal(Objective):
             ),
         ]
 
-    def __str__(self):
-        return (
-            f"{self.indicator.identifier} : {self.baseline_value} ({self.baseline_year}) "
-            f"→ {self.target_value} ({self.target_year})"
-        )
-
     def clean(self):
         super().clean()
         errors = {}
         if self.territory_id and self.territory.kind != TerritoryKind.REGION:
             errors["territory"] = _("Un objectif régional se fixe pour une région.")
-        if self.baseline_year and self.target_year and self.target_year <= self.baseline_year:
-            errors["target_year"] = _(
-                "L'année de l'objectif doit être postérieure à l'année de référence."
-            )
-        if self.indicator_id:
-            for field in ("baseline_value", "target_value"):
-                value = getattr(self, field)
-                if value is None:
-                    continue
-                try:
-                    self.indicator.check_value(value)
-                except ValidationError as exc:
-                    errors[field] = exc.messages
+        errors.update(self.objective_errors())
         if errors:
             raise ValidationError(errors)

@@ -251,6 +251,24 @@ def _sign_and_run(contract, validator, *, complete: bool, since: datetime) -> No
     )
 
 
+def _draft(contract: Contract, spec, author) -> None:
+    """Save the new ``contract`` with the themes, signatories (ADEME, the Region and the
+    collectivity) and actions of its ``spec``."""
+    contract.full_clean()
+    contract._history_user = author
+    contract.save()
+    contract.themes.set(ContractTheme.objects.filter(slug__in=spec.themes))
+    for organisation, role in [*data.SIGNATORIES, (spec.collectivity, "")]:
+        Signatory.objects.create(contract=contract, organisation=organisation, role=role)
+    for theme, title, budget in spec.actions:
+        Action.objects.create(
+            contract=contract,
+            theme=ContractTheme.objects.get(slug=theme),
+            title=title,
+            budget=budget,
+        )
+
+
 def _create_contract(spec, users) -> Contract:
     started = timezone.now()
     territory = Territory.objects.get(kind=spec.kind, code=spec.code)
@@ -263,19 +281,7 @@ def _create_contract(spec, users) -> Contract:
         end_date=data.END,
         is_demo=True,
     )
-    contract.full_clean()
-    contract._history_user = users["agent.region"]
-    contract.save()
-    contract.themes.set(ContractTheme.objects.filter(slug__in=spec.themes))
-    for organisation, role in [*data.SIGNATORIES, (spec.collectivity, "")]:
-        Signatory.objects.create(contract=contract, organisation=organisation, role=role)
-    for theme, title, budget in spec.actions:
-        Action.objects.create(
-            contract=contract,
-            theme=ContractTheme.objects.get(slug=theme),
-            title=title,
-            budget=budget,
-        )
+    _draft(contract, spec, users["agent.region"])
 
     validator = users["agent.region"]
     core = data.core_series(territory.population, spec.profile)
@@ -316,19 +322,7 @@ def _create_later_contract(spec: data.LaterContract, users, today: date) -> Cont
         end_date=min(three_year_end_dates(start)),
         is_demo=True,
     )
-    contract.full_clean()
-    contract._history_user = users["agent.region"]
-    contract.save()
-    contract.themes.set(ContractTheme.objects.filter(slug__in=spec.themes))
-    for organisation, role in [*data.SIGNATORIES, (spec.collectivity, "")]:
-        Signatory.objects.create(contract=contract, organisation=organisation, role=role)
-    for theme, title, budget in spec.actions:
-        Action.objects.create(
-            contract=contract,
-            theme=ContractTheme.objects.get(slug=theme),
-            title=title,
-            budget=budget,
-        )
+    _draft(contract, spec, users["agent.region"])
 
     validator = users["agent.region"]
     baseline_year, target_year = last - 3, contract.end_date.year

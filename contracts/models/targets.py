@@ -45,24 +45,7 @@ class Target(Objective):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.indicator.identifier} : {self.baseline_value} ({self.baseline_year}) → {self.target_value} ({self.target_year})"
-
     def clean(self):
         super().clean()
-        if self.baseline_year and self.target_year and self.target_year <= self.baseline_year:
-            raise ValidationError(
-                {"target_year": _("L'année cible doit être postérieure à l'année de référence.")}
-            )
-        if self.indicator_id:
-            errors = {}
-            for field in ("baseline_value", "target_value"):
-                value = getattr(self, field)
-                if value is None:
-                    continue
-                try:
-                    self.indicator.check_value(value)
-                except ValidationError as exc:
-                    errors[field] = exc.messages
-            if errors:
-                raise ValidationError(errors)
+        if errors := self.objective_errors():
+            raise ValidationError(errors)
