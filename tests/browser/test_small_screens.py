@@ -179,11 +179,11 @@ def test_staff_find_every_management_page_under_one_menu_entry(demo, phone_page)
     log_in(page, demo["url"], "agent.region")
     page.goto(demo["url"] + "/")
     page.get_by_role("button", name="Menu").click()
+    page.wait_for_selector("#menu-principal.show")  # the menu has finished opening
     gestion = page.get_by_role("button", name="Gestion", exact=True)
-    gestion.wait_for(state="visible")
     assert gestion.get_attribute("aria-expanded") == "false"
     gestion.click()
-    assert gestion.get_attribute("aria-expanded") == "true"
+    page.wait_for_selector("#menu-gestion[aria-expanded='true']", timeout=5000)
     for name in ("Tableau de bord des agents", "Rapports à valider", "Administration"):
         page.get_by_role("link", name=name).first.wait_for(state="visible")
     assert_accessible(page)
