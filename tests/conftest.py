@@ -329,3 +329,11 @@ def scot_sambre_avesnois(db):
 
     [syndicat] = load_demo_territories()
     return syndicat
+
+
+@pytest.fixture(scope="session")
+def region_outlines():
+    """The committed Hauts-de-France commune outlines, decoded once per process."""
+    from territories.outlines import outlines
+
+    return outlines("32")
