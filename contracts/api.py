@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers, viewsets
 
 from contracts.models import (
@@ -20,9 +21,11 @@ from indicators.api_objectives import ACHIEVEMENT_PLACES, VALUE_PLACES, Progress
 from indicators.filters import IndicatorListFilter
 from kit.api.exports import Column, OpenDataTable, rounded
 from kit.api.filters import IdFilter, YearFilter
+from kit.api.geojson import GeoJSONMixin, geojson_schema
 from kit.api.serializers import ApiModelSerializer
 from kit.api.views import ExportMixin, StrictQueryMixin, export_schema
 from territories.filters import DepartementFilter, territory_filters
+from territories.selectors import outline_collection, outline_of
 
 
 class TerritoryRefSerializer(serializers.Serializer):
@@ -199,11 +202,23 @@ CONTRACTS = OpenDataTable(
 )
 
 
+@extend_schema_view(
+    retrieve=geojson_schema(
+        ContractSerializer,
+        _(
+            "Périmètre du contrat : le contour de son territoire (union de ses communes ; "
+            "IGN ADMIN EXPRESS COG, Licence Ouverte 2.0, © IGN), avec sa référence, son "
+            "titre, son statut et s'il s'agit de données de démonstration."
+        ),
+    )
+)
 class ContractViewSet(
-    WithStandingsMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
+    GeoJSONMixin, WithStandingsMixin, ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet
 ):
     """Signed, active and completed contracts (and, for their officers and staff, the
-    draft ones they work on), with their quantified targets and progress."""
+    draft ones they work on), with their quantified targets and progress.
+    ``format=geojson`` (or ``Accept: application/geo+json``) on one contract gives its
+    perimeter."""
 
     serializer_class = ContractSerializer
     filterset_class = ContractFilter
@@ -228,6 +243,26 @@ class ContractViewSet(
 
     def targets_of(self, contracts):
         return [target for contract in contracts for target in contract.targets.all()]
+
+    def geojson_of(self, contract) -> dict | None:
+        territory = contract.territory
+        polygons = outline_of(territory)
+        if polygons is None:
+            return None
+        properties = {
+            "id": contract.pk,
+            "reference": contract.reference,
+            "title": contract.title,
+            "status": contract.status,
+            "is_demo": contract.is_demo,
+            "territory": {
+                "id": territory.pk,
+                "kind": territory.kind,
+                "code": territory.code,
+                "name": territory.name,
+            },
+        }
+        return outline_collection([(properties, polygons)])
 
     def export_rows(self, queryset):
         for contract in queryset:

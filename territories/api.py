@@ -3,12 +3,27 @@
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 
 from kit.api.filters import CodeFilter, IdFilter, SirenFilter
+from kit.api.geojson import (
+    MEDIA_TYPE,
+    GeoJSONMixin,
+    geojson_response,
+    geojson_schema,
+    wants_geojson,
+)
 from kit.api.views import StrictQueryMixin
 from territories.filters import DepartementFilter
 from territories.models import Territory, TerritoryClosure, TerritoryKind
+from territories.selectors import outline_collection, outline_of
 
 
 class TerritoryFilter(django_filters.FilterSet):
@@ -122,12 +137,70 @@ def with_parent_links(queryset):
     )
 
 
-class TerritoryViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+def outline_feature(territory) -> tuple[dict, list | None]:
+    properties = {
+        "id": territory.pk,
+        "kind": territory.kind,
+        "code": territory.code,
+        "name": territory.name,
+    }
+    return properties, outline_of(territory)
+
+
+OUTLINE_DESCRIPTION = _(
+    "Contour (IGN ADMIN EXPRESS COG, Licence Ouverte 2.0, © IGN) : celui de la commune, ou "
+    "l'union de ses communes pour un EPCI, un syndicat, un département ou la région."
+)
+
+
+@extend_schema_view(
+    retrieve=geojson_schema(TerritorySerializer, OUTLINE_DESCRIPTION),
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "geojson"],
+                description=_(
+                    "json (par défaut) ou geojson : la page demandée en FeatureCollection, "
+                    "un contour par territoire (paginée comme le JSON : page_size ≤ 1000)."
+                ),
+            )
+        ],
+        responses={
+            (200, "application/json"): TerritorySerializer(many=True),
+            (200, MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.OBJECT, description=OUTLINE_DESCRIPTION
+            ),
+        },
+    ),
+)
+class TerritoryViewSet(GeoJSONMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Territories of the reference data (Etalab découpage administratif) and the
-    syndicats entered by the Region, ordered by type then code."""
+    syndicats entered by the Region, ordered by type then code. ``format=geojson`` (or
+    ``Accept: application/geo+json``) gives their outlines: one territory, or one page of
+    the list (``?kind=commune&format=geojson`` for the communes)."""
 
     serializer_class = TerritorySerializer
     filterset_class = TerritoryFilter
+    geojson_actions = ("retrieve", "list")
 
     def get_queryset(self):
         return with_parent_links(Territory.objects.order_by("kind", "code", "pk"))
+
+    def geojson_of(self, territory) -> dict | None:
+        properties, polygons = outline_feature(territory)
+        if polygons is None:
+            return None
+        return outline_collection([(properties, polygons)])
+
+    def list(self, request, *args, **kwargs):
+        if not wants_geojson(request):
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        collection = outline_collection([outline_feature(t) for t in page])
+        paginator = self.paginator
+        collection["count"] = paginator.page.paginator.count
+        collection["next"] = paginator.get_next_link()
+        collection["previous"] = paginator.get_previous_link()
+        return geojson_response(collection)

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.db.models import Count, Max, Sum
 
+from kit.cache import versioned_value
 from territories.models import ImportRun, Territory, TerritoryClosure, TerritoryKind
+from territories.outlines import Polygons, outlines
 
 
 def region_overview(region_code: str | None = None) -> dict:
@@ -57,3 +59,50 @@ def commune_population_totals(territory_ids=None) -> dict[int, tuple[int, int | 
         .values_list("ancestor_id", "total", "year")
     )
     return {pk: (total or 0, year) for pk, total, year in rows}
+
+
+def outline_of(territory: Territory) -> Polygons | None:
+    """The territory's outline from the shipped commune outlines (lon/lat polygons): a
+    commune's own, else the union of its communes (closure table), from the same topology
+    so neighbouring unions share their border. None when no outline is shipped for it or
+    for one of its communes (a partial outline is never shown as the territory's).
+    Kept for the data version."""
+    polygons = versioned_value(f"tri:outline:{territory.pk}", lambda: _outline(territory) or [])
+    return polygons or None
+
+
+def _outline(territory: Territory) -> Polygons | None:
+    shipped = outlines()
+    if shipped is None:
+        return None
+    if territory.kind == TerritoryKind.COMMUNE:
+        codes = {territory.code}
+    else:
+        codes = set(communes_of(territory).values_list("code", flat=True))
+    if not codes or not codes <= shipped.codes():
+        return None
+    if territory.kind == TerritoryKind.COMMUNE:
+        return shipped.polygons(territory.code)
+    return shipped.merged(codes)
+
+
+def outline_collection(features: list[tuple[dict, Polygons | None]]) -> dict:
+    """A GeoJSON FeatureCollection of outlines, with their source, licence and attribution
+    (from the manifest of the shipped file) in its ``metadata`` member; a feature without
+    an outline has a null geometry."""
+    shipped = outlines()
+    if shipped is None:
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": properties, "geometry": None}
+                for properties, _ in features
+            ],
+        }
+    collection = shipped.geojson(
+        [(properties, polygons or []) for properties, polygons in features]
+    )
+    for feature, (_, polygons) in zip(collection["features"], features, strict=True):
+        if polygons is None:
+            feature["geometry"] = None
+    return collection
