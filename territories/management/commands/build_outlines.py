@@ -12,11 +12,12 @@ CACHE_DIR = Path(settings.BASE_DIR) / "var" / "cache" / "outlines-source"
 
 
 def communes_nouvelles(package) -> set[str]:
-    """Codes of the communes that absorbed others (they have communes déléguées)."""
+    """Codes of the communes that absorbed others (they have communes déléguées or
+    associées)."""
     return {
         c["chefLieu"]
         for c in package.records["communes"]
-        if c.get("type") == "commune-deleguee" and c.get("chefLieu")
+        if c.get("type") in ("commune-deleguee", "commune-associee") and c.get("chefLieu")
     }
 
 
@@ -77,24 +78,24 @@ class Command(BaseCommand):
             # One simplification of the whole scope (for --all, of France): the borders
             # between départements files are then the same lines on both sides.
             simplified, filled = ob.simplify(source, tolerance, communes_nouvelles(package))
-            total = 0
+            total = written = 0
             for label, codes in scopes:
                 present = codes & source.keys()
                 if not present:
                     continue
-                result = ob.encode(simplified, present, quantization, filled)
+                result = ob.encode_valid(simplified, present, quantization, filled)
                 data = ob.manifest(
                     result,
                     missing=sorted(codes - source.keys()),
                     scope=label,
                     wheel_sha256=wheel_sha256,
                     tolerance=tolerance,
-                    quantization=quantization,
                 )
                 kind, code = label.split(":")
                 path = output_dir / outline_path(code, kind).name
                 ob.write(result, data, path)
                 total += len(result.topojson)
+                written += 1
                 self.stdout.write(
                     f"{path} : {result.commune_count} communes, {result.arc_count} arcs, "
                     f"{len(result.topojson) / 1000:.0f} ko"
@@ -103,7 +104,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"Contours construits : {len(scopes)} fichier(s), {total / 1000:.0f} ko, "
+                f"Contours construits : {written} fichier(s), {total / 1000:.0f} ko, "
                 f"{time.monotonic() - started:.1f} s."
             )
         )
