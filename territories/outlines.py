@@ -35,11 +35,14 @@ def manifest_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".topojson") + ".manifest.json")
 
 
-@cache
 def outlines(region_code: str | None = None) -> "Outlines | None":
     """The outlines of a region (default: the portal's region), decoded once per process;
     ``None`` when no file is shipped for it."""
-    code = region_code or settings.TERRITORIES_DEFAULT_REGION
+    return _outlines(region_code or settings.TERRITORIES_DEFAULT_REGION)
+
+
+@cache
+def _outlines(code: str) -> "Outlines | None":
     path = outline_path(code)
     if not path.exists():
         return None

@@ -7,6 +7,8 @@ import time
 
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon
 
 from territories.importer import build_scope, load_package
@@ -230,3 +232,20 @@ def test_geojson_is_a_feature_collection_of_multipolygons_with_the_licence(tiny)
     assert feature["properties"] == {"code": "C"}
     assert feature["geometry"]["type"] == "MultiPolygon"
     assert feature["geometry"]["coordinates"][0][0][0] == [1.5, 40.25]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_merged_is_the_union_of_any_set_of_communes(region_outlines, commune_shapes, data):
+    """The stitched union (internal arcs dropped) against shapely's union of the
+    communes, on random sets: contiguous or not, touching at a point, with enclaves."""
+    codes = sorted(region_outlines.codes())
+    start = data.draw(st.integers(0, len(codes) - 200))
+    chosen = data.draw(st.sets(st.sampled_from(codes[start : start + 200]), min_size=1))
+    merged = shape(region_outlines.merged(chosen))
+    assert merged.is_valid
+    expected = shapely.union_all([commune_shapes[c] for c in chosen])
+    assert math.isclose(merged.area, expected.area, rel_tol=1e-9)
+    assert merged.symmetric_difference(expected).area < 1e-12
