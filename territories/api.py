@@ -203,4 +203,4 @@ class TerritoryViewSet(GeoJSONMixin, StrictQueryMixin, viewsets.ReadOnlyModelVie
         collection["count"] = paginator.page.paginator.count
         collection["next"] = paginator.get_next_link()
         collection["previous"] = paginator.get_previous_link()
-        return geojson_response(collection)
+        return geojson_response(request, collection)

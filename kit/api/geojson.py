@@ -2,6 +2,7 @@
 application/geo+json`` on a detail resource (and on a list that has a map), with the
 licence in a ``Link`` header like the other open data, and its OpenAPI description."""
 
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -11,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from kit.api import exports
+from kit.cache import BROWSER_MAX_AGE
 
 MEDIA_TYPE = "application/geo+json"
 FORMATS = ("json", "geojson")
@@ -33,11 +35,17 @@ def wants_geojson(request, formats=FORMATS) -> bool:
     return fmt == "geojson" or (fmt is None and getattr(renderer, "format", "") == "geojson")
 
 
-def geojson_response(collection: dict) -> Response:
+def geojson_response(request, collection: dict) -> Response:
     """A FeatureCollection as ``application/geo+json``, naming the open-data licence in
     its ``Link`` header (the outlines' own licence and attribution are in its
-    ``metadata`` member)."""
+    ``metadata`` member). Outlines change only with the data: an anonymous answer may be
+    kept by the browser as long as a public page (``kit.cache.BROWSER_MAX_AGE``)."""
     response = Response(collection, content_type=MEDIA_TYPE)
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True)
+    else:
+        patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+    patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
     return exports.with_licence(response)
 
 
@@ -66,7 +74,7 @@ class GeoJSONMixin:
         collection = self.geojson_of(self.get_object())
         if collection is None:
             raise exceptions.NotFound(self.no_outline_message)
-        return geojson_response(collection)
+        return geojson_response(request, collection)
 
 
 def geojson_schema(serializer_class, description: str):

@@ -96,6 +96,14 @@ def test_an_unknown_format_is_refused(anonymous_api, arras):
     assert "format" in response.json()["errors"]
 
 
+def test_an_anonymous_geojson_answer_may_be_kept_by_the_browser(anonymous_api, api_a, arras):
+    public = anonymous_api.get(territory_url(arras), {"format": "geojson"})
+    assert public["Cache-Control"] == "public, max-age=60"
+    assert "Accept" in public["Vary"]
+    officer = api_a.get(territory_url(arras), {"format": "geojson"})
+    assert officer["Cache-Control"] == "private"
+
+
 def test_an_outline_is_computed_once_per_data_version(
     anonymous_api, arras, django_assert_max_num_queries
 ):
