@@ -164,7 +164,7 @@ class Outlines:
                 if point == first:
                     break
             if len(ring) >= 4 and ring[0] == ring[-1]:
-                rings.append(ring)
+                rings.extend(_split_pinches(ring))
         exteriors = [r for r in rings if _ring_area(r) > 0]
         holes = [r for r in rings if _ring_area(r) <= 0]
         polygons: Polygons = [[r] for r in sorted(exteriors, key=_ring_area)]
@@ -202,3 +202,27 @@ class Outlines:
                 for properties, polygons in features
             ],
         }
+
+
+def _split_pinches(ring: Ring) -> list[Ring]:
+    """A stitched ring that passes twice through a node (where four outline arcs meet:
+    two parts touching at a point, or a hole touching the shell) as simple rings, each
+    keeping its direction: a ring through the same point twice is not a valid ring."""
+    rings: list[Ring] = []
+    path: Ring = []
+    seen: dict[Point, int] = {}
+    for point in ring[:-1]:
+        if point in seen:
+            start = seen[point]
+            loop = path[start:] + [point]
+            for dropped in path[start + 1 :]:
+                del seen[dropped]
+            del path[start + 1 :]
+            if len(loop) >= 4:
+                rings.append(loop)
+            continue
+        seen[point] = len(path)
+        path.append(point)
+    if len(path) >= 3:
+        rings.append([*path, path[0]])
+    return rings

@@ -108,6 +108,19 @@ def test_no_file_means_no_outlines():
 # Unions from the same topology ---------------------------------------------------------
 
 
+def test_a_commune_merged_alone_is_valid_even_where_its_outline_touches_itself(
+    region_outlines, commune_shapes
+):
+    """Stitching a union's outline can pass twice through a node where four arcs meet
+    (02232 does): the ring is split there instead of touching itself."""
+    invalid = [
+        code for code in sorted(commune_shapes) if not shape(region_outlines.merged({code})).is_valid
+    ]
+
+    assert invalid == []
+    assert shape(region_outlines.merged({"02232"})).equals(commune_shapes["02232"])
+
+
 def test_an_epci_outline_is_one_polygon_with_the_area_of_its_communes(
     region_outlines, commune_shapes, epci_members
 ):
