@@ -214,7 +214,7 @@ def _split_pinches(ring: Ring) -> list[Ring]:
     for point in ring[:-1]:
         if point in seen:
             start = seen[point]
-            loop = path[start:] + [point]
+            loop = [*path[start:], point]
             for dropped in path[start + 1 :]:
                 del seen[dropped]
             del path[start + 1 :]
