@@ -114,7 +114,9 @@ def test_a_commune_merged_alone_is_valid_even_where_its_outline_touches_itself(
     """Stitching a union's outline can pass twice through a node where four arcs meet
     (02232 does): the ring is split there instead of touching itself."""
     invalid = [
-        code for code in sorted(commune_shapes) if not shape(region_outlines.merged({code})).is_valid
+        code
+        for code in sorted(commune_shapes)
+        if not shape(region_outlines.merged({code})).is_valid
     ]
 
     assert invalid == []
