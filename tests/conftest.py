@@ -329,3 +329,18 @@ def scot_sambre_avesnois(db):
 
     [syndicat] = load_demo_territories()
     return syndicat
+
+
+@pytest.fixture
+def tiny_outlines(monkeypatch):
+    """The commune outlines of 13 communes (``tests/outlines_double.py``, squares of
+    0.1°) served as ``territories.outlines``: the maps draw them."""
+    import sys
+    import types
+
+    from tests import outlines_double
+
+    module = types.ModuleType("territories.outlines")
+    module.outlines = outlines_double.outlines
+    monkeypatch.setitem(sys.modules, "territories.outlines", module)
+    return outlines_double.outlines("32")
