@@ -59,7 +59,7 @@ class MapForm(forms.Form):
         self.fields["indicateur"].choices = [
             (i.identifier, f"{i.name} ({i.unit})") for i in indicators
         ]
-        self.fields["annee"].choices = [("", _("La plus récente"))] + [(y, y) for y in years]
+        self.fields["annee"].choices = [("", _("La plus récente"))] + [(y, str(y)) for y in years]
 
     def cleaned(self, name, default):
         """The field's valid value, else ``default`` (each field on its own)."""
