@@ -153,6 +153,14 @@ def test_the_map_markup_needs_no_inline_script_or_style(coverage_page):
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="tri-map"' in coverage_page
 
 
+def test_the_map_is_served_from_the_cache(client, demo, tiny_outlines, django_assert_num_queries):
+    first = client.get(COVERAGE)
+
+    with django_assert_num_queries(0):
+        assert client.get(COVERAGE).content == first.content
+    assert first["Cache-Control"] == "public, max-age=60"
+
+
 def test_without_outlines_the_tables_carry_the_map(client, demo, monkeypatch):
     module = types.ModuleType("territories.outlines")
     module.outlines = lambda region_code=None: None
