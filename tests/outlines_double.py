@@ -23,9 +23,7 @@ class OutlinesDouble:
         self.region_code = region_code
         self.manifest = dict(MANIFEST)
         self._arcs = [[tuple(p) for p in arc] for arc in topology["arcs"]]
-        self._rings = {
-            g["id"]: g["arcs"] for g in topology["objects"]["communes"]["geometries"]
-        }
+        self._rings = {g["id"]: g["arcs"] for g in topology["objects"]["communes"]["geometries"]}
         points = [p for arc in self._arcs for p in arc]
         self.bbox = (
             min(p[0] for p in points),

@@ -29,7 +29,7 @@ from indicators.provenance import Provenance, series_and_provenances
 from indicators.units import PER_INHABITANT, UNIT_DECIMALS
 from kit.cache import public_page
 from kit.templatetags.tri_format import number
-from territories.models import Territory, TerritoryKind
+from territories.models import Territory
 from tri_portal.map_layers import commune_codes, epci_outline_layer, region_outlines
 from tri_portal.maps import Layer, Projection, Shape, SvgMap
 from tri_portal.regional_dashboard import by_status
@@ -104,7 +104,10 @@ def coverage_map(region: Territory) -> dict:
     codes = commune_codes(by_territory)
     territories = {c.territory_id: c.territory for c in contracts}
     perimeters = sorted(
-        (PerimeterRow(territories[pk], found, len(codes[pk])) for pk, found in by_territory.items()),
+        (
+            PerimeterRow(territories[pk], found, len(codes[pk]))
+            for pk, found in by_territory.items()
+        ),
         key=lambda row: (-row.communes, row.territory.name),
     )
     counts = Counter(levels.values())
@@ -115,9 +118,7 @@ def coverage_map(region: Territory) -> dict:
     if geo is not None:
         projection = Projection(geo.bbox)
         names = dict(
-            Territory.objects.communes()
-            .filter(code__in=levels)
-            .values_list("code", "name")
+            Territory.objects.communes().filter(code__in=levels).values_list("code", "name")
         )
         communes = Layer(
             "map-communes",
@@ -282,9 +283,7 @@ def indicator_map(region: Territory, indicator: Indicator, year: int) -> dict:
     ]
     covered = set().union(*(r.communes for r in rows if r.figure is not None))
     commune_population = dict(
-        Territory.objects.communes()
-        .descendants_of(region)
-        .values_list("code", "population")
+        Territory.objects.communes().descendants_of(region).values_list("code", "population")
     )
     covered_population = sum(commune_population.get(code) or 0 for code in covered)
     region_population = sum(p or 0 for p in commune_population.values())

@@ -7,6 +7,7 @@ table next to it. Clickable territories are ``<a href>`` elements of the SVG (re
 with the keyboard, named by their ``<title>``); the other layers are hidden from
 assistive technologies."""
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -65,7 +66,7 @@ class Projection:
         if len(grid) < (3 if closed else 2):
             return ""  # smaller than the map's precision
         x0, y0 = grid[0]
-        moves = [self._pair(x - px, y - py) for (px, py), (x, y) in zip(grid, grid[1:])]
+        moves = [self._pair(x - px, y - py) for (px, py), (x, y) in itertools.pairwise(grid)]
         start = self._pair(x0, y0)
         return f"M{start}l{' '.join(moves)}{'z' if closed else ''}".replace(" -", "-")
 
@@ -144,7 +145,8 @@ class SvgMap:
         id_attribute = f' id="{escape(self.element_id)}"' if self.element_id else ""
         title = "" if interactive else f"<title>{escape(self.label)}</title>"
         body = "".join(layer.render() for layer in self.layers)
-        return mark_safe(  # noqa: S308 — every text above is escaped
+        # Every text above is escaped.
+        return mark_safe(
             f'<svg xmlns="http://www.w3.org/2000/svg" class="{self.css_class}"{id_attribute}'
             f' viewBox="{self.projection.view_box}" role="{role}"'
             f' aria-label="{escape(self.label)}" preserveAspectRatio="xMidYMid meet">'

@@ -72,7 +72,9 @@ def test_the_map_draws_the_epcis_and_the_2017_perimeters(site, browser_page):
         perimeter = page.locator(f'#carte-svg a[href="{href}"] path')
         assert perimeter.count() == 1, name
         box = perimeter.bounding_box()
-        assert box is not None and box["width"] > 0 and box["height"] > 0, name
+        assert box is not None, name
+        assert box["width"] > 0, name
+        assert box["height"] > 0, name
     assert page.locator("#carte-svg path[data-insee]").count() == 3782
     screenshot(page, "carte")
 
@@ -124,7 +126,9 @@ def test_without_javascript_every_contract_territory_is_listed_and_the_svg_shows
         browser.close()
 
     assert sorted(listed) == site["contract_territories"]
-    assert box is not None and box["width"] > 300 and box["height"] > 300
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 300
 
 
 @pytest.mark.parametrize("path", ["/carte/", "/carte/?vue=indicateur"])

@@ -24,9 +24,8 @@ INDICATOR = "/carte/?vue=indicateur&indicateur=cae_2.a&annee=2024"
 
 
 def commune_classes(html: str) -> dict[str, str]:
-    return dict(
-        (code, css) for css, code in re.findall(r'<path class="([^"]+)" data-insee="(\d+)"', html)
-    )
+    found = re.findall(r'<path class="([^"]+)" data-insee="(\d+)"', html)
+    return {code: css for css, code in found}
 
 
 def links_of_the_map(html: str) -> dict[str, str]:
@@ -119,7 +118,8 @@ def test_the_indicator_view_colours_territories_per_inhabitant(client, demo, tin
     assert f"Fourmies : {number(per_inhabitant, 2)} MWh/hab (2024)" in "".join(links)
     assert "Par habitant (MWh/hab)" in html
     values = table(html, "carte-valeurs")
-    assert number(value.value, 1) in values and number(per_inhabitant, 2) in values
+    assert number(value.value, 1) in values
+    assert number(per_inhabitant, 2) in values
 
 
 def test_a_share_is_not_divided_by_the_population(client, demo, tiny_outlines):
@@ -188,7 +188,9 @@ def test_a_contract_page_shows_its_perimeter_within_the_region(client, demo, tin
 
     html = client.get(reverse("contract", args=[contract.pk])).content.decode()
 
-    assert 'role="img" aria-label="Carte : CU d&#x27;Arras (en couleur) dans Hauts-de-France"' in html
+    assert (
+        'role="img" aria-label="Carte : CU d&#x27;Arras (en couleur) dans Hauts-de-France"' in html
+    )
     assert 'class="map-highlighted"' in html
 
 
