@@ -355,13 +355,17 @@ def map_page(params) -> dict:
     if indicator is None and indicators:
         indicator = indicators[0]
     years = published_years(indicator) if indicator else []
-    form = MapForm(params, indicators, years)
-    view = form.cleaned("vue", COVERAGE_VIEW)
+    asked = MapForm(params, indicators, years)
+    view = asked.cleaned("vue", COVERAGE_VIEW)
+    year = asked.cleaned("annee", None)  # None: the latest year published
+    # The form shows what the page shows (invalid choices replaced by the defaults).
+    shown = {"vue": view, "indicateur": indicator.identifier if indicator else "", "annee": year}
+    form = MapForm({k: v or "" for k, v in shown.items()}, indicators, years)
     context = {"region": region, "form": form, "view": view, "has_demo": False}
     if region is None:
         return context
     if view == INDICATOR_VIEW and indicator is not None:
-        year = form.cleaned("annee", years[0] if years else None)
+        year = year or (years[0] if years else None)
         context["indicator_view"] = indicator_map(region, indicator, year) if year else None
     else:
         context["coverage"] = coverage_map(region)

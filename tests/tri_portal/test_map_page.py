@@ -153,6 +153,14 @@ def test_the_map_markup_needs_no_inline_script_or_style(coverage_page):
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="tri-map"' in coverage_page
 
 
+def test_the_form_shows_the_map_on_the_page(client, db, tiny_outlines):
+    html = client.get(COVERAGE + "?indicateur=nope").content.decode()
+
+    selected = re.findall(r'<option value="([^"]*)"\s+selected>', html)
+    assert selected == ["couverture", "cae_2.a", ""]  # the defaults; "": the latest year
+    assert '<label for="id_annee" class="form-label">Année</label>' in html
+
+
 def test_the_map_is_served_from_the_cache(client, demo, tiny_outlines, django_assert_num_queries):
     first = client.get(COVERAGE)
 
