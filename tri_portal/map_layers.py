@@ -55,13 +55,12 @@ def mini_map(territory: Territory, within_region: bool = False) -> dict | None:
         if within_region or territory.kind in (TerritoryKind.DEPARTEMENT, TerritoryKind.REGION)
         else TerritoryKind.DEPARTEMENT
     )
-    frames = Territory.objects.ancestors_of(territory, include_self=True).filter(kind=frame_kind)
-    frame = frames.order_by("-population").first()
-    region = (
-        territory
-        if territory.kind == TerritoryKind.REGION
-        else Territory.objects.ancestors_of(territory).filter(kind=TerritoryKind.REGION).first()
+    above = Territory.objects.ancestors_of(territory, include_self=True).filter(
+        kind__in=[frame_kind, TerritoryKind.REGION]
     )
+    above = sorted(above, key=lambda t: -(t.population or 0))  # the main département first
+    frame = next((t for t in above if t.kind == frame_kind), None)
+    region = next((t for t in above if t.kind == TerritoryKind.REGION), None)
     if frame is None or region is None:
         return None
     geo = region_outlines(region.code)
