@@ -322,16 +322,6 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
-def scot_sambre_avesnois(db):
-    """The demo's syndicat (``tri_portal.demo.load_demo_territories``) alone: the SCoT
-    Sambre-Avesnois and its four member EPCIs, with its demo SIREN 999000003."""
-    from tri_portal.demo import load_demo_territories
-
-    [syndicat] = load_demo_territories()
-    return syndicat
-
-
-@pytest.fixture
 def tiny_outlines(monkeypatch):
     """The commune outlines of 13 communes (``tests/outlines_double.py``, squares of
     0.1°) served as ``territories.outlines``: the maps draw them."""
@@ -344,3 +334,14 @@ def tiny_outlines(monkeypatch):
     module.outlines = outlines_double.outlines
     monkeypatch.setitem(sys.modules, "territories.outlines", module)
     return outlines_double.outlines("32")
+
+
+@pytest.fixture
+def scot_sambre_avesnois(db):
+    """The demo's syndicat (``tri_portal.demo.load_demo_territories``) alone: the SCoT
+    Sambre-Avesnois and its four member EPCIs, with its demo SIREN 999000003."""
+    from tri_portal.demo import load_demo_territories
+
+    [syndicat] = load_demo_territories()
+    return syndicat
+
