@@ -344,4 +344,3 @@ def scot_sambre_avesnois(db):
 
     [syndicat] = load_demo_territories()
     return syndicat
-
