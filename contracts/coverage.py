@@ -4,9 +4,11 @@ table. "Is my commune covered, and by which contract?"."""
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract
+from contracts.models import COVERING_STATUSES, Contract
 from territories.models import Territory, TerritoryClosure
 
 
@@ -60,3 +62,38 @@ def contracts_inside(scope: Territory):
         .select_related("territory")
         .order_by("-start_date", "territory__name")
     )
+
+
+class CoverageLevel(models.TextChoices):
+    """How a commune is covered today: by a contract signed or running
+    (``COVERING_STATUSES``), only by completed contracts, or by no public contract."""
+
+    COVERED = "covered", _("couverte par un contrat signé ou en cours")
+    COMPLETED_ONLY = "completed", _("couverte seulement par un contrat achevé")
+    NONE = "none", _("non couverte")
+
+
+def commune_coverage(scope: Territory) -> dict[str, CoverageLevel]:
+    """``{INSEE code: level}`` of every commune of ``scope`` (the communes no public
+    contract covers included): one query for the covered ones, one for the codes."""
+    communes = Territory.objects.communes().descendants_of(scope, include_self=True)
+    statuses: dict[str, set[str]] = {}
+    rows = (
+        Contract.objects.public()
+        .filter(territory__descendant_links__descendant__in=communes)
+        .annotate(covered_code=F("territory__descendant_links__descendant__code"))
+        .values_list("covered_code", "status")
+    )
+    for code, status in rows:
+        statuses.setdefault(code, set()).add(status)
+    return {
+        code: coverage_level(statuses.get(code, set()))
+        for code in communes.values_list("code", flat=True)
+    }
+
+
+def coverage_level(statuses: set[str]) -> CoverageLevel:
+    """The level given by the statuses of the public contracts covering a place."""
+    if statuses & set(COVERING_STATUSES):
+        return CoverageLevel.COVERED
+    return CoverageLevel.COMPLETED_ONLY if statuses else CoverageLevel.NONE

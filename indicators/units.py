@@ -35,3 +35,12 @@ UNIT_DECIMALS: dict[str, int] = {
     "points de recharge": 0,
     "km": 1,
 }
+
+# Amounts that grow with the territory's size, compared between territories per
+# inhabitant (maps, peers): the unit per inhabitant and the factor from the amount
+# divided by the population (1 GWh for 1 000 inhabitants: 1 MWh each).
+PER_INHABITANT: dict[str, tuple[str, Decimal]] = {
+    "GWh": ("MWh/hab", Decimal(1000)),
+    "MWh": ("MWh/hab", Decimal(1)),
+    "kteq CO2": ("teq CO2/hab", Decimal(1000)),
+}

@@ -322,6 +322,21 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
+def tiny_outlines(monkeypatch):
+    """The commune outlines of 13 communes (``tests/outlines_double.py``, squares of
+    0.1°) served as ``territories.outlines``: the maps draw them."""
+    import sys
+    import types
+
+    from tests import outlines_double
+
+    module = types.ModuleType("territories.outlines")
+    module.outlines = outlines_double.outlines
+    monkeypatch.setitem(sys.modules, "territories.outlines", module)
+    return outlines_double.outlines("32")
+
+
+@pytest.fixture
 def scot_sambre_avesnois(db):
     """The demo's syndicat (``tri_portal.demo.load_demo_territories``) alone: the SCoT
     Sambre-Avesnois and its four member EPCIs, with its demo SIREN 999000003."""

@@ -8,6 +8,7 @@ from tri_portal import (
     accounts,
     coverage_views,
     health,
+    map_page,
     regional_dashboard,
     territory_views,
     views,
@@ -62,6 +63,7 @@ urlpatterns = [
         regional_dashboard.RegionalDashboardView.as_view(),
         name="regional_dashboard",
     ),
+    path("carte/", map_page.MapView.as_view(), name="map"),
     path("donnees/", views.OpenDataView.as_view(), name="open_data"),
     path("donnees/dictionnaire.csv", views.data_dictionary, name="data_dictionary"),
     path(

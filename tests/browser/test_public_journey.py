@@ -59,6 +59,8 @@ def test_home_list_contract_and_dashboard(demo_site, browser_page):
         "/donnees-personnelles/",
         "/compte/login/",
         "/methode/",
+        "/carte/",
+        "/carte/?vue=indicateur",
         "/couverture/?q=Maubeuge",
     ],
 )

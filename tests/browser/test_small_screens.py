@@ -131,6 +131,8 @@ def test_public_pages_fit_a_phone(demo, phone_page):
         "/couverture/",
         "/couverture/?q=Maubeuge",
         "/methode/",
+        "/carte/",
+        "/carte/?vue=indicateur",
         "/mentions-legales/",
         "/accessibilite/",
         "/donnees-personnelles/",

@@ -514,6 +514,9 @@ PUBLIC_TARGETS = [
     "/territoires/code/59249/?type",
     "/territoires/fourmies-59249/?annee",
     "/tableau-de-bord/?annee",
+    "/carte/?vue",
+    "/carte/?indicateur",
+    "/carte/?annee",
 ]
 
 

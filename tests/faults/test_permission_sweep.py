@@ -88,6 +88,7 @@ CLASSIFICATION = {
     "territory": PUBLIC,
     "coverage_search": PUBLIC,
     "regional_dashboard": PUBLIC,
+    "map": PUBLIC,
     "open_data": PUBLIC,
     "data_dictionary": PUBLIC,
     "login": PUBLIC,
@@ -454,6 +455,7 @@ def targets(w: World, key: str) -> list[Case]:
             Case("couverture de la commune de B", "/couverture/?q=Grande-Synthe", 200)
         ],
         "regional_dashboard": [Case("tableau", reverse("regional_dashboard"), 200)],
+        "map": [Case("carte", reverse("map"), 200)],
         "open_data": [Case("données", reverse("open_data"), public_status=200)],
         "data_dictionary": [Case("dictionnaire", reverse("data_dictionary"), public_status=200)],
         "login": [Case("connexion", reverse("login"), public_status=200)],

@@ -337,8 +337,9 @@ def test_the_page_runs_a_fixed_number_of_queries(
 
     # Territory, ancestors, contracts, key indicators, values; + communes, members and
     # aggregates (with their coverage); + for a département or the region, the contracts
-    # inside it and its contract figures; + a region's goals and their aggregates.
-    budget = {TerritoryKind.COMMUNE: 5, TerritoryKind.REGION: 12}.get(territory.kind, 8)
+    # inside it and its contract figures; + a region's goals and their aggregates; + the
+    # mini-map (the département and region above, their communes' codes).
+    budget = {TerritoryKind.COMMUNE: 7, TerritoryKind.REGION: 14}.get(territory.kind, 10)
     with django_assert_max_num_queries(budget):
         html = page(client, territory)
 

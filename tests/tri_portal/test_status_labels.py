@@ -69,6 +69,7 @@ def public_urls(every_status) -> list[str]:
         *(reverse("contract", args=[c.pk]) for c in contracts),
         *(reverse("territory", args=[t.slug]) for t in territories),
         reverse("regional_dashboard"),
+        reverse("map"),
         reverse("open_data"),
         reverse("legal_notice"),
         reverse("privacy"),
