@@ -1,5 +1,6 @@
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -323,17 +324,23 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def tiny_outlines(monkeypatch):
-    """The commune outlines of 13 communes (``tests/outlines_double.py``, squares of
-    0.1°) served as ``territories.outlines``: the maps draw them."""
-    import sys
-    import types
+    """The outline reader on 13 communes of the Hauts-de-France drawn as squares of 0.1°
+    sharing their arcs (``tests/data/outlines-tiny.topojson``): the maps draw them."""
+    import json
 
-    from tests import outlines_double
+    from territories.outlines import Outlines
 
-    module = types.ModuleType("territories.outlines")
-    module.outlines = outlines_double.outlines
-    monkeypatch.setitem(sys.modules, "territories.outlines", module)
-    return outlines_double.outlines("32")
+    tiny = Outlines(
+        json.loads((Path(__file__).parent / "data" / "outlines-tiny.topojson").read_text()),
+        {
+            "licence": "Licence Ouverte 2.0",
+            "attribution": "IGN — ADMIN EXPRESS COG (jeu de test simplifié)",
+            "source": "tests/data/outlines-tiny.topojson",
+        },
+        "32",
+    )
+    monkeypatch.setattr("tri_portal.map_layers.outlines", lambda region_code=None: tiny)
+    return tiny
 
 
 @pytest.fixture

@@ -7,16 +7,13 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 
 from territories.models import Territory, TerritoryClosure, TerritoryKind
+from territories.outlines import outlines
 from tri_portal.maps import Layer, Projection, Shape, SvgMap, bbox_of
 
 
 def region_outlines(region_code: str | None):
     """The commune outlines shipped for the region (None when the portal ships none:
     the pages then show their tables only)."""
-    try:
-        from territories.outlines import outlines
-    except ImportError:  # a checkout without the outline reader and its data
-        return None
     return outlines(region_code)
 
 

@@ -1,11 +1,9 @@
 """The map (/carte/) and the mini-maps, drawn from the tiny commune outlines of
-``tests/outlines_double.py`` (13 communes): coverage classes, counts equal to the
+the 13 square communes of ``tests/data/outlines-tiny.topojson``: coverage classes, counts equal to the
 regional dashboard's, the key-indicator view per inhabitant, no data never shown as
 zero, the demonstration label, markup the strict CSP accepts."""
 
 import re
-import sys
-import types
 from decimal import Decimal
 
 import pytest
@@ -170,9 +168,7 @@ def test_the_map_is_served_from_the_cache(client, demo, tiny_outlines, django_as
 
 
 def test_without_outlines_the_tables_carry_the_map(client, demo, monkeypatch):
-    module = types.ModuleType("territories.outlines")
-    module.outlines = lambda region_code=None: None
-    monkeypatch.setitem(sys.modules, "territories.outlines", module)
+    monkeypatch.setattr("tri_portal.map_layers.outlines", lambda region_code=None: None)
 
     html = client.get(COVERAGE).content.decode()
 
