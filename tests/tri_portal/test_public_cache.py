@@ -1,3 +1,4 @@
+import gzip
 import io
 import os
 import time
@@ -5,10 +6,18 @@ import uuid
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.urls import reverse
 
 from indicators.aggregation import recompute_all
-from kit.cache import VERSION_KEY, RedisCache, _VersionWatch, data_version
+from kit.cache import (
+    GZIP_MIN_BYTES,
+    VERSION_KEY,
+    RedisCache,
+    _gzipped,
+    _VersionWatch,
+    data_version,
+)
 
 
 def test_the_dashboard_is_served_from_the_cache_until_aggregates_change(
@@ -34,6 +43,32 @@ def test_the_territory_page_is_cached(client, fourmies, django_assert_num_querie
         response = client.get(url)
     assert response["Cache-Control"] == "public, max-age=60"
     assert "Cookie" in response["Vary"]
+
+
+def test_a_reader_accepting_gzip_gets_the_page_compressed_once_per_version(
+    client, fourmies, django_assert_num_queries
+):
+    url = reverse("territory", args=[fourmies.slug])
+    plain = client.get(url)
+    compressed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert "Content-Encoding" not in plain
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert int(compressed["Content-Length"]) == len(compressed.content) < len(plain.content) / 2
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert "Accept-Encoding" in plain["Vary"]
+    assert compressed["ETag"] != plain["ETag"]  # two representations, two tags
+    with django_assert_num_queries(0):
+        again = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert again.content == compressed.content
+    assert client.get(url, HTTP_IF_NONE_MATCH=compressed["ETag"]).status_code == 304
+
+
+def test_a_short_page_or_an_error_is_not_compressed():
+    assert _gzipped(HttpResponse("x" * (GZIP_MIN_BYTES - 1))) is None
+    assert _gzipped(HttpResponse("x" * GZIP_MIN_BYTES, status=404)) is None
+    assert _gzipped(HttpResponse("x" * GZIP_MIN_BYTES))["Content-Encoding"] == "gzip"
 
 
 def test_the_data_version_moves_when_a_change_is_committed_not_before(
