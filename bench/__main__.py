@@ -55,7 +55,7 @@ def parse_args(argv):
         "--only",
         type=lambda text: {part.strip().upper() for part in text.split(",") if part.strip()},
         default=None,
-        help="measure only these groups, e.g. B3,B4 (B1/B2/B2x/B6 run together, B3/B4 too)",
+        help="measure only these groups, e.g. B3,B4 (B1/B2/B2x/B6 run together, B3/B4/B7 too)",
     )
     parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -284,8 +284,8 @@ def main(argv=None) -> int:
             url if args.baseline_scale == args.scale else prepare(args, args.baseline_scale, env)
         )
         results += recompute_benches(args, env, url, baseline_url)
-    if wanted(args, "B3", "B4"):
-        log("B3/B4 (charge HTTP)")
+    if wanted(args, "B3", "B4", "B7"):
+        log("B3/B4/B7 (charge HTTP)")
         results += from_dicts(
             task(
                 env,

@@ -1,4 +1,5 @@
-"""B3 (API list of values) and B4 (public cached dashboard) under a loopback load.
+"""B3 (API list of values), B4 (public cached dashboard) and B7 (the map against the
+dashboard, both gzipped as browsers ask) under a loopback load.
 
 gunicorn serves ``tri_portal.wsgi`` with ``bench.settings`` (the portal plus the floor
 views of ``bench.urls``) on the bench's PostgreSQL and Redis; wrk loads one URL at a
@@ -43,6 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VALUES_URL = "/api/v1/values/?indicator=cae_2.a&page_size={page_size}"
 FLOOR_VALUES_URL = "/bench/floor/values/"
 DASHBOARD_URL = "/tableau-de-bord/"
+MAP_URL = "/carte/"
+GZIP = ("Accept-Encoding: gzip",)  # what every browser sends
+MAP_MAX_GZIPPED_BYTES = 500_000
 FLOOR_CONSTANT_URL = "/bench/floor/constant/?size={size}"
 
 
@@ -101,7 +105,9 @@ def wrk_path() -> str:
     return path
 
 
-def run_wrk(base: str, url: str, seconds: int, connections: int, threads: int) -> WrkRun:
+def run_wrk(
+    base: str, url: str, seconds: int, connections: int, threads: int, headers=()
+) -> WrkRun:
     command = [
         wrk_path(),
         f"-t{threads}",
@@ -109,6 +115,7 @@ def run_wrk(base: str, url: str, seconds: int, connections: int, threads: int) -
         f"-d{seconds}s",
         "--timeout",
         "10s",
+        *(argument for header in headers for argument in ("-H", header)),
         base + url,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
@@ -197,9 +204,11 @@ class Gunicorn:
                 time.sleep(0.2)
         raise BenchError(f"gunicorn ne répond pas après {START_TIMEOUT:g} s :\n{self.log_tail()}")
 
-    def get(self, url: str) -> tuple[int, bytes]:
+    def get(self, url: str, headers: dict | None = None) -> tuple[int, bytes]:
+        """Status and body as sent (a gzipped body stays compressed)."""
+        request = urllib.request.Request(self.base + url, headers=headers or {})
         try:
-            with urllib.request.urlopen(self.base + url, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -238,22 +247,22 @@ def api_query_counts() -> dict[int, int]:
     return counts
 
 
-def expect_ok(server: Gunicorn, url: str) -> bytes:
-    status, body = server.get(url)
+def expect_ok(server: Gunicorn, url: str, headers: dict | None = None) -> bytes:
+    status, body = server.get(url, headers)
     if status != 200:
         raise BenchError(f"{url} : HTTP {status} attendu 200\n{body[:500]!r}\n{server.log_tail()}")
     return body
 
 
-def side_by_side(server, figure_url, floor_url, duration, connections, threads):
+def side_by_side(server, figure_url, floor_url, duration, connections, threads, headers=()):
     """Best requests/s of the figure and of the floor, runs interleaved."""
     seconds = max(1, min(round(duration), int(MAX_DURATION)))
     for url in (floor_url, figure_url):  # every worker imported, connected, warm
-        run_wrk(server.base, url, WARMUP_SECONDS, connections, threads)
+        run_wrk(server.base, url, WARMUP_SECONDS, connections, threads, headers)
     floors, figures = [], []
     for _round in range(ROUNDS):
-        floors.append(run_wrk(server.base, floor_url, seconds, connections, threads))
-        figures.append(run_wrk(server.base, figure_url, seconds, connections, threads))
+        floors.append(run_wrk(server.base, floor_url, seconds, connections, threads, headers))
+        figures.append(run_wrk(server.base, figure_url, seconds, connections, threads, headers))
     return figures, floors
 
 
@@ -325,6 +334,45 @@ def b4(server, duration, connections, threads) -> Result:
     )
 
 
+def b7(server, duration, connections, threads) -> Result:
+    """The map page against the cached dashboard, both as a browser asks for them
+    (gzip): what the map's outlines cost a reader and the server once cached."""
+    gzip_header = dict(header.split(": ", 1) for header in GZIP)
+    sizes = {}
+    for url in (MAP_URL, DASHBOARD_URL):
+        expect_ok(server, url)  # renders and caches the page
+        sizes[url] = (len(expect_ok(server, url)), len(expect_ok(server, url, gzip_header)))
+    figures, floors = side_by_side(
+        server, MAP_URL, DASHBOARD_URL, duration, connections, threads, GZIP
+    )
+    details = load_details(figures, floors, connections, threads, round(duration))
+    details.update(
+        map_bytes=sizes[MAP_URL][0],
+        map_gzipped_bytes=sizes[MAP_URL][1],
+        dashboard_bytes=sizes[DASHBOARD_URL][0],
+        dashboard_gzipped_bytes=sizes[DASHBOARD_URL][1],
+        transferred_ratio=round(sizes[MAP_URL][1] / sizes[DASHBOARD_URL][1], 2),
+    )
+    return Result(
+        id="B7",
+        name=f"Carte {MAP_URL} en cache, compressée (gzip)",
+        figure=best(figures),
+        floor=best(floors),
+        unit="req/s",
+        op=AT_LEAST,
+        bound=0.8,
+        floor_name=f"tableau de bord en cache {DASHBOARD_URL}, compressé (gzip)",
+        details=details,
+        checks=[
+            (
+                f"carte ≤ {MAP_MAX_GZIPPED_BYTES // 1000} Ko compressée",
+                sizes[MAP_URL][1] <= MAP_MAX_GZIPPED_BYTES,
+            ),
+            ("aucune erreur HTTP ni socket", details["errors"] == 0),
+        ],
+    )
+
+
 def run(duration: float, connections: int, threads: int) -> list[Result]:
     """B3 and B4 (Django set up with ``bench.settings`` on a populated PostgreSQL)."""
     wrk_path()
@@ -338,4 +386,5 @@ def run(duration: float, connections: int, threads: int) -> list[Result]:
         return [
             b3(server, duration, connections, threads),
             b4(server, duration, connections, threads),
+            b7(server, duration, connections, threads),
         ]
