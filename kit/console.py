@@ -1,11 +1,30 @@
-"""A small text progress bar for management commands (no extra dependency).
+"""Console helpers for management commands: a small text progress bar (no extra
+dependency) and a way to keep chatty loggers quiet for the length of a command.
 
 Kept rather than tqdm: in logs and CI (not a terminal) it writes one line per quarter,
 where tqdm writes every redraw joined by carriage returns on one line, or nothing."""
 
+import logging
 import sys
+from contextlib import contextmanager
 
 from django.core.management.base import OutputWrapper
+
+
+@contextmanager
+def quiet_loggers(*names: str, level: int = logging.WARNING):
+    """Raise these loggers to ``level`` while the block runs, then put their levels
+    back (e.g. the one line per task that eager Celery tasks log, hundreds of them
+    while the demo loads)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, previous in zip(loggers, levels, strict=True):
+            logger.setLevel(previous)
 
 
 class ProgressBar:

@@ -1,11 +1,12 @@
-"""The progress bar of the management commands: redrawn in place on a terminal, one line
-per quarter in logs."""
+"""The console helpers of the management commands: the progress bar (redrawn in place on
+a terminal, one line per quarter in logs) and quiet loggers."""
 
 import io
+import logging
 
 from django.core.management.base import BaseCommand
 
-from kit.console import ProgressBar
+from kit.console import ProgressBar, quiet_loggers
 
 
 class Terminal(io.StringIO):
@@ -46,3 +47,20 @@ def test_in_logs_one_line_per_quarter():
         "Territoires : 80% (8/10)",
         "Territoires : 100% (10/10)",
     ]
+
+
+def test_quiet_loggers_drop_info_lines_for_the_block_then_restore_the_level(caplog):
+    caplog.set_level(logging.INFO)
+    chatty = logging.getLogger("tests.chatty")
+    chatty.setLevel(logging.DEBUG)
+
+    with quiet_loggers("tests.chatty"):
+        chatty.info("one line per task")
+        chatty.warning("a task failed")
+    chatty.info("after the block")
+
+    assert [r.getMessage() for r in caplog.records if r.name == "tests.chatty"] == [
+        "a task failed",
+        "after the block",
+    ]
+    assert chatty.level == logging.DEBUG
