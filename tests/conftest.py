@@ -133,12 +133,13 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item):
+def pytest_runtest_teardown(item, nextitem):
     """After a test that committed, the database was flushed (or, on PostgreSQL, reset to
     the reference snapshot): put the reference data back at once if missing, so whatever
-    runs next (in any order) finds it."""
+    runs next (in any order) finds it. Not after the last test: the test database is gone
+    by then (its session fixture ends in this very teardown)."""
     yield
-    if _commits(item) and "_django_db_helper" in (getattr(item, "funcargs", None) or {}):  # set up
+    if nextitem is not None and _commits(item) and "_django_db_helper" in (getattr(item, "funcargs", None) or {}):  # set up
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

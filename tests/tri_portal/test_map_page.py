@@ -105,7 +105,7 @@ def test_the_map_draws_every_epci_with_communes_on_it(coverage_page):
 
 
 def test_the_indicator_view_colours_territories_per_inhabitant(client, demo, tiny_outlines):
-    html = client.get(INDICATOR).content.decode()
+    html = client.get(INDICATOR + "&niveau=commune").content.decode()
 
     fourmies = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
     value = IndicatorValue.objects.validated().get(
@@ -128,13 +128,45 @@ def test_a_share_is_not_divided_by_the_population(client, demo, tiny_outlines):
 
 
 def test_territories_without_data_say_so_and_are_never_zero(client, demo, tiny_outlines):
-    html = client.get(INDICATOR).content.decode()
+    html = client.get(INDICATOR + "&niveau=commune").content.decode()
 
     classes = commune_classes(html)
     assert classes["59350"] == "map-nodata"  # Lille publishes nothing
     assert "pas de donnée" in html
     assert "ce n'est pas zéro" in html.replace("&#x27;", "'")
     assert not any("Lille" in title for title in links_of_the_map(html))
+
+
+def test_the_indicator_view_compares_one_level_and_gives_the_region_as_reference(
+    client, demo, tiny_outlines
+):
+    html = client.get(INDICATOR).content.decode()  # EPCIs by default
+
+    titles = "".join(links_of_the_map(html))
+    values = table(html, "carte-valeurs")
+    assert "Intercommunalités (EPCI)" in html
+    assert "CU d'Arras" in titles  # an EPCI reporting under its contract
+    assert "Fourmies" not in titles and "Fourmies" not in values  # a commune: not this level
+    assert 'id="carte-reference"' not in html  # the region publishes nothing for 2024
+
+    html = client.get(INDICATOR.replace("2024", "2021")).content.decode()
+    assert "Hauts-de-France" not in table(html, "carte-valeurs")  # a reference, not a class
+    region_value = IndicatorValue.objects.validated().get(
+        territory=region(), indicator__identifier="cae_2.a", year=2021
+    )
+    per_inhabitant = region_value.value * Decimal(1000) / region().population
+    reference = html[html.index('id="carte-reference"') :]
+    assert f"Hauts-de-France, {number(per_inhabitant, 2)} MWh/hab" in reference[:600]
+
+
+def test_each_level_lists_only_its_own_territories(client, demo, tiny_outlines):
+    communes = table(client.get(INDICATOR + "&niveau=commune").content.decode(), "carte-valeurs")
+    departements = table(
+        client.get(INDICATOR + "&niveau=departement").content.decode(), "carte-valeurs"
+    )
+
+    assert "Fourmies" in communes and "CU d'Arras" not in communes
+    assert "Fourmies" not in departements and "Arras" not in departements
 
 
 def test_demonstration_figures_are_labelled(client, demo, tiny_outlines):
@@ -155,7 +187,8 @@ def test_the_form_shows_the_map_on_the_page(client, db, tiny_outlines):
     html = client.get(COVERAGE + "?indicateur=nope").content.decode()
 
     selected = re.findall(r'<option value="([^"]*)"\s+selected>', html)
-    assert selected == ["couverture", "cae_2.a", ""]  # the defaults; "": the latest year
+    # The defaults; "": the latest year; EPCIs.
+    assert selected == ["couverture", "cae_2.a", "", "epci"]
     assert '<label for="id_annee" class="form-label">Année</label>' in html
 
 
