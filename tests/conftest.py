@@ -139,7 +139,11 @@ def pytest_runtest_teardown(item, nextitem):
     runs next (in any order) finds it. Not after the last test: the test database is gone
     by then (its session fixture ends in this very teardown)."""
     yield
-    if nextitem is not None and _commits(item) and "_django_db_helper" in (getattr(item, "funcargs", None) or {}):  # set up
+    if (
+        nextitem is not None
+        and _commits(item)
+        and "_django_db_helper" in (getattr(item, "funcargs", None) or {})
+    ):  # set up
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

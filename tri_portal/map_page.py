@@ -412,9 +412,7 @@ def map_page(params) -> dict:
         return context
     if view == INDICATOR_VIEW and indicator is not None:
         year = year or (years[0] if years else None)
-        context["indicator_view"] = (
-            indicator_map(region, indicator, year, level) if year else None
-        )
+        context["indicator_view"] = indicator_map(region, indicator, year, level) if year else None
     else:
         context["coverage"] = coverage_map(region)
     shown = context.get("indicator_view") or context.get("coverage") or {}
