@@ -10,16 +10,14 @@ from rest_framework import serializers, viewsets
 
 from contracts.models import (
     JUDGED_ALIGNMENTS,
-    NO_ALIGNMENT_FILTER,
     PUBLIC_STATUSES,
     Contract,
     ContractStatus,
     ContractTheme,
     Target,
-    TargetAlignment,
     alignment_filter_value,
 )
-from contracts.public import search_condition
+from contracts.public import alignment_choices, search_condition
 from contracts.selectors import standings_of_targets
 from indicators.api_objectives import ACHIEVEMENT_PLACES, VALUE_PLACES, ProgressSerializer
 from indicators.filters import IndicatorListFilter
@@ -155,16 +153,10 @@ class WithStandingsMixin:
         return super().get_serializer(*args, **kwargs)
 
 
-ALIGNMENT_FILTER_CHOICES = [
-    *((str(value), TargetAlignment(value).label) for value in JUDGED_ALIGNMENTS),
-    (NO_ALIGNMENT_FILTER, TargetAlignment.NONE.label),
-]
-
-
 def alignment_choice_filter(method: str, help_text) -> django_filters.ChoiceFilter:
     """``?alignment=aligned|below|beyond|none`` (another value: 400, French message)."""
     return django_filters.ChoiceFilter(
-        choices=ALIGNMENT_FILTER_CHOICES, method=method, help_text=help_text
+        choices=alignment_choices, method=method, help_text=help_text
     )
 
 

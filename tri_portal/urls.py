@@ -82,6 +82,11 @@ urlpatterns = [
     path("gestion/", views.StaffDashboardView.as_view(), name="staff_dashboard"),
     path("gestion/rapports/", contract_views.StaffReportQueueView.as_view(), name="staff_reports"),
     path(
+        "gestion/alignement/",
+        contract_views.StaffAlignmentView.as_view(),
+        name="staff_alignment",
+    ),
+    path(
         "gestion/rapports/<int:pk>/", contract_views.StaffReportView.as_view(), name="staff_report"
     ),
     path(
