@@ -277,6 +277,26 @@ CONTRACT_CSV = OpenDataTable(
             "Hauts-de-France) ; vide si elle n'est pas connue.",
         ),
         Column(
+            "alignement",
+            "Alignement sur la trajectoire régionale",
+            "string",
+            "Sur la ligne de l'objectif : aligned, below (en deçà), beyond (au-delà) ou vide "
+            "sans trajectoire régionale (méthode : /methode/#alignement).",
+        ),
+        Column(
+            "rythme_engage",
+            "Rythme engagé (%/an)",
+            "number",
+            "Sur la ligne de l'objectif : évolution relative simple par an, en %.",
+        ),
+        Column(
+            "rythme_requis",
+            "Rythme requis (%/an)",
+            "number",
+            "Sur la ligne de l'objectif : celui de la trajectoire régionale 2050 sur les "
+            "mêmes années, en %.",
+        ),
+        Column(
             "is_demo",
             "Donnée de démonstration",
             "boolean",
@@ -285,6 +305,9 @@ CONTRACT_CSV = OpenDataTable(
         ),
     ),
 )
+
+
+PAGE_PACE_PLACES = 2  # paces as the page shows them
 
 
 def contract_csv_rows(contract: Contract) -> list[list]:
@@ -299,9 +322,14 @@ def contract_csv_rows(contract: Contract) -> list[list]:
         target = row.target
         indicator = target.indicator
         described = [indicator.identifier, indicator.name, indicator.unit]
-        for kind, year, value in (
-            ("reference", target.baseline_year, target.baseline_value),
-            ("objectif", target.target_year, target.target_value),
+        alignment = [
+            target.alignment,
+            rounded(target.committed_pace, PAGE_PACE_PLACES),
+            rounded(target.required_pace, PAGE_PACE_PLACES),
+        ]
+        for kind, year, value, aligned in (
+            ("reference", target.baseline_year, target.baseline_value, [None] * 3),
+            ("objectif", target.target_year, target.target_value, alignment),
         ):
             rows.append(
                 [
@@ -312,6 +340,7 @@ def contract_csv_rows(contract: Contract) -> list[list]:
                     by_contract,
                     None,
                     None,
+                    *aligned,
                     contract.is_demo,
                 ]
             )
@@ -329,6 +358,9 @@ def contract_csv_rows(contract: Contract) -> list[list]:
                         provenance.source,
                         provenance.on,
                         provenance.organisation.group if provenance.organisation else None,
+                        None,
+                        None,
+                        None,
                         provenance.is_demo,
                     ]
                 )

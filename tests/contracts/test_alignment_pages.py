@@ -2,6 +2,8 @@
 the contract list (filter and summary), the staff dashboard and the staff list of the
 targets below the path (figures computed by hand)."""
 
+import csv
+import io
 import re
 from datetime import date
 from decimal import Decimal
@@ -84,6 +86,20 @@ def test_target_without_regional_goal_says_so(client, db):
     text = collapsed(client.get(reverse("contract", args=[contract.pk])))
     assert "pas de trajectoire régionale" in text
     assert "%/an engagé" not in text
+
+
+def test_contract_page_csv_gives_the_alignment_on_the_target_row(client, three_contracts):
+    contract = three_contracts["B"]
+    response = client.get(reverse("contract_csv", args=[contract.pk]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    target = next(row for row in rows if row["type"] == "objectif")
+    assert (target["alignement"], target["rythme_engage"], target["rythme_requis"]) == (
+        "below",
+        "-0,8",
+        "-1,66",
+    )
+    reference = next(row for row in rows if row["type"] == "reference")
+    assert reference["alignement"] == reference["rythme_engage"] == ""
 
 
 # --- Contract list ----------------------------------------------------------------------
