@@ -110,6 +110,7 @@ CLASSIFICATION = {
     # Staff pages
     "staff_dashboard": STAFF,
     "staff_reports": STAFF,
+    "staff_alignment": STAFF,
     "staff_report": STAFF,
     "correct_value": STAFF,
     "recompute_now": STAFF,
@@ -506,6 +507,8 @@ def targets(w: World, key: str) -> list[Case]:
         # staff pages
         "staff_dashboard": [Case("gestion", reverse("staff_dashboard"), owner="staff")],
         "staff_reports": [Case("à valider", reverse("staff_reports"), owner="staff")],
+        # Names no object of B (no regional goal here: no target below the path).
+        "staff_alignment": [Case("objectifs en deçà", reverse("staff_alignment"), scoped=False)],
         "staff_report": [
             Case(
                 "rapport soumis de B",
