@@ -171,7 +171,13 @@ def test_staff_pages_fit_a_phone(demo, phone_page):
     page = phone_page
     base = demo["url"]
     log_in(page, base, "agent.region")
-    paths = ["/gestion/", "/gestion/rapports/", demo["submitted_report"], "/espace/jetons/"]
+    paths = [
+        "/gestion/",
+        "/gestion/rapports/",
+        "/gestion/alignement/",
+        demo["submitted_report"],
+        "/espace/jetons/",
+    ]
     assert_all_fit(page, base, paths)
     assert page.locator("main table tbody tr").count() == 1  # the token list was measured
 
