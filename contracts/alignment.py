@@ -15,6 +15,7 @@ from django.utils import timezone
 from contracts.models import ALIGNMENT_FIELDS, Target, TargetAlignment
 from indicators.alignment import LinearPath, Path, align, paths_by_indicator
 from indicators.models import VALUE_DECIMALS, RegionalGoal
+from kit.cache import bump_data_version_on_commit
 from territories.models import TerritoryClosure, TerritoryKind
 
 _STORED = Decimal(1).scaleb(-VALUE_DECIMALS)  # the decimals the fields keep
@@ -85,4 +86,8 @@ def refresh_alignments(targets: QuerySet | None = None) -> int:
             )
         )
     Target.objects.bulk_update(updated, ALIGNMENT_FIELDS, batch_size=1000)
+    if updated:
+        # bulk_update sends no post_save: say it to the public page cache ourselves
+        # (this may run in a job after the commit that changed the target or goal).
+        bump_data_version_on_commit()
     return len(updated)

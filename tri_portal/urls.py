@@ -40,6 +40,11 @@ urlpatterns = [
     ),
     path("methode/", views.MethodView.as_view(), name="method"),
     path("contrats/", public_views.ContractListView.as_view(), name="contracts"),
+    path(
+        "contrats/comparaison/",
+        public_views.ContractComparisonView.as_view(),
+        name="contract_comparison",
+    ),
     path("contrats/<int:pk>/", public_views.ContractDetailView.as_view(), name="contract"),
     path(
         "contrats/<int:pk>/donnees.csv", public_views.ContractCsvView.as_view(), name="contract_csv"

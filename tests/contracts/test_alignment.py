@@ -135,3 +135,11 @@ def test_every_demo_target_is_labelled_after_load_demo(demo):
     assert {t.alignment for t in headline} <= {"aligned", "below", "beyond"}
     others = [t for t in targets if t not in headline]
     assert all(t.alignment == "" for t in others)
+
+
+def test_refresh_forgets_the_cached_public_pages(energy_goal, monkeypatch):
+    TargetFactory()
+    bumps = []
+    monkeypatch.setattr("contracts.alignment.bump_data_version_on_commit", lambda: bumps.append(1))
+    refresh_alignments()
+    assert bumps == [1]

@@ -83,6 +83,7 @@ CLASSIFICATION = {
     "contracts": PUBLIC,
     "contract": PUBLIC,
     "contract_csv": PUBLIC,
+    "contract_comparison": PUBLIC,
     "contract_document": PUBLIC,  # public documents; the others 404 except for B and staff
     "territory_by_code": PUBLIC,
     "territory": PUBLIC,
@@ -421,6 +422,10 @@ def targets(w: World, key: str) -> list[Case]:
         "contracts": [
             Case("liste", reverse("contracts"), public_status=200),
             Case("recherche du brouillon", "/contrats/?q=GS-BROUILLON", public_status=200),
+        ],
+        "contract_comparison": [
+            Case("comparaison", reverse("contract_comparison"), public_status=200),
+            Case("comparaison CSV", "/contrats/comparaison/?format=csv", public_status=200),
         ],
         "contract": [
             Case("contrat actif de B", reverse("contract", args=[b.contract_b.pk]), 200),
