@@ -118,6 +118,8 @@ def test_public_pages_fit_a_phone(demo, phone_page):
     paths = [
         "/",
         "/contrats/",
+        "/contrats/comparaison/",
+        "/contrats/?alignement=below",
         *(f"/contrats/{pk}/" for pk in demo["contracts"]),
         "/territoires/code/59249/",
         "/territoires/code/59392/",  # Maubeuge: the figures of the territory reporting for it
