@@ -156,7 +156,7 @@ class WithStandingsMixin:
 def alignment_choice_filter(method: str, help_text) -> django_filters.ChoiceFilter:
     """``?alignment=aligned|below|beyond|none`` (another value: 400, French message)."""
     return django_filters.ChoiceFilter(
-        choices=alignment_choices, method=method, help_text=help_text
+        choices=alignment_choices(), method=method, help_text=help_text
     )
 
 
@@ -194,7 +194,7 @@ class ContractFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.filter(search_condition(value))
 
-    def filter_alignment(self, queryset, name, value):
+    def filter_alignment(self, queryset, name, value: str):
         # At least one target with the label: a subquery, no duplicate contracts.
         targets = Target.objects.filter(alignment=alignment_filter_value(value))
         return queryset.filter(pk__in=targets.values("contract_id"))
@@ -373,7 +373,7 @@ class TargetFilter(django_filters.FilterSet):
         model = Target
         fields = []
 
-    def filter_alignment(self, queryset, name, value):
+    def filter_alignment(self, queryset, name, value: str):
         return queryset.filter(alignment=alignment_filter_value(value))
 
 
