@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import yaml
 
 from contracts.alignment import refresh_alignments
 from tests.contracts.factories import TargetFactory, indicator
@@ -110,3 +111,19 @@ def test_table_schema_and_dictionary_describe_the_alignment_columns(anonymous_ap
     assert fields["committed_pace"]["type"] == "number"
     assert fields["alignment_gap"]["type"] == "number"
     assert "/methode/#alignement" in fields["alignment"]["description"]
+
+
+def test_openapi_documents_the_alignment_fields_and_filter(anonymous_api, db):
+    schema = yaml.safe_load(anonymous_api.get(f"{API}/schema/").content)
+    target = schema["components"]["schemas"]["Target"]["properties"]
+    for field in ("alignment", "alignment_label", "committed_pace", "required_pace"):
+        assert field in target
+    [ref] = target["alignment"]["allOf"]
+    enum = schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert enum == ["aligned", "below", "beyond"]
+    assert target["alignment"]["nullable"] is True
+    for path in ("/api/v1/contracts/", "/api/v1/targets/"):
+        [parameter] = [
+            p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "alignment"
+        ]
+        assert parameter["schema"]["enum"] == ["aligned", "below", "beyond", "none"]
