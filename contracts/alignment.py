@@ -16,6 +16,7 @@ from contracts.models import ALIGNMENT_FIELDS, Target, TargetAlignment
 from indicators.alignment import LinearPath, Path, align, paths_by_indicator
 from indicators.models import VALUE_DECIMALS, RegionalGoal
 from kit.cache import bump_data_version_on_commit
+from kit.db import update_rows
 from territories.models import TerritoryClosure, TerritoryKind
 
 _STORED = Decimal(1).scaleb(-VALUE_DECIMALS)  # the decimals the fields keep
@@ -53,10 +54,16 @@ def region_paths(territory_ids: Iterable[int]) -> dict[int, dict[str, Path]]:
     return {territory: paths.get(region, {}) for territory, region in region_of.items()}
 
 
+WRITE_BATCH = 1000  # targets per UPDATE
+_VALUE_FIELDS = [field for field in ALIGNMENT_FIELDS if field != "alignment_computed_at"]
+
+
 def refresh_alignments(targets: QuerySet | None = None) -> int:
-    """Recompute and store the alignment of ``targets`` (a queryset of ``Target``;
-    every target by default) against their region's path: three reads and one bulk
-    update whatever their number. Returns the number of targets written."""
+    """Recompute the alignment of ``targets`` (a queryset of ``Target``; every target by
+    default) against their region's path and store what changed; stamp them all as
+    computed. Three reads, one stamp and one write per ``WRITE_BATCH`` changed targets
+    (none in the usual full run, where nothing changed). Returns the number of targets
+    whose figures changed."""
     targets = Target.objects.all() if targets is None else targets
     rows = list(
         targets.values_list(
@@ -67,27 +74,29 @@ def refresh_alignments(targets: QuerySet | None = None) -> int:
             "baseline_value",
             "target_year",
             "target_value",
+            *_VALUE_FIELDS,
         )
     )
     paths = region_paths({row[1] for row in rows})
-    now = timezone.now()
-    updated = []
-    for pk, territory, identifier, baseline_year, baseline, target_year, target in rows:
+    changed = []
+    for pk, territory, identifier, baseline_year, baseline, target_year, target, *stored in rows:
         path = paths.get(territory, {}).get(identifier)
         result = align(path, baseline_year, baseline, target_year, target)
-        updated.append(
-            Target(
-                pk=pk,
-                alignment=result.alignment or TargetAlignment.NONE,
-                committed_pace=_stored(result.committed_pace, _PERCENT),
-                required_pace=_stored(result.required_pace, _PERCENT),
-                alignment_gap=_stored(result.gap),
-                alignment_computed_at=now,
-            )
+        figures = [
+            result.alignment or TargetAlignment.NONE,
+            _stored(result.committed_pace, _PERCENT),
+            _stored(result.required_pace, _PERCENT),
+            _stored(result.gap),
+        ]
+        if figures != stored:
+            changed.append((pk, *figures))
+    update_rows(Target, _VALUE_FIELDS, changed, WRITE_BATCH)
+    if rows:
+        Target.objects.filter(pk__in=targets.values("pk")).update(
+            alignment_computed_at=timezone.now()
         )
-    Target.objects.bulk_update(updated, ALIGNMENT_FIELDS, batch_size=1000)
-    if updated:
-        # bulk_update sends no post_save: say it to the public page cache ourselves
+    if changed:
+        # A bulk write sends no post_save: say it to the public page cache ourselves
         # (this may run in a job after the commit that changed the target or goal).
         bump_data_version_on_commit()
-    return len(updated)
+    return len(changed)

@@ -92,8 +92,8 @@ def test_refresh_query_budget_does_not_grow_with_targets(
     contract = ContractFactory()
     for year in range(count):
         TargetFactory(contract=contract, target_year=2020 + year)
-    # Targets, regions, goals, one bulk update.
-    with django_assert_max_num_queries(4):
+    # Targets, regions, goals, one write of the changed figures, one stamp.
+    with django_assert_max_num_queries(5):
         assert refresh_alignments() == count
     assert Target.objects.filter(alignment="").count() == 0
 
@@ -143,3 +143,14 @@ def test_refresh_forgets_the_cached_public_pages(energy_goal, monkeypatch):
     monkeypatch.setattr("contracts.alignment.bump_data_version_on_commit", lambda: bumps.append(1))
     refresh_alignments()
     assert bumps == [1]
+
+
+def test_a_second_refresh_writes_nothing_but_the_stamp(energy_goal, django_assert_max_num_queries):
+    target = TargetFactory()
+    refresh_alignments()
+    Target.objects.filter(pk=target.pk).update(alignment_computed_at=None)
+    with django_assert_max_num_queries(4):  # targets, regions, goals, stamp
+        assert refresh_alignments() == 0
+    target.refresh_from_db()
+    assert target.alignment == TargetAlignment.ALIGNED
+    assert target.alignment_computed_at is not None
