@@ -5,17 +5,19 @@ import django_filters
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_view
+from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from contracts.models import (
+    JUDGED_ALIGNMENTS,
     PUBLIC_STATUSES,
     Contract,
     ContractStatus,
     ContractTheme,
     Target,
+    alignment_filter_value,
 )
-from contracts.public import search_condition
+from contracts.public import alignment_choices, search_condition
 from contracts.selectors import standings_of_targets
 from indicators.api_objectives import ACHIEVEMENT_PLACES, VALUE_PLACES, ProgressSerializer
 from indicators.filters import IndicatorListFilter
@@ -43,10 +45,21 @@ class TerritoryRefSerializer(serializers.Serializer):
 DEMO_HELP = _("Vrai pour une donnée de démonstration (fictive), faux pour une donnée réelle.")
 
 
+ALIGNMENT_HELP = _(
+    "Alignement sur la trajectoire régionale 2050 : aligned (rythme engagé de 1 à 1,5 fois "
+    "le rythme requis), below (moins, ou dans le mauvais sens), beyond (1,5 fois ou plus) ; "
+    "null sans trajectoire régionale pour l'indicateur. Méthode : /methode/#alignement."
+)
+
+
 class TargetSerializer(ApiModelSerializer):
     indicator = serializers.CharField(source="indicator.identifier")
     unit = serializers.CharField(source="indicator.unit")
     progress = serializers.SerializerMethodField()
+    alignment = serializers.SerializerMethodField(help_text=ALIGNMENT_HELP)
+    alignment_label = serializers.SerializerMethodField(
+        help_text=_("Libellé de l'alignement (null tant qu'il n'est pas calculé).")
+    )
     is_demo = serializers.BooleanField(
         source="contract.is_demo",
         read_only=True,
@@ -66,11 +79,27 @@ class TargetSerializer(ApiModelSerializer):
             "entered_as",
             "relative_change",
             "progress",
+            "alignment",
+            "alignment_label",
+            "committed_pace",
+            "required_pace",
+            "alignment_gap",
             "is_demo",
         ]
 
     def get_progress(self, target) -> ProgressSerializer:
         return ProgressSerializer(self.context["standings"][target.pk]).data
+
+    @extend_schema_field(
+        {"type": "string", "enum": [str(a) for a in JUDGED_ALIGNMENTS], "nullable": True}
+    )
+    def get_alignment(self, target) -> str | None:
+        return target.alignment or None
+
+    def get_alignment_label(self, target) -> str | None:
+        if target.alignment_computed_at is None:
+            return None
+        return str(target.get_alignment_display())
 
 
 class ContractSerializer(ApiModelSerializer):
@@ -124,6 +153,13 @@ class WithStandingsMixin:
         return super().get_serializer(*args, **kwargs)
 
 
+def alignment_choice_filter(method: str, help_text) -> django_filters.ChoiceFilter:
+    """``?alignment=aligned|below|beyond|none`` (another value: 400, French message)."""
+    return django_filters.ChoiceFilter(
+        choices=alignment_choices(), method=method, help_text=help_text
+    )
+
+
 class ContractFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ContractStatus.choices, help_text=_("Statut."))
     theme = django_filters.ModelChoiceFilter(
@@ -133,6 +169,13 @@ class ContractFilter(django_filters.FilterSet):
         help_text=_("Thématique (identifiant, ex. « mobilite »)."),
     )
     signed_year = YearFilter(field_name="signed_on__year", help_text=_("Année de signature."))
+    alignment = alignment_choice_filter(
+        "filter_alignment",
+        _(
+            "Contrats ayant au moins un objectif ainsi aligné sur la trajectoire régionale "
+            "2050 (none : sans trajectoire régionale)."
+        ),
+    )
     departement = DepartementFilter(field_name="territory", help_text=_("Code du département."))
     territory, territory_code, territory_siren, territory_kind = territory_filters(
         "territory"
@@ -150,6 +193,11 @@ class ContractFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(search_condition(value))
+
+    def filter_alignment(self, queryset, name, value: str):
+        # At least one target with the label: a subquery, no duplicate contracts.
+        targets = Target.objects.filter(alignment=alignment_filter_value(value))
+        return queryset.filter(pk__in=targets.values("contract_id"))
 
 
 # The signatory territory, in the same columns in the contracts and targets files.
@@ -310,6 +358,10 @@ class TargetFilter(django_filters.FilterSet):
         help_text=_("Identifiant(s) d'indicateur, séparés par des virgules.")
     )
     target_year = YearFilter(help_text=_("Année cible."))
+    alignment = alignment_choice_filter(
+        "filter_alignment",
+        _("Alignement sur la trajectoire régionale 2050 (none : sans trajectoire régionale)."),
+    )
     (
         contract__territory,
         contract__territory_code,
@@ -320,6 +372,9 @@ class TargetFilter(django_filters.FilterSet):
     class Meta:
         model = Target
         fields = []
+
+    def filter_alignment(self, queryset, name, value: str):
+        return queryset.filter(alignment=alignment_filter_value(value))
 
 
 TARGETS = OpenDataTable(
@@ -361,6 +416,33 @@ TARGETS = OpenDataTable(
             "on_track : dans la trajectoire ; late : en retard ; no_data : sans valeur validée.",
         ),
         Column(
+            "alignment",
+            "Alignement sur la trajectoire régionale",
+            "string",
+            "aligned : rythme engagé de 1 à 1,5 fois le rythme requis par la trajectoire "
+            "régionale 2050 ; below : moins (ou dans le mauvais sens) ; beyond : 1,5 fois ou "
+            "plus ; vide : pas de trajectoire régionale. Méthode : /methode/#alignement.",
+        ),
+        Column(
+            "committed_pace",
+            "Rythme engagé (%/an)",
+            "number",
+            "Évolution relative simple par an de la référence à la cible, en %.",
+        ),
+        Column(
+            "required_pace",
+            "Rythme requis (%/an)",
+            "number",
+            "Celui de la trajectoire régionale 2050 sur les mêmes années, en %.",
+        ),
+        Column(
+            "alignment_gap",
+            "Écart à la trajectoire",
+            "number",
+            "Ce qui manque à l'objectif pour suivre la trajectoire, dans l'unité de la "
+            "colonne unit (négatif : en avance).",
+        ),
+        Column(
             "is_demo",
             "Donnée de démonstration",
             "boolean",
@@ -370,6 +452,9 @@ TARGETS = OpenDataTable(
     ),
     primary_key=("id",),
 )
+
+
+PACE_PLACES = 6  # % per year, as stored
 
 
 class TargetViewSet(
@@ -423,6 +508,10 @@ class TargetViewSet(
                 rounded(p.latest_value, VALUE_PLACES),
                 rounded(p.achievement, ACHIEVEMENT_PLACES),
                 p.status.value,
+                target.alignment,
+                rounded(target.committed_pace, PACE_PLACES),
+                rounded(target.required_pace, PACE_PLACES),
+                rounded(target.alignment_gap, VALUE_PLACES),
                 target.contract.is_demo,
             )
 

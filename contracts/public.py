@@ -1,6 +1,7 @@
 """Read-side of the public contract pages: only signed, active or completed TRI
 contracts, and only validated values."""
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -8,7 +9,16 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from contracts.models import PUBLIC_STATUSES, Contract, ContractTheme, Target
+from contracts.models import (
+    JUDGED_ALIGNMENTS,
+    NO_ALIGNMENT_FILTER,
+    PUBLIC_STATUSES,
+    Contract,
+    ContractTheme,
+    Target,
+    TargetAlignment,
+    alignment_filter_value,
+)
 from contracts.selectors import TargetRow, standings_of_targets, target_standings
 from indicators.provenance import Provenance, series_and_provenances
 from indicators.trajectory import trajectory_value
@@ -34,6 +44,7 @@ class Filters:
     theme: str = ""
     annee: int | None = None
     type: str = ""
+    alignement: str = ""  # aligned, below, beyond or none: a target so labelled
     tri: str = "signature"
 
 
@@ -51,6 +62,8 @@ def read_filters(params) -> Filters:
         filters.annee = int(year)
     if params.get("type") in TerritoryKind.values:
         filters.type = params["type"]
+    if alignment_filter_value(params.get("alignement", "")) is not None:
+        filters.alignement = params["alignement"]
     if params.get("tri") in SORTS:
         filters.tri = params["tri"]
     return filters
@@ -76,6 +89,7 @@ def export_query(filters: Filters) -> str:
         "theme": filters.theme,
         "signed_year": filters.annee or "",
         "territory_kind": filters.type,
+        "alignment": filters.alignement,
     }
     return urlencode({name: value for name, value in params.items() if value})
 
@@ -97,6 +111,9 @@ def public_contracts(filters: Filters):
         contracts = contracts.filter(signed_on__year=filters.annee)
     if filters.type:
         contracts = contracts.filter(territory__kind=filters.type)
+    if filters.alignement:
+        labelled = Target.objects.filter(alignment=alignment_filter_value(filters.alignement))
+        contracts = contracts.filter(pk__in=labelled.values("contract_id"))
     return contracts.distinct().order_by(*SORTS[filters.tri])
 
 
@@ -119,13 +136,53 @@ def with_summaries(contracts: list[Contract]) -> list[tuple[Contract, list[Targe
     rows: dict[int, list[TargetRow]] = {}
     for target in targets:
         rows.setdefault(target.contract_id, []).append(TargetRow(target, standings[target.pk]))
+    alignments = alignment_summaries(contracts)
     for contract in contracts:
         contract.theme_list = sorted(theme_map.get(contract.pk, []), key=lambda t: t.name)
+        contract.alignment_summary = alignments.get(contract.pk)
     return [(contract, rows.get(contract.pk, [])) for contract in contracts]
+
+
+@dataclass(frozen=True)
+class AlignmentSummary:
+    """How many of a contract's targets the regional path can judge, and how many of
+    them are at least aligned (aligned or beyond), below the path."""
+
+    judged: int
+    at_least_aligned: int
+    below: int
+
+
+def alignment_summaries(contracts) -> dict[int, AlignmentSummary]:
+    """``{contract id: summary}`` of the contracts having a judged target (one query)."""
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for contract_id, label in (
+        Target.objects.filter(contract__in=contracts, alignment__in=JUDGED_ALIGNMENTS)
+        .values_list("contract_id", "alignment")
+        .order_by()
+    ):
+        counts[contract_id][label] += 1
+    summaries = {}
+    for contract_id, mine in counts.items():
+        summaries[contract_id] = AlignmentSummary(
+            judged=mine.total(),
+            at_least_aligned=mine[TargetAlignment.ALIGNED] + mine[TargetAlignment.BEYOND],
+            below=mine[TargetAlignment.BELOW],
+        )
+    return summaries
+
+
+def alignment_choices() -> list[tuple[str, str]]:
+    """The list filter's values (those of the API's ``alignment``) and labels."""
+    return [
+        *((str(value), TargetAlignment(value).label) for value in JUDGED_ALIGNMENTS),
+        (NO_ALIGNMENT_FILTER, TargetAlignment.NONE.label),
+    ]
 
 
 def filter_choices() -> dict:
     return {
+        "alignments": alignment_choices(),
         "departements": Territory.objects.filter(kind=TerritoryKind.DEPARTEMENT).order_by("code"),
         "themes": ContractTheme.objects.order_by("name"),
         "years": Contract.objects.public()
@@ -220,6 +277,26 @@ CONTRACT_CSV = OpenDataTable(
             "Hauts-de-France) ; vide si elle n'est pas connue.",
         ),
         Column(
+            "alignement",
+            "Alignement sur la trajectoire régionale",
+            "string",
+            "Sur la ligne de l'objectif : aligned, below (en deçà), beyond (au-delà) ou vide "
+            "sans trajectoire régionale (méthode : /methode/#alignement).",
+        ),
+        Column(
+            "rythme_engage",
+            "Rythme engagé (%/an)",
+            "number",
+            "Sur la ligne de l'objectif : évolution relative simple par an, en %.",
+        ),
+        Column(
+            "rythme_requis",
+            "Rythme requis (%/an)",
+            "number",
+            "Sur la ligne de l'objectif : celui de la trajectoire régionale 2050 sur les "
+            "mêmes années, en %.",
+        ),
+        Column(
             "is_demo",
             "Donnée de démonstration",
             "boolean",
@@ -228,6 +305,9 @@ CONTRACT_CSV = OpenDataTable(
         ),
     ),
 )
+
+
+PAGE_PACE_PLACES = 2  # paces as the page shows them
 
 
 def contract_csv_rows(contract: Contract) -> list[list]:
@@ -242,9 +322,14 @@ def contract_csv_rows(contract: Contract) -> list[list]:
         target = row.target
         indicator = target.indicator
         described = [indicator.identifier, indicator.name, indicator.unit]
-        for kind, year, value in (
-            ("reference", target.baseline_year, target.baseline_value),
-            ("objectif", target.target_year, target.target_value),
+        alignment = [
+            target.alignment,
+            rounded(target.committed_pace, PAGE_PACE_PLACES),
+            rounded(target.required_pace, PAGE_PACE_PLACES),
+        ]
+        for kind, year, value, aligned in (
+            ("reference", target.baseline_year, target.baseline_value, [None] * 3),
+            ("objectif", target.target_year, target.target_value, alignment),
         ):
             rows.append(
                 [
@@ -255,6 +340,7 @@ def contract_csv_rows(contract: Contract) -> list[list]:
                     by_contract,
                     None,
                     None,
+                    *aligned,
                     contract.is_demo,
                 ]
             )
@@ -272,6 +358,9 @@ def contract_csv_rows(contract: Contract) -> list[list]:
                         provenance.source,
                         provenance.on,
                         provenance.organisation.group if provenance.organisation else None,
+                        None,
+                        None,
+                        None,
                         provenance.is_demo,
                     ]
                 )

@@ -7,10 +7,19 @@ import logging
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 
+from contracts.comparison import (
+    COMPARISON_CSV,
+    HEADLINE_INDICATORS,
+    comparison_csv_rows,
+    comparison_rows,
+    read_sort,
+    sort_links,
+)
 from contracts.models import PUBLIC_STATUSES, Contract, ContractDocument
 from contracts.public import (
     CONTRACT_CSV,
@@ -22,6 +31,7 @@ from contracts.public import (
     read_filters,
     with_summaries,
 )
+from indicators.models import Indicator
 from kit.api import exports
 from kit.cache import BROWSER_MAX_AGE, public_page
 
@@ -64,6 +74,36 @@ class ContractDetailView(View):
             contract=contract
         )
         return render(request, "contracts/public_detail.html", context)
+
+
+@method_decorator(public_page, name="get")
+class ContractComparisonView(View):
+    """Every public contract in one table sortable by any column (``?tri=``, ``-`` for
+    descending, server-side: no JavaScript needed); ``?format=csv`` downloads it."""
+
+    def get(self, request):
+        sort, descending = read_sort(request.GET.get("tri"))
+        rows = comparison_rows(sort, descending)
+        if request.GET.get("format") == "csv":
+            filename = f"{COMPARISON_CSV.name}-{timezone.localdate().isoformat()}"
+            # Built whole (one row per public contract): the page cache stores it.
+            lines = exports.csv_lines(COMPARISON_CSV, comparison_csv_rows(rows))
+            response = HttpResponse(
+                "".join(lines).encode("utf-8"), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+            return exports.with_licence(response)
+        indicators = Indicator.objects.in_bulk(HEADLINE_INDICATORS, field_name="identifier")
+        links = sort_links(sort, descending)
+        context = {
+            "rows": rows,
+            "links": links,
+            "indicator_columns": [(indicators[i], links[i]) for i in HEADLINE_INDICATORS],
+            "sort": sort,
+            "descending": descending,
+            "has_demo": any(row.contract.is_demo for row in rows),
+        }
+        return render(request, "contracts/comparison.html", context)
 
 
 @method_decorator(public_page, name="get")

@@ -3,9 +3,18 @@ trajectory."""
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch
 
-from contracts.models import ENDED_STATUSES, Contract, ContractStatus, Target
+from contracts.models import (
+    COVERING_STATUSES,
+    ENDED_STATUSES,
+    PUBLIC_STATUSES,
+    SHORT_OF_PATH_ALIGNMENTS,
+    Contract,
+    ContractStatus,
+    Target,
+    TargetAlignment,
+)
 from indicators.models import IndicatorValue
 from indicators.provenance import Provenance
 from indicators.selectors import validated_series, validated_series_by_territory
@@ -91,4 +100,28 @@ def publishes_demo_data() -> bool:
     return (
         Contract.objects.public().filter(is_demo=True).exists()
         or IndicatorValue.objects.validated().filter(is_demo=True).exists()
+    )
+
+
+def alignment_counts(statuses=COVERING_STATUSES) -> dict[str, int]:
+    """``{alignment: number of targets}`` of the contracts in ``statuses`` (in force by
+    default), every label present (0 when none), blank for no regional path."""
+    counts = dict(
+        Target.objects.filter(contract__status__in=statuses, alignment_computed_at__isnull=False)
+        .values_list("alignment")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {value: counts.get(value, 0) for value in TargetAlignment.values}
+
+
+def targets_short_of_path():
+    """Targets of public contracts below the regional path, by indicator, the largest
+    gap (in the indicator's unit) first."""
+    return (
+        Target.objects.filter(
+            contract__status__in=PUBLIC_STATUSES, alignment__in=SHORT_OF_PATH_ALIGNMENTS
+        )
+        .select_related("indicator", "contract__territory")
+        .order_by("indicator__identifier", F("alignment_gap").desc(nulls_last=True), "pk")
     )

@@ -10,15 +10,21 @@ and it is called from two places only:
   it): a full run (nightly, staff, command) refreshes every figure of every scope,
   which also brings in what the admin edited (targets, themes); an incremental run,
   after validations or corrections, only the achieved changes of the scopes above
-  the territories whose values changed (``values_only``)."""
+  the territories whose values changed (``values_only``).
+
+Outside ``values_only`` it also refreshes the targets' alignments with the regional
+path (``contracts.alignment``), which depend on the targets, statuses and goals, not
+on the values."""
 
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from contracts.alignment import refresh_alignments
 from contracts.models import (
     COVERING_STATUSES,
     PUBLIC_STATUSES,
@@ -222,6 +228,7 @@ def refresh_contract_stats(territories=None, *, values_only: bool = False) -> in
     if values_only and _refresh_changes(scopes):
         return len(scopes)
     batch = _Batch(scopes)
+    _refresh_alignments_of(territories, batch)
     rows = [batch.stats_for(scope) for scope in scopes]
     stale = ContractStats.objects.all()
     if territories is not None:
@@ -229,6 +236,21 @@ def refresh_contract_stats(territories=None, *, values_only: bool = False) -> in
     stale.delete()
     ContractStats.objects.bulk_create(rows)
     return len(rows)
+
+
+def _refresh_alignments_of(territories, batch: "_Batch") -> None:
+    """The targets' alignments with the regional path (they do not depend on the
+    values): every target after a full run, else those of the contracts in the
+    refreshed scopes and on ``territories`` themselves."""
+    if territories is None:
+        refresh_alignments()
+        return
+    refresh_alignments(
+        Target.objects.filter(
+            Q(contract_id__in=[pk for pk, _t, _s in batch.contracts])
+            | Q(contract__territory_id__in=list(territories))
+        )
+    )
 
 
 def _refresh_changes(scopes: list[Territory]) -> bool:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from contracts import calendar, services
 from contracts.forms import CorrectionForm, ProgressForm, RejectForm
 from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, ReportStatus
 from contracts.officer import officer_contracts, report_rows
+from contracts.selectors import targets_short_of_path
 from indicators.models import IndicatorValue, ValueStatus
 
 
@@ -116,6 +118,21 @@ class StaffReportQueueView(TemplateView):
             .order_by("submitted_at")
         )
         return super().get_context_data(**kwargs, reports=reports)
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class StaffAlignmentView(TemplateView):
+    """Targets of public contracts below the regional 2050 path, largest gap first (per
+    indicator: the gaps are in its unit), to prepare the next contracts."""
+
+    template_name = "contracts/staff_alignment.html"
+    page_size = 100
+
+    def get_context_data(self, **kwargs):
+        page = Paginator(targets_short_of_path(), self.page_size).get_page(
+            self.request.GET.get("page")
+        )
+        return super().get_context_data(**kwargs, page=page)
 
 
 @method_decorator(staff_member_required, name="dispatch")

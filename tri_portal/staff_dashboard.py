@@ -3,8 +3,9 @@ overlaps left out. Reads only materialised aggregates and contract figures."""
 
 from django.utils import timezone
 
-from contracts.models import ContractStats, ProgressReport, ReportStatus
+from contracts.models import ContractStats, ProgressReport, ReportStatus, TargetAlignment
 from contracts.reporting import late_reports
+from contracts.selectors import alignment_counts
 from indicators.models import Aggregate, PendingRecompute, RecomputeRun
 from tri_portal.regional_goals import default_region, regional_goals
 
@@ -19,6 +20,10 @@ def staff_dashboard() -> dict:
         .select_related("contract__territory", "submitted_by")
         .order_by("submitted_at"),
         "late_reports": late_reports(timezone.localdate()),
+        "alignments": [
+            (value or "none", TargetAlignment(value).label, count)
+            for value, count in alignment_counts().items()
+        ],
         "last_run": RecomputeRun.objects.first(),
         "pending": PendingRecompute.objects.count(),
         "conflicts": Aggregate.objects.filter(conflicts__0__isnull=False)

@@ -40,6 +40,11 @@ urlpatterns = [
     ),
     path("methode/", views.MethodView.as_view(), name="method"),
     path("contrats/", public_views.ContractListView.as_view(), name="contracts"),
+    path(
+        "contrats/comparaison/",
+        public_views.ContractComparisonView.as_view(),
+        name="contract_comparison",
+    ),
     path("contrats/<int:pk>/", public_views.ContractDetailView.as_view(), name="contract"),
     path(
         "contrats/<int:pk>/donnees.csv", public_views.ContractCsvView.as_view(), name="contract_csv"
@@ -81,6 +86,11 @@ urlpatterns = [
     path("espace/", include("contracts.urls")),
     path("gestion/", views.StaffDashboardView.as_view(), name="staff_dashboard"),
     path("gestion/rapports/", contract_views.StaffReportQueueView.as_view(), name="staff_reports"),
+    path(
+        "gestion/alignement/",
+        contract_views.StaffAlignmentView.as_view(),
+        name="staff_alignment",
+    ),
     path(
         "gestion/rapports/<int:pk>/", contract_views.StaffReportView.as_view(), name="staff_report"
     ),

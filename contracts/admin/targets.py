@@ -104,8 +104,9 @@ class TargetAdmin(SimpleHistoryAdmin):
         "entered_as",
         "achievement_column",
         "status_column",
+        "alignment",
     ]
-    list_filter = ["indicator__is_key", "target_year", "contract__status"]
+    list_filter = ["indicator__is_key", "target_year", "contract__status", "alignment"]
     search_fields = ["contract__reference", "contract__territory__name", "indicator__identifier"]
     list_select_related = ["contract__territory", "indicator"]
     autocomplete_fields = ["contract", "indicator"]

@@ -36,20 +36,33 @@ from contracts.models.reports import (
     ReportStatus,
 )
 from contracts.models.stats import ContractStats
-from contracts.models.targets import Target, TargetEntry
+from contracts.models.targets import (
+    ALIGNMENT_FIELDS,
+    JUDGED_ALIGNMENTS,
+    NO_ALIGNMENT_FILTER,
+    SHORT_OF_PATH_ALIGNMENTS,
+    Target,
+    TargetAlignment,
+    TargetEntry,
+    alignment_filter_value,
+)
 
 __all__ = [
+    "ALIGNMENT_FIELDS",
     "CONTRACT_YEARS",
     "COVERING_STATUSES",
     "DOCUMENT_TYPES",
     "EDITABLE_REPORT_STATUSES",
     "ENDED_STATUSES",
     "HANDED_IN_REPORT_STATUSES",
+    "JUDGED_ALIGNMENTS",
     "MAX_DOCUMENT_BYTES",
     "MAX_DOWNLOAD_NAME",
+    "NO_ALIGNMENT_FILTER",
     "OPAQUE_TYPE",
     "PUBLIC_STATUSES",
     "REPORTING_STATUSES",
+    "SHORT_OF_PATH_ALIGNMENTS",
     "Action",
     "ActionStatus",
     "Contract",
@@ -64,8 +77,10 @@ __all__ = [
     "ReportStatus",
     "Signatory",
     "Target",
+    "TargetAlignment",
     "TargetEntry",
     "add_years",
+    "alignment_filter_value",
     "assigned_territories",
     "three_year_end_dates",
     "validate_document_size",

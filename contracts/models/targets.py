@@ -7,7 +7,40 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contracts.models.contracts import Contract
-from indicators.models import Objective, TargetEntry  # noqa: F401 (re-exported)
+from indicators.models import VALUE_DECIMALS, VALUE_DIGITS, Objective, TargetEntry  # noqa: F401
+
+
+class TargetAlignment(models.TextChoices):
+    """A target against the regional 2050 path (``indicators.alignment``): the same
+    values as ``indicators.alignment.Alignment``, blank when there is no path."""
+
+    ALIGNED = "aligned", _("alignée sur la trajectoire")
+    BELOW = "below", _("en deçà de la trajectoire")
+    BEYOND = "beyond", _("au-delà de la trajectoire")
+    NONE = "", _("pas de trajectoire régionale")
+
+
+# The labels a target can be judged by, and those short of the path (the staff list).
+JUDGED_ALIGNMENTS = (TargetAlignment.ALIGNED, TargetAlignment.BELOW, TargetAlignment.BEYOND)
+SHORT_OF_PATH_ALIGNMENTS = (TargetAlignment.BELOW,)
+# The filter value (API, contract list) for targets without a label.
+NO_ALIGNMENT_FILTER = "none"
+# Computed figures, left out of the audit history (they follow the target and the goals).
+ALIGNMENT_FIELDS = [
+    "alignment",
+    "committed_pace",
+    "required_pace",
+    "alignment_gap",
+    "alignment_computed_at",
+]
+
+
+def alignment_filter_value(value: str) -> str | None:
+    """The stored ``alignment`` for a filter value (``aligned``, ``below``, ``beyond``,
+    ``none``); ``None`` if it is none of them."""
+    if value == NO_ALIGNMENT_FILTER:
+        return TargetAlignment.NONE
+    return value if value in JUDGED_ALIGNMENTS else None
 
 
 class Target(Objective):
@@ -22,7 +55,45 @@ class Target(Objective):
     )
     comment = models.CharField(_("commentaire"), max_length=300, blank=True)
 
-    history = HistoricalRecords()
+    # Against the regional 2050 path: written by contracts.alignment.refresh_alignments
+    # only (in the aggregate jobs), never on page view.
+    alignment = models.CharField(
+        _("alignement sur la trajectoire régionale"),
+        max_length=10,
+        choices=TargetAlignment.choices,
+        blank=True,
+        default=TargetAlignment.NONE,
+    )
+    committed_pace = models.DecimalField(
+        _("rythme engagé (%/an)"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_DECIMALS,
+        null=True,
+        blank=True,
+        help_text=_("Évolution relative simple par an, de la référence à la cible, en %."),
+    )
+    required_pace = models.DecimalField(
+        _("rythme requis (%/an)"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_DECIMALS,
+        null=True,
+        blank=True,
+        help_text=_("Celui de la trajectoire régionale 2050 sur les mêmes années, en %."),
+    )
+    alignment_gap = models.DecimalField(
+        _("écart à la trajectoire"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_DECIMALS,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Ce qui manque à l'objectif pour suivre la trajectoire régionale sur ses "
+            "années, dans l'unité de l'indicateur (négatif : en avance)."
+        ),
+    )
+    alignment_computed_at = models.DateTimeField(_("alignement calculé le"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=ALIGNMENT_FIELDS)
 
     class Meta:
         verbose_name = _("objectif chiffré")

@@ -31,3 +31,19 @@ def percent(fraction, decimals=0):
     if fraction is None or fraction == "":
         return "—"
     return f"{number(Decimal(str(fraction)) * 100, decimals)}\u00a0%"
+
+
+MINUS = "\u2212"
+
+
+@register.filter
+def pace(value):
+    """A pace in % per year (``-1.657459``) as French text: at most two decimals,
+    trailing zeros dropped, an explicit sign (``−1,66 %/an``, ``+15 %/an``; — if
+    missing)."""
+    if value is None or value == "":
+        return "—"
+    rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    places = max(0, -rounded.normalize().as_tuple().exponent)
+    sign = MINUS if rounded < 0 else "+" if rounded > 0 else ""
+    return f"{sign}{number_format(abs(rounded), places, force_grouping=True)}\u00a0%/an"

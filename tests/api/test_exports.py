@@ -233,6 +233,7 @@ def flat_target(item):
             )
         },
         **{k: progress[k] for k in ("latest_year", "latest_value", "achievement", "status")},
+        **{k: item[k] for k in ("alignment", "committed_pace", "required_pace", "alignment_gap")},
         "is_demo": item["is_demo"],
     }
 

@@ -348,6 +348,12 @@ def test_contract_detail_represents_territory_themes_signatories_and_dates(
         "target_value": "900",
         "entered_as": "absolute",
         "relative_change": None,
+        # Not computed yet (the aggregate jobs do): tests/api/test_alignment_api.py.
+        "alignment": None,
+        "alignment_label": None,
+        "committed_pace": None,
+        "required_pace": None,
+        "alignment_gap": None,
         "is_demo": False,  # a contract entered by staff is real
     }
     assert row["is_demo"] is False

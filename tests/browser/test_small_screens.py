@@ -118,6 +118,8 @@ def test_public_pages_fit_a_phone(demo, phone_page):
     paths = [
         "/",
         "/contrats/",
+        "/contrats/comparaison/",
+        "/contrats/?alignement=below",
         *(f"/contrats/{pk}/" for pk in demo["contracts"]),
         "/territoires/code/59249/",
         "/territoires/code/59392/",  # Maubeuge: the figures of the territory reporting for it
@@ -171,7 +173,13 @@ def test_staff_pages_fit_a_phone(demo, phone_page):
     page = phone_page
     base = demo["url"]
     log_in(page, base, "agent.region")
-    paths = ["/gestion/", "/gestion/rapports/", demo["submitted_report"], "/espace/jetons/"]
+    paths = [
+        "/gestion/",
+        "/gestion/rapports/",
+        "/gestion/alignement/",
+        demo["submitted_report"],
+        "/espace/jetons/",
+    ]
     assert_all_fit(page, base, paths)
     assert page.locator("main table tbody tr").count() == 1  # the token list was measured
 

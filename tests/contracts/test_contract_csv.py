@@ -16,7 +16,10 @@ from indicators.models import Indicator, IndicatorValue, ValueStatus
 from indicators.units import UNIT_BOUNDS, UNIT_DECIMALS
 from tests.contracts.factories import ContractFactory, TargetFactory, indicator
 
-HEADER = "type;indicateur;nom;unite;annee;valeur;source;validated_on;validated_by;is_demo"
+HEADER = (
+    "type;indicateur;nom;unite;annee;valeur;source;validated_on;validated_by;"
+    "alignement;rythme_engage;rythme_requis;is_demo"
+)
 
 
 @pytest.fixture(autouse=True)

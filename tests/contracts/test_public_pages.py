@@ -162,7 +162,8 @@ def test_the_page_data_downloads_as_csv(client, demo):
     text = response.content.decode("utf-8-sig")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert text.splitlines()[0] == (
-        "type;indicateur;nom;unite;annee;valeur;source;validated_on;validated_by;is_demo"
+        "type;indicateur;nom;unite;annee;valeur;source;validated_on;validated_by;"
+        "alignement;rythme_engage;rythme_requis;is_demo"
     )
     # Rounded to the indicator's precision (GWh: one decimal), with a decimal comma.
     assert (

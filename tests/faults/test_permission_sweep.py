@@ -83,6 +83,7 @@ CLASSIFICATION = {
     "contracts": PUBLIC,
     "contract": PUBLIC,
     "contract_csv": PUBLIC,
+    "contract_comparison": PUBLIC,
     "contract_document": PUBLIC,  # public documents; the others 404 except for B and staff
     "territory_by_code": PUBLIC,
     "territory": PUBLIC,
@@ -110,6 +111,7 @@ CLASSIFICATION = {
     # Staff pages
     "staff_dashboard": STAFF,
     "staff_reports": STAFF,
+    "staff_alignment": STAFF,
     "staff_report": STAFF,
     "correct_value": STAFF,
     "recompute_now": STAFF,
@@ -421,6 +423,10 @@ def targets(w: World, key: str) -> list[Case]:
             Case("liste", reverse("contracts"), public_status=200),
             Case("recherche du brouillon", "/contrats/?q=GS-BROUILLON", public_status=200),
         ],
+        "contract_comparison": [
+            Case("comparaison", reverse("contract_comparison"), public_status=200),
+            Case("comparaison CSV", "/contrats/comparaison/?format=csv", public_status=200),
+        ],
         "contract": [
             Case("contrat actif de B", reverse("contract", args=[b.contract_b.pk]), 200),
             Case("brouillon de B", reverse("contract", args=[b.draft_b.pk]), 404),
@@ -506,6 +512,8 @@ def targets(w: World, key: str) -> list[Case]:
         # staff pages
         "staff_dashboard": [Case("gestion", reverse("staff_dashboard"), owner="staff")],
         "staff_reports": [Case("à valider", reverse("staff_reports"), owner="staff")],
+        # Names no object of B (no regional goal here: no target below the path).
+        "staff_alignment": [Case("objectifs en deçà", reverse("staff_alignment"), scoped=False)],
         "staff_report": [
             Case(
                 "rapport soumis de B",

@@ -26,6 +26,7 @@ TERMS = [
     "projection",
     "bilan",
     "fin-de-contrat",
+    "alignement",
     "agregats",
     "couverture",
     "demonstration",

@@ -32,6 +32,7 @@ def test_staff_have_one_management_entry_leading_to_every_management_page(client
     for url in (
         reverse("staff_dashboard"),
         reverse("staff_reports"),
+        reverse("staff_alignment"),
         reverse("staff_dashboard") + "#recalcul",
         reverse("admin:index"),
         reverse("officer:dashboard"),
@@ -48,7 +49,12 @@ def test_the_staff_dashboard_links_every_management_page(client, staff):
     html = client.get(reverse("staff_dashboard")).content.decode()
     main = html[html.index("<main") :]
 
-    for url in (reverse("staff_reports"), "#recalcul", reverse("admin:index")):
+    for url in (
+        reverse("staff_reports"),
+        reverse("staff_alignment"),
+        "#recalcul",
+        reverse("admin:index"),
+    ):
         assert f'href="{url}"' in main
     assert 'id="recalcul"' in main
 
