@@ -22,6 +22,8 @@ from contracts.public import (
     read_filters,
     with_summaries,
 )
+from indicators.models import Indicator
+from indicators.peers import peer_comparisons, peer_rows
 from kit.api import exports
 from kit.cache import BROWSER_MAX_AGE, public_page
 
@@ -55,6 +57,13 @@ class ContractListView(View):
         return render(request, "contracts/public_list.html", context)
 
 
+def contract_peer_rows(contract):
+    """The contract's territory against its peers on each headline indicator (latest
+    year with a group): five queries."""
+    indicators = list(Indicator.objects.filter(is_key=True).order_by("identifier"))
+    return peer_rows(peer_comparisons(contract.territory, indicators))
+
+
 @method_decorator(public_page, name="get")
 class ContractDetailView(View):
     def get(self, request, pk):
@@ -63,6 +72,7 @@ class ContractDetailView(View):
         context["documents"] = ContractDocument.objects.visible_to(request.user).filter(
             contract=contract
         )
+        context["peer_rows"] = contract_peer_rows(contract)
         return render(request, "contracts/public_detail.html", context)
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from indicators.units import PER_INHABITANT
+from indicators.units import PER_INHABITANT, UNIT_DECIMALS
 from territories.models import EpciNature, TerritoryKind
 
 # A group statistic is published only over at least this many territories; a
@@ -124,3 +124,8 @@ def rank_of(figure: Decimal, others, direction: str) -> int:
     if direction == "higher":
         return 1 + sum(1 for other in others if other > figure)
     return 1 + sum(1 for other in others if other < figure)
+
+
+def figure_decimals(indicator) -> int:
+    """The precision a compared figure is shown with."""
+    return UNIT_DECIMALS.get(figure_unit(indicator), 2)

@@ -37,6 +37,7 @@ from indicators.peer_groups import (
     MIN_PEERS,
     PEER_KIND_PLURALS,
     band_of,
+    figure_decimals,
     figure_of,
     figure_unit,
     peer_kind,
@@ -428,3 +429,35 @@ def _group_members(indicators, catalogue, territory, group_kind, band) -> dict[s
         identifier: [f for f in group if f.peer_kind == group_kind and f.band == band.code]
         for identifier, group in found.items()
     }
+
+
+@dataclass
+class PeerRow:
+    """One line of a compact comparison table: a comparison's latest year."""
+
+    comparison: PeerComparison
+    year: PeerYear
+    sentence: str
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.comparison.indicator
+
+    @property
+    def decimals(self) -> int:
+        return figure_decimals(self.comparison.indicator)
+
+    @property
+    def area_label(self) -> str:
+        return _("En France") if self.comparison.area == FRANCE else _("Dans la région")
+
+
+def peer_rows(comparisons: list[PeerComparison]) -> list[PeerRow]:
+    """The latest year of each comparison (the latest the territory is ranked, else
+    the latest with a published group), with its rank sentence."""
+    rows = []
+    for comparison in comparisons:
+        year = comparison.latest
+        if year is not None:
+            rows.append(PeerRow(comparison, year, rank_sentence(comparison, year)))
+    return rows

@@ -7,13 +7,14 @@ Sized per inhabitant on the region's own demo values (``REGION_VALUES``, extende
 after their last year by steady trends), times a factor of each EPCI (industry, rural
 wind farms…) and a small yearly noise, all drawn from fixed seeds. Published like the
 region's own values (``publish_validated_values``), validated by the Region's agent in
-June of the following year. A (territory, indicator, year) that already has a value —
-a contract's report, validated or not, or an earlier load — gets none."""
+June of the following year. A (territory, year) that a contract reports on (whatever
+the report's state) or that already has a value (an earlier load) gets none."""
 
 import random
 from datetime import date
 from decimal import Decimal
 
+from contracts.models import ProgressReport
 from indicators.models import Indicator, IndicatorValue
 from indicators.services import PublishedValue, publish_validated_values
 from territories.models import Territory, TerritoryKind
@@ -79,10 +80,14 @@ def load_observatory_values(region: Territory, validator, today: date, dated) ->
         .distinct()
         .order_by("code")
     )
-    taken = set(
+    taken = set(  # (territory, year): a contract reports on it, or an earlier load
         IndicatorValue.objects.filter(
             territory__in=epcis, indicator__in=indicators.values(), year__in=years
-        ).values_list("territory_id", "indicator_id", "year")
+        ).values_list("territory_id", "year")
+    ) | set(
+        ProgressReport.objects.filter(contract__territory__in=epcis, year__in=years).values_list(
+            "contract__territory_id", "year"
+        )
     )
     regional = {year: regional_per_inhabitant(year, region.population) for year in years}
     published = 0
@@ -91,7 +96,7 @@ def load_observatory_values(region: Territory, validator, today: date, dated) ->
             PublishedValue(indicators[i], year, value, validated_at=dated(date(year + 1, 6, 20)))
             for year in years
             for i, value in epci_values(epci.code, epci.population, year, regional[year]).items()
-            if (epci.pk, indicators[i].pk, year) not in taken
+            if (epci.pk, year) not in taken
         ]
         if values:
             publish_validated_values(epci, values, source=SOURCE, by=validator, is_demo=True)
