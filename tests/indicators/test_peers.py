@@ -115,7 +115,9 @@ def test_a_derived_share_is_computed_from_its_validated_components(ccs):
     refresh_peer_statistics()
     stat = PeerStatistic.objects.get(indicator__identifier="cae_3.b", year=2020, area="32")
     # val(cae_3.a)/1000/val(cae_2.a)*100: 10 %, 5 %, 20 %, 5 %, 10 %
-    shares = sorted(Decimal(r) / 1000 / Decimal(e) * 100 for r, e in zip(renewable, energy))
+    shares = sorted(
+        Decimal(r) / 1000 / Decimal(e) * 100 for r, e in zip(renewable, energy, strict=True)
+    )
     assert shares == [5, 5, 10, 10, 20]
     assert stat.median == Decimal("10")
     assert (stat.min, stat.max) == (Decimal(5), Decimal(20))
@@ -127,7 +129,8 @@ def test_no_statistic_on_fewer_than_five_territories(ccs):
     assert not PeerStatistic.objects.filter(indicator__identifier="cae_2.a").exists()
     comparison = peer_comparisons(ccs[0], [Indicator.objects.get(identifier="cae_2.a")])[0]
     year = comparison.years[2020]
-    assert year.statistic is None and year.rank is None
+    assert year.statistic is None
+    assert year.rank is None
     assert rank_sentence(comparison, year) == (
         "comparaison non publiée : moins de 5 territoires comparables"
     )
@@ -140,7 +143,9 @@ def test_a_rank_needs_five_peers_besides_the_territory(ccs):
     energy = Indicator.objects.get(identifier="cae_2.a")
     [comparison] = peer_comparisons(ccs[0], [energy])
     year = comparison.years[2020]
-    assert year.peers == 4 and not year.published and year.rank is None  # …not its rank
+    assert year.peers == 4
+    assert not year.published
+    assert year.rank is None
 
 
 @pytest.mark.parametrize("identifier", ["cae_2.a", "cae_3.a"])  # lower, higher is better
@@ -182,9 +187,9 @@ def test_the_full_recompute_writes_the_statistics_and_a_validation_updates_its_y
     stat = PeerStatistic.objects.get(indicator__identifier="cae_2.a", year=2020)
     assert stat.n == 7
     assert stat.is_demo is True
-    assert stat.median == statistics.quantiles(
-        sorted(figures_by_hand(ccs, ENERGY)), n=4
-    )[1].quantize(Decimal("0.000001"))
+    assert stat.median == statistics.quantiles(sorted(figures_by_hand(ccs, ENERGY)), n=4)[
+        1
+    ].quantize(Decimal("0.000001"))
 
 
 def test_statistics_of_all_indicators_take_a_few_queries(ccs, django_assert_max_num_queries):

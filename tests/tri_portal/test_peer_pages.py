@@ -62,7 +62,8 @@ def test_demo_territory_chart_shows_the_peers_band_median_and_rank(client, demo_
     stat = PeerStatistic.objects.get(
         indicator=energy, year=year, peer_kind="ca", band="100000-250000", area="32"
     )
-    assert stat.n == n and stat.is_demo
+    assert stat.n == n
+    assert stat.is_demo
     index = data["labels"].index(str(year))
     assert styles["band-low"]["data"][index] == float(stat.q1)
     assert styles["band-high"]["data"][index] == float(stat.q3)
@@ -76,7 +77,8 @@ def test_demo_territory_chart_shows_the_peers_band_median_and_rank(client, demo_
         f"250 000 habitants ({year})"
     ) in page
     # The chart's table carries the same figures (JS off).
-    assert "médiane des pairs" in page and "3e quartile" in page
+    assert "médiane des pairs" in page
+    assert "3e quartile" in page
     assert 'href="/methode/#pairs"' in html
 
 
@@ -101,7 +103,10 @@ def test_contract_page_compares_its_territory_with_its_peers(client, demo_recomp
     page = text(html)
     assert "Comparaison avec des territoires comparables" in page
     ordinal = "1er" if rank == 1 else f"{rank}e"
-    assert f"{ordinal} sur {n} communautés d'agglomération de 100 000 à 250 000 habitants ({year})" in page
+    assert (
+        f"{ordinal} sur {n} communautés d'agglomération de 100 000 à 250 000 habitants ({year})"
+        in page
+    )
 
 
 def test_method_page_defines_the_peer_comparison(client, db):
