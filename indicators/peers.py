@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -44,19 +45,20 @@ from indicators.peer_groups import (
     rank_of,
     territory_peer_kind,
 )
+from indicators.units import PER_INHABITANT
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One territory's compared figure for one year."""
+class Figure(NamedTuple):
+    """One territory's compared figure for one year (a float: statistics on thousands
+    of them stay cheap; stored to six decimals)."""
 
     territory_id: int
     year: int
     peer_kind: str
     band: str
     region: str | None  # the code of the region wholly containing it (None: straddles)
-    value: Decimal
+    value: float
     is_demo: bool
 
 
@@ -66,8 +68,7 @@ def _components(indicator: Indicator, catalogue: dict[str, Indicator]) -> list[I
     return [indicator]
 
 
-def _value_rows(component_ids, years, kinds, territory_filter: str, params: list):
-    table_v, table_t = IndicatorValue._meta.db_table, Territory._meta.db_table
+def _value_conditions(component_ids, years, kinds, territory_filter: str, params: list):
     where = [
         f"v.indicator_id IN ({', '.join(['%s'] * len(component_ids))})",
         "v.status = %s",
@@ -80,11 +81,17 @@ def _value_rows(component_ids, years, kinds, territory_filter: str, params: list
     if territory_filter:
         where.append(territory_filter)
         args.extend(params)
+    return " AND ".join(where), args
+
+
+def _value_rows(component_ids, years, kinds, territory_filter: str, params: list):
+    table_v, table_t = IndicatorValue._meta.db_table, Territory._meta.db_table
+    where, args = _value_conditions(component_ids, years, kinds, territory_filter, params)
     sql = f"""
         SELECT v.territory_id, t.kind, t.epci_nature, t.population, v.indicator_id, v.year,
                v.value, v.is_demo
         FROM {table_v} v JOIN {table_t} t ON t.id = v.territory_id
-        WHERE {" AND ".join(where)}"""
+        WHERE {where}"""
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
@@ -92,18 +99,20 @@ def _value_rows(component_ids, years, kinds, territory_filter: str, params: list
 
 def _regions(kinds, territory_filter: str, params: list) -> dict[int, str]:
     """``{territory id: code of the region wholly containing it}`` for the territories
-    of these kinds (one query)."""
+    of these kinds (and filter): one query, a look-up in the closure's descendant
+    index per territory."""
     table_c, table_t = TerritoryClosure._meta.db_table, Territory._meta.db_table
+    where = [f"t.kind IN ({', '.join(['%s'] * len(kinds))})"]
+    if territory_filter:
+        where.append(territory_filter)
     sql = f"""
-        SELECT c.descendant_id, r.code
-        FROM {table_c} c
-        JOIN {table_t} r ON r.id = c.ancestor_id AND r.kind = %s
-        JOIN {table_t} t ON t.id = c.descendant_id
-        WHERE c.contains_whole = %s AND t.kind IN ({", ".join(["%s"] * len(kinds))})
-        {"AND " + territory_filter if territory_filter else ""}"""
+        SELECT t.id, (
+            SELECT MIN(r.code) FROM {table_c} c JOIN {table_t} r ON r.id = c.ancestor_id
+            WHERE c.descendant_id = t.id AND c.contains_whole = %s AND r.kind = %s)
+        FROM {table_t} t WHERE {" AND ".join(where)}"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [TerritoryKind.REGION, True, *kinds, *params])
-        return dict(cursor.fetchall())
+        cursor.execute(sql, [True, TerritoryKind.REGION, *kinds, *params])
+        return {territory: region for territory, region in cursor.fetchall() if region}
 
 
 def figures(
@@ -129,41 +138,45 @@ def figures(
         return {i.identifier: [] for i in indicators}
     rows = _value_rows(list(by_id), years, kinds, territory_filter, params)
     regions = _regions(kinds, territory_filter, params)
-    found: dict[tuple[int, int], dict] = defaultdict(dict)
-    about: dict[int, tuple] = {}
-    demo: dict[tuple[int, int, str], bool] = {}
-    for territory_id, kind, nature, population, indicator_id, year, value, is_demo in rows:
-        about[territory_id] = (kind, nature or "", population)
-        identifier = by_id[indicator_id]
-        found[territory_id, year][identifier] = Decimal(value)
-        demo[territory_id, year, identifier] = bool(is_demo)
+    direct = {i.identifier: PER_INHABITANT.get(i.unit) for i in indicators if not i.is_derived}
+    derived = [i for i in indicators if i.is_derived]
     result: dict[str, list[Figure]] = {i.identifier: [] for i in indicators}
-    for (territory_id, year), values in found.items():
-        kind, nature, population = about[territory_id]
-        group_kind, band = peer_kind(kind, nature), band_of(population)
-        if group_kind is None or band is None:
+    groups: dict[int, tuple | None] = {}  # territory → (peer kind, band, region, population)
+    components: dict[tuple[int, int], dict] = defaultdict(dict)
+    demo: dict[tuple[int, int], set] = defaultdict(set)
+    for territory_id, kind, nature, population, indicator_id, year, value, is_demo in rows:
+        group = groups.get(territory_id, False)
+        if group is False:
+            group_kind, band = peer_kind(kind, nature or ""), band_of(population)
+            group = None
+            if group_kind is not None and band is not None and population:
+                group = (group_kind, band, regions.get(territory_id), population)
+            groups[territory_id] = group
+        if group is None:
             continue
-        for indicator in indicators:
-            if indicator.is_derived:
-                value = formulas.evaluate(indicator.formula, values)
-                used = indicator.components
-            else:
-                value = values.get(indicator.identifier)
-                used = [indicator.identifier]
+        identifier = by_id[indicator_id]
+        if identifier in direct:
+            per_inhabitant = direct[identifier]
+            figure = float(value)
+            if per_inhabitant is not None:
+                figure = figure * float(per_inhabitant[1]) / group[3]
+            result[identifier].append(
+                Figure(territory_id, year, group[0], group[1], group[2], figure, bool(is_demo))
+            )
+        if derived:
+            components[territory_id, year][identifier] = Decimal(value)
+            if is_demo:
+                demo[territory_id, year].add(identifier)
+    for (territory_id, year), values in components.items():
+        group_kind, band, region, population = groups[territory_id]
+        for indicator in derived:
+            value = formulas.evaluate(indicator.formula, values)
             figure = None if value is None else figure_of(indicator.unit, value, population)
             if figure is None:
                 continue
-            is_demo = any(demo.get((territory_id, year, c), False) for c in used)
+            is_demo = bool(demo[territory_id, year] & set(indicator.components))
             result[indicator.identifier].append(
-                Figure(
-                    territory_id,
-                    year,
-                    group_kind,
-                    band,
-                    regions.get(territory_id),
-                    figure,
-                    is_demo,
-                )
+                Figure(territory_id, year, group_kind, band, region, float(figure), is_demo)
             )
     return result
 
@@ -173,20 +186,40 @@ def _areas(figure: Figure, national: bool) -> list[str]:
     return [*areas, FRANCE] if national else areas
 
 
-def is_national() -> bool:
-    """Whether the database holds more than one region (national data loaded): then a
-    second comparison over all of France."""
-    return Territory.objects.filter(kind=TerritoryKind.REGION).count() > 1
+def is_national(found: Iterable[Figure]) -> bool:
+    """Whether the figures come from more than one region (national data loaded): then
+    a second comparison over all of France."""
+    return len({figure.region for figure in found}) > 1
+
+
+class StatisticRow(NamedTuple):
+    """A ``PeerStatistic`` row to insert (``INSERTED`` columns, in order)."""
+
+    indicator_id: int
+    year: int
+    peer_kind: str
+    band: str
+    area: str
+    n: int
+    q1: Decimal
+    median: Decimal
+    q3: Decimal
+    min: Decimal
+    max: Decimal
+    is_demo: bool
+    computed_at: object
 
 
 def group_statistics(
     indicator: Indicator, found: Iterable[Figure], national: bool, now
-) -> list[PeerStatistic]:
+) -> list[StatisticRow]:
     """The statistics of every group of at least ``MIN_PEERS`` figures (not saved)."""
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in found:
-        for area in _areas(figure, national):
-            groups[figure.year, figure.peer_kind, figure.band, area].append(figure)
+        if figure.region:
+            groups[figure.year, figure.peer_kind, figure.band, figure.region].append(figure)
+        if national:
+            groups[figure.year, figure.peer_kind, figure.band, FRANCE].append(figure)
     rows = []
     for (year, kind, band, area), members in groups.items():
         if len(members) < MIN_PEERS:
@@ -194,27 +227,52 @@ def group_statistics(
         values = sorted(member.value for member in members)
         q1, median, q3 = statistics.quantiles(values, n=4)
         rows.append(
-            PeerStatistic(
-                indicator=indicator,
-                year=year,
-                peer_kind=kind,
-                band=band,
-                area=area,
-                n=len(values),
-                q1=_stored(q1),
-                median=_stored(median),
-                q3=_stored(q3),
-                min=_stored(values[0]),
-                max=_stored(values[-1]),
-                is_demo=any(member.is_demo for member in members),
-                computed_at=now,
+            StatisticRow(
+                indicator.pk,
+                year,
+                kind,
+                band,
+                area,
+                len(values),
+                _stored(q1),
+                _stored(median),
+                _stored(q3),
+                _stored(values[0]),
+                _stored(values[-1]),
+                any(member.is_demo for member in members),
+                now,
             )
         )
     return rows
 
 
-def _stored(value: Decimal) -> Decimal:
+def _stored(value: float) -> Decimal:
     return Decimal(value).quantize(VALUE_QUANTUM)
+
+
+INSERTED = list(StatisticRow._fields)
+
+
+def _insert(rows: list[StatisticRow]) -> None:
+    """Insert the statistics in one statement (PostgreSQL) or one batch (SQLite): a
+    national run writes hundreds of rows per indicator, which ``bulk_create`` spends
+    more time preparing than the database writing."""
+    if not rows:
+        return
+    table = PeerStatistic._meta.db_table
+    names = ", ".join(f'"{column}"' for column in INSERTED)
+    computed_at = connection.ops.adapt_datetimefield_value(rows[0].computed_at)
+    values = [(*(getattr(row, column) for column in INSERTED[:-1]), computed_at) for row in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor, f"INSERT INTO {table} ({names}) VALUES %s", values, page_size=5000
+            )
+        else:
+            marks = ", ".join(["%s"] * len(INSERTED))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
 
 
 def compared_indicators(catalogue: dict[str, Indicator]) -> list[Indicator]:
@@ -246,7 +304,6 @@ def refresh_peer_statistics(
                     wanted[target.identifier] = None
                 else:
                     wanted.setdefault(target.identifier, set()).update(years)
-    national = is_national()
     written = 0
     # The indicators wanted for all years, and each of the others: one read each.
     batches = [[i for i, y in sorted(wanted.items()) if y is None]]
@@ -256,6 +313,7 @@ def refresh_peer_statistics(
         found = figures([catalogue[i] for i in batch], catalogue, years, kinds)
         now = timezone.now()
         for identifier in batch:
+            national = is_national(found[identifier])
             written += _replace(catalogue[identifier], years, found[identifier], national, now)
     return written
 
@@ -264,11 +322,14 @@ def _replace(indicator, years, found, national, now) -> int:
     """Replace ``indicator``'s statistics (of ``years``, or all) in one transaction."""
     rows = group_statistics(indicator, found, national, now)
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # derived data, as the aggregates
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         stale = PeerStatistic.objects.filter(indicator=indicator)
         if years is not None:
             stale = stale.filter(year__in=sorted(years))
         stale.delete()
-        PeerStatistic.objects.bulk_create(rows, batch_size=2000)
+        _insert(rows)
     return len(rows)
 
 
@@ -404,7 +465,7 @@ def _peer_years(territory, indicator, members: list[Figure], by_year) -> dict[in
             rank = rank_of(own.value, others, indicator.direction)
         rows[year] = PeerYear(
             year=year,
-            figure=own.value if own else None,
+            figure=_stored(own.value) if own else None,
             statistic=statistic,
             peers=len(others),
             rank=rank,

@@ -158,9 +158,8 @@ def test_api_territory_adds_its_figure_and_rank(client, demo_recomputed):
     own = IndicatorValue.objects.validated().get(
         territory=territory, indicator__identifier="cae_2.a", year=year
     )
-    assert Decimal(row["territory_figure"]) == (own.value * 1000 / territory.population).quantize(
-        Decimal("0.000001")
-    )
+    figure = float(own.value) * 1000 / territory.population
+    assert Decimal(row["territory_figure"]) == Decimal(figure).quantize(Decimal("0.000001"))
     by_id = client.get(API, {"territory": territory.pk, "indicator": "cae_2.a", "year": year})
     assert by_id.json()["results"][0]["territory_rank"] == rank
 
