@@ -23,7 +23,7 @@ from contracts.public import (
     with_summaries,
 )
 from indicators.models import Indicator
-from indicators.peers import peer_comparisons, peer_rows
+from indicators.peers import compared_indicators, peer_comparisons, peer_rows
 from kit.api import exports
 from kit.cache import BROWSER_MAX_AGE, public_page
 
@@ -59,9 +59,11 @@ class ContractListView(View):
 
 def contract_peer_rows(contract):
     """The contract's territory against its peers on each headline indicator (latest
-    year with a group): five queries."""
-    indicators = list(Indicator.objects.filter(is_key=True).order_by("identifier"))
-    return peer_rows(peer_comparisons(contract.territory, indicators))
+    year with a group): four queries."""
+    catalogue = {i.identifier: i for i in Indicator.objects.all()}
+    return peer_rows(
+        peer_comparisons(contract.territory, compared_indicators(catalogue), catalogue)
+    )
 
 
 @method_decorator(public_page, name="get")

@@ -419,11 +419,12 @@ def peer_comparisons(
     territory, indicators: list[Indicator], catalogue: dict[str, Indicator] | None = None
 ) -> list[PeerComparison]:
     """``territory`` against its peers on each of ``indicators``, for every year it has
-    a figure or its group a statistic, in its region and (national data) in France. Four
-    queries whatever the number of indicators and years: the stored statistics, the
-    territory's region, and the figures of its group's members — by the same rule as
-    the statistics — to rank it (values, regions). Empty for a territory without peer
-    kind or population band."""
+    a figure or its group a statistic, in its region and (national data) in France.
+    Three queries whatever the number of indicators and years (four without
+    ``catalogue``): the stored statistics, and the figures of its group's members — by
+    the same rule as the statistics — to rank it (values, regions). Empty for a territory without peer
+    kind or population band. (The region is read from the territory's own figures; one
+    more query when it has none.)"""
     group_kind, band = territory_peer_kind(territory), band_of(territory.population)
     if group_kind is None or band is None or not indicators:
         return []
@@ -434,8 +435,9 @@ def peer_comparisons(
         indicator__in=indicators, peer_kind=group_kind, band=band
     ):
         stats[stat.indicator_id, stat.area][stat.year] = stat
-    region = territory_area(territory)
     members = _group_members(indicators, catalogue, territory, group_kind, BANDS_BY_CODE[band])
+    own = [f.region for group in members.values() for f in group if f.territory_id == territory.pk]
+    region = own[0] if own else territory_area(territory)
     comparisons = []
     for indicator in indicators:
         for area in [a for a in (region, FRANCE) if a]:

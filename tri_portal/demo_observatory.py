@@ -20,16 +20,20 @@ from indicators.services import PublishedValue, publish_validated_values
 from territories.models import Territory, TerritoryKind
 from tri_portal import demo_contracts as data
 
-SOURCE = "Observatoire Climat Hauts-de-France — données de démonstration (fictives)"
+SOURCE = "Données de démonstration (fictives) — Observatoire Climat Hauts-de-France"
 INDICATORS = ("cae_2.a", "cae_1.a", "cae_3.a")
 # Yearly change of the regional figures per inhabitant after the last regional value.
 TRENDS = {"cae_2.a": Decimal("-0.015"), "cae_1.a": Decimal("-0.025"), "cae_3.a": Decimal("0.06")}
 
 
 def observatory_years(today: date) -> list[int]:
-    """The years the demo contracts report: the 2017 contracts' and the years the later
-    ones have validated on ``today`` (their baseline year to the year before last)."""
-    return sorted(set(data.YEARS) | set(range(today.year - 4, today.year - 1)))
+    """The years the demo contracts report (the 2017 contracts', and those the later
+    ones have validated on ``today``) up to the region's last own value
+    (``REGION_VALUES``): after it the region publishes no total of its own, and every
+    EPCI's figure would make the regional aggregate a full-coverage sum of these
+    fictitious figures, shown on the dashboards in place of the region's own."""
+    reported = set(data.YEARS) | set(range(today.year - 4, today.year - 1))
+    return sorted(year for year in reported if year <= max(data.REGION_VALUES))
 
 
 def _draw(seed: str, low: float, high: float) -> Decimal:

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from indicators.peer_groups import FRANCE, figure_decimals
-from indicators.peers import PeerComparison, PeerRow, peer_comparisons, peer_rows
+from indicators.models import Indicator
+from indicators.peer_groups import FRANCE, figure_decimals, territory_peer_kind
+from indicators.peers import (
+    PeerComparison,
+    PeerRow,
+    compared_indicators,
+    peer_comparisons,
+    peer_rows,
+)
 from kit.charts import COLOURS, Chart, Dataset
 
 BAND_COLOUR = "#6b6b6b"  # 5.3:1 on white; the band is filled with it, translucent
@@ -56,10 +63,15 @@ def peer_chart(territory, comparison: PeerComparison) -> Chart:
     )
 
 
-def peer_blocks(territory, indicators) -> list[PeerBlock]:
+def peer_blocks(territory) -> list[PeerBlock]:
     """One block per headline indicator with a comparison, the chart drawn for the
-    territory's region (or France when it lies in none)."""
-    comparisons = peer_comparisons(territory, list(indicators))
+    territory's region (or France when it lies in none). Four queries (none for a
+    territory without peers: a département, a région)."""
+    if territory_peer_kind(territory) is None:
+        return []
+    catalogue = {i.identifier: i for i in Indicator.objects.all()}
+    indicators = compared_indicators(catalogue)
+    comparisons = peer_comparisons(territory, indicators, catalogue)
     by_indicator: dict[int, list[PeerComparison]] = {}
     for comparison in comparisons:
         by_indicator.setdefault(comparison.indicator.pk, []).append(comparison)

@@ -65,7 +65,8 @@ def territory_page(territory: Territory) -> dict:
     (whatever the number of ancestors, members, contracts or values): three more when it
     has no validated value of its own (the territory reporting for it and its values),
     three more for a département or the region (aggregates, contracts inside, contract
-    figures), five more for the comparison with its peers when it has values."""
+    figures), four more for the comparison with its peers when it has values (a commune, an EPCI
+    or a syndicat)."""
     ancestors = sorted(
         Territory.objects.ancestors_of(territory),
         key=lambda t: (ANCESTOR_ORDER.index(t.kind), t.name),
@@ -82,8 +83,7 @@ def territory_page(territory: Territory) -> dict:
     nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(ancestors)
     is_scope = territory.kind in SCOPE_KINDS
     # Its headline indicators against territories of its kind and size (when it has some).
-    key_indicators = Indicator.objects.filter(is_key=True).order_by("identifier")
-    peers = peer_blocks(territory, list(key_indicators)) if charts else []
+    peers = peer_blocks(territory) if charts else []
     aggregates = latest_scope_aggregates(territory) if is_grouping else []
     return {
         "territory": territory,
