@@ -89,7 +89,7 @@ def _value_rows(component_ids, years, kinds, territory_filter: str, params: list
     where, args = _value_conditions(component_ids, years, kinds, territory_filter, params)
     sql = f"""
         SELECT v.territory_id, t.kind, t.epci_nature, t.population, v.indicator_id, v.year,
-               v.value, v.is_demo
+               CAST(v.value AS DOUBLE PRECISION), v.is_demo
         FROM {table_v} v JOIN {table_t} t ON t.id = v.territory_id
         WHERE {where}"""
     with connection.cursor() as cursor:
@@ -157,14 +157,14 @@ def figures(
         identifier = by_id[indicator_id]
         if identifier in direct:
             per_inhabitant = direct[identifier]
-            figure = float(value)
+            figure = value
             if per_inhabitant is not None:
                 figure = figure * float(per_inhabitant[1]) / group[3]
             result[identifier].append(
                 Figure(territory_id, year, group[0], group[1], group[2], figure, bool(is_demo))
             )
         if derived:
-            components[territory_id, year][identifier] = Decimal(value)
+            components[territory_id, year][identifier] = Decimal(repr(value))
             if is_demo:
                 demo[territory_id, year].add(identifier)
     for (territory_id, year), values in components.items():
