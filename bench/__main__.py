@@ -1,4 +1,4 @@
-"""`make bench`: generate (once) the synthetic databases, measure B1–B6 side by side with
+"""`make bench`: generate (once) the synthetic databases, measure B1–B9 side by side with
 their floors, write results.json and results.md, exit 1 when a target is missed.
 
     python -m bench --scale national --baseline-scale region     # what `make bench` runs
@@ -235,6 +235,31 @@ def recompute_benches(args, env, url, baseline_url) -> list[Result]:
     ]
 
 
+def peer_benches(args, env, url) -> list[Result]:
+    """B9: the peer statistics of every EPCI for one indicator (all years) against one
+    SUM … GROUP BY over the same values, alternated, best of ``--repeat`` runs each."""
+    floors, runs = [], []
+    for _ in range(args.repeat):
+        settle(url)
+        floors.append(task(env, url, "floor_peers"))
+        runs.append(task(env, url, "peers"))
+        log(f"B9 {runs[-1]['seconds']:.4f} s, plancher {floors[-1]['seconds']:.4f} s")
+    return [
+        Result(
+            "B9",
+            "Statistiques de comparaison (pairs) de tous les EPCI pour un indicateur, "
+            "toutes années",
+            min(r["seconds"] for r in runs),
+            min(f["seconds"] for f in floors),
+            "s",
+            AT_MOST,
+            2,
+            floor_name="un SUM … GROUP BY sur les mêmes valeurs",
+            details={"runs": runs, "floor_runs": floors, "statistic": "best of runs"},
+        )
+    ]
+
+
 def from_dicts(items: list[dict]) -> list[Result]:
     fields = ["id", "name", "figure", "floor", "unit", "op", "bound", "floor_name", "details"]
     return [
@@ -299,6 +324,9 @@ def main(argv=None) -> int:
     if wanted(args, "B5", "B5X"):
         log("B5 (import)")
         results += from_dicts(task(env, url, "imports", rows=args.import_rows)["results"])
+    if wanted(args, "B9"):
+        log("B9 (statistiques de comparaison)")
+        results += peer_benches(args, env, url)
     results.sort(key=lambda r: r.id)
     meta = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -96,6 +96,48 @@ def incremental(kind: str | None = None) -> dict:
     }
 
 
+# B9: one headline indicator no other headline indicator is computed from (GHG).
+PEER_INDICATOR = "cae_1.a"
+
+
+def floor_peers() -> dict:
+    """B9's floor: one SUM … GROUP BY over the validated values of the indicator of
+    every EPCI (all years), joined to their territories, rows fetched."""
+    from django.db import connection
+
+    from indicators.aggregation import TABLES
+    from indicators.models import Indicator
+
+    indicator = Indicator.objects.get(identifier=PEER_INDICATOR)
+    sql = f"""
+        SELECT v.year, t.epci_nature, SUM(v.value), COUNT(*)
+        FROM {TABLES["iv"]} v JOIN {TABLES["t"]} t ON t.id = v.territory_id
+        WHERE v.indicator_id = %s AND v.status = 'validated' AND t.kind = 'epci'
+        GROUP BY v.year, t.epci_nature"""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [indicator.pk])
+        rows = cursor.fetchall()
+    return {"seconds": time.perf_counter() - started, "rows": len(rows)}
+
+
+def peers() -> dict:
+    """B9: the peer statistics of every EPCI for one indicator, all years, as the
+    aggregate jobs compute and store them (``indicators.peers``)."""
+    from indicators.models import Indicator, PeerStatistic
+    from indicators.peers import refresh_peer_statistics
+    from territories.models import TerritoryKind
+
+    catalogue = {i.identifier: i for i in Indicator.objects.all()}  # the jobs have it
+    indicator = catalogue[PEER_INDICATOR]
+    started = time.perf_counter()
+    written = refresh_peer_statistics([(indicator, None)], catalogue, kinds=[TerritoryKind.EPCI])
+    seconds = time.perf_counter() - started
+    values = indicator.values.filter(status="validated", territory__kind="epci").count()
+    assert PeerStatistic.objects.filter(indicator=indicator).count() == written
+    return {"seconds": seconds, "statistics": written, "values": values}
+
+
 def http(duration: float, connections: int, threads: int) -> dict:
     from bench import http as http_bench
 
@@ -110,6 +152,8 @@ def imports(rows: int) -> dict:
 
 TASKS = {
     "floor_sum": floor_sum,
+    "floor_peers": floor_peers,
+    "peers": peers,
     "recompute": recompute,
     "incremental": incremental,
     "http": http,

@@ -32,6 +32,7 @@ from contracts.public import (
     with_summaries,
 )
 from indicators.models import Indicator
+from indicators.peers import compared_indicators, peer_comparisons, peer_rows
 from kit.api import exports
 from kit.cache import BROWSER_MAX_AGE, public_page
 
@@ -65,6 +66,15 @@ class ContractListView(View):
         return render(request, "contracts/public_list.html", context)
 
 
+def contract_peer_rows(contract):
+    """The contract's territory against its peers on each headline indicator (latest
+    year with a group): four queries."""
+    catalogue = {i.identifier: i for i in Indicator.objects.all()}
+    return peer_rows(
+        peer_comparisons(contract.territory, compared_indicators(catalogue), catalogue)
+    )
+
+
 @method_decorator(public_page, name="get")
 class ContractDetailView(View):
     def get(self, request, pk):
@@ -73,6 +83,7 @@ class ContractDetailView(View):
         context["documents"] = ContractDocument.objects.visible_to(request.user).filter(
             contract=contract
         )
+        context["peer_rows"] = contract_peer_rows(contract)
         return render(request, "contracts/public_detail.html", context)
 
 

@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from indicators import formulas
+from indicators.peer_groups import (
+    BANDS_BY_CODE,
+    MIN_PEERS,
+    PEER_KIND_PLURALS,
+    POPULATION_BANDS,
+    PeerKind,
+)
 from indicators.units import UNIT_BOUNDS, UNIT_DECIMALS
 from kit.templatetags.tri_format import number, percent
 from kit.years import YEAR_MAX, YEAR_MIN
@@ -602,3 +609,78 @@ class RegionalGoal(Objective):
         errors.update(self.objective_errors())
         if errors:
             raise ValidationError(errors)
+
+
+class PeerStatistic(models.Model):
+    """The distribution of a headline indicator's figure (per inhabitant where the unit
+    calls for it) over a group of comparable territories — same peer kind, same
+    population band — in one area (a region's code, or « FR » for all of France) and
+    year. Written by the aggregate jobs (``indicators.peers``); only groups of at least
+    ``MIN_PEERS`` territories are stored, so nothing smaller is ever published."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="peer_statistics",
+        verbose_name=_("indicateur"),
+        db_index=False,  # the unique key starts with it
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    peer_kind = models.CharField(_("type de territoire"), max_length=10, choices=PeerKind.choices)
+    band = models.CharField(
+        _("tranche de population"),
+        max_length=15,
+        choices=[(band.code, band.label) for band in POPULATION_BANDS],
+    )
+    area = models.CharField(
+        _("zone"), max_length=3, help_text=_("Code de la région, ou « FR » pour la France.")
+    )
+    n = models.PositiveIntegerField(_("territoires comparés"))
+    q1 = models.DecimalField(
+        _("1er quartile"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
+    median = models.DecimalField(
+        _("médiane"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
+    q3 = models.DecimalField(
+        _("3e quartile"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
+    )
+    min = models.DecimalField(_("minimum"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
+    max = models.DecimalField(_("maximum"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
+    is_demo = models.BooleanField(
+        _("donnée de démonstration"),
+        default=False,
+        help_text=_("Vrai dès qu'une des valeurs comparées est une donnée de démonstration."),
+    )
+    computed_at = models.DateTimeField(_("calculé le"))
+
+    class Meta:
+        verbose_name = _("statistique de comparaison")
+        verbose_name_plural = _("statistiques de comparaison")
+        ordering = ["indicator", "year", "area", "peer_kind", "band"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year", "peer_kind", "band", "area"],
+                name="one_peer_statistic_per_group",
+                violation_error_message=_(
+                    "Une statistique existe déjà pour ce groupe, cet indicateur et cette année."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(n__gte=MIN_PEERS),
+                name="peer_statistic_enough_peers",
+                violation_error_message=_("Pas de statistique sur moins de 5 territoires."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.year} {self.peer_kind} {self.band} {self.area}: {self.median}"
+
+    @property
+    def band_label(self) -> str:
+        return BANDS_BY_CODE[self.band].label
+
+    @property
+    def group_label(self) -> str:
+        """« communautés de communes de 20 000 à 50 000 habitants »"""
+        return f"{PEER_KIND_PLURALS[self.peer_kind]} {self.band_label}"

@@ -44,6 +44,10 @@ def supersede_earlier(value: IndicatorValue, by) -> bool:
     return replaced
 
 
+# The fields of a published value set from saved instances (not checked again).
+RELATED_FIELDS = ["territory", "indicator", "entered_by", "validated_by"]
+
+
 @dataclass(frozen=True)
 class PublishedValue:
     """A figure the region publishes itself (e.g. from its climate observatory)."""
@@ -51,6 +55,7 @@ class PublishedValue:
     indicator: Indicator
     year: int
     value: Decimal
+    validated_at: datetime | None = None  # default: the call's ``validated_at``
 
 
 @transaction.atomic
@@ -76,8 +81,23 @@ def publish_validated_values(
     if not source.strip():
         raise ValidationError(_("Indiquez la source des valeurs publiées."))
     moment = validated_at or timezone.now()
+    items = list(values)
+    # The earlier validated values of these indicators and years, locked, in one query.
+    earlier: dict[tuple[int, int], list[IndicatorValue]] = {}
+    if items:
+        for old in (
+            IndicatorValue.objects.validated()
+            .select_for_update()
+            .filter(
+                territory_id=territory.pk,
+                indicator_id__in={item.indicator.pk for item in items},
+                year__in={item.year for item in items},
+            )
+        ):
+            earlier.setdefault((old.indicator_id, old.year), []).append(old)
     published, replaced = [], set()
-    for item in values:
+    for item in items:
+        at = item.validated_at or moment
         value = IndicatorValue(
             territory=territory,
             indicator=item.indicator,
@@ -87,16 +107,21 @@ def publish_validated_values(
             status=ValueStatus.VALIDATED,
             is_demo=is_demo,
             entered_by=by,
-            entered_at=moment,
+            entered_at=at,
             validated_by=by,
-            validated_at=moment,
+            validated_at=at,
         )
-        value.full_clean(validate_constraints=False)
-        if supersede_earlier(value, by):
+        # The related objects are the saved instances given: no query to check them.
+        value.full_clean(exclude=RELATED_FIELDS, validate_constraints=False)
+        for old in earlier.pop((item.indicator.pk, item.year), []):
+            old.status = ValueStatus.SUPERSEDED
+            old._history_user = by
+            old.save()
             replaced.add((territory.pk, item.indicator.pk, item.year))
         value._history_user = by
-        value._history_date = moment
+        value._history_date = at
         value.save()
+        earlier[item.indicator.pk, item.year] = [value]  # a later item of the same year
         published.append(value)
     schedule_recompute(published, replaced)
     return published

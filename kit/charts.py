@@ -15,7 +15,7 @@ COLOURS = {"values": "#0b5394", "trajectory": "#6b6b6b", "target": "#b3261e", "g
 class Dataset:
     label: str
     values: list[Decimal | None]
-    style: str = "line"  # line | dashed | point
+    style: str = "line"  # line | dashed | point | band-low | band-high (filled to band-low)
     colour: str = COLOURS["values"]
 
 

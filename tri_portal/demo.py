@@ -32,6 +32,7 @@ from indicators.services import PublishedValue, publish_validated_values
 from territories.models import OfficerAssignment, SyndicatNature, Territory, TerritoryKind
 from territories.services import set_members
 from tri_portal import demo_contracts as data
+from tri_portal.demo_observatory import load_observatory_values
 
 # Syndicats are not in the Etalab data set. The SIREN below is a *demo* value
 # (valid Luhn key, 999 prefix unused by real collectivities), stored as not official
@@ -439,7 +440,7 @@ def _create_regional_goals(users) -> list[RegionalGoal]:
 @transaction.atomic
 def load_demo_contracts(today: date | None = None) -> list[Contract]:
     """The six contracts of 24 October 2017, the region's own 2050 goals and
-    yearly values, and the later contracts,
+    yearly values, the later contracts, the observatory's figures of the other EPCIs,
     active on ``today`` (the day of loading by default), with their reports due, sent,
     late or rejected on that day (idempotent: an existing contract is left as it is; a
     territory that already has a later demo contract gets no other)."""
@@ -464,4 +465,7 @@ def load_demo_contracts(today: date | None = None) -> list[Contract]:
     IndicatorValue.objects.filter(report__contract__is_demo=True, is_demo=False).update(
         is_demo=True
     )
+    # The other EPCIs' figures, from the observatory: peers to compare the contracts with.
+    region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
+    load_observatory_values(region, users["agent.region"], today, _past)
     return created

@@ -20,6 +20,7 @@ from indicators.selectors import latest_scope_aggregates, regional_goals
 from kit.cache import public_page
 from kit.charts import Chart, Dataset
 from territories.models import Territory, TerritoryKind
+from tri_portal.peer_charts import peer_blocks
 
 # Direct members are listed (as links) up to this many; beyond, only counted.
 MAX_LISTED_MEMBERS = 60
@@ -64,7 +65,8 @@ def territory_page(territory: Territory) -> dict:
     (whatever the number of ancestors, members, contracts or values): three more when it
     has no validated value of its own (the territory reporting for it and its values),
     three more for a département or the region (aggregates, contracts inside, contract
-    figures)."""
+    figures), four more for the comparison with its peers when it has values (a commune, an EPCI
+    or a syndicat)."""
     ancestors = sorted(
         Territory.objects.ancestors_of(territory),
         key=lambda t: (ANCESTOR_ORDER.index(t.kind), t.name),
@@ -80,6 +82,8 @@ def territory_page(territory: Territory) -> dict:
     charts = key_indicator_charts(territory)
     nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(ancestors)
     is_scope = territory.kind in SCOPE_KINDS
+    # Its headline indicators against territories of its kind and size (when it has some).
+    peers = peer_blocks(territory) if charts else []
     aggregates = latest_scope_aggregates(territory) if is_grouping else []
     return {
         "territory": territory,
@@ -93,12 +97,14 @@ def territory_page(territory: Territory) -> dict:
         "charts": charts,
         "nearest_reporting": nearest,
         "nearest_charts": nearest_charts,
+        "peer_blocks": peers,
         "is_scope": is_scope,
         "contracts_inside": list(contracts_inside(territory)) if is_scope else [],
         "scope_stats": ContractStats.objects.filter(scope=territory).first() if is_scope else None,
         "has_demo": any(c.contract.is_demo for c in coverages)
         or any(a.is_demo for a in aggregates)
-        or any(p and p.is_demo for chart in charts + nearest_charts for p in chart.provenance),
+        or any(p and p.is_demo for chart in charts + nearest_charts for p in chart.provenance)
+        or any(block.is_demo for block in peers),
         # A region's own 2050 goals (not a contract) against its aggregates.
         "goals": regional_goals(territory) if territory.kind == TerritoryKind.REGION else [],
     }

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from contracts.selectors import publishes_demo_data, signed_contracts
 from indicators.models import Indicator
+from indicators.peer_groups import MIN_PEERS, POPULATION_BANDS, PeerKind
 from indicators.tasks import enqueue_full_recompute
 from kit.api import exports
 from kit.cache import public_page
@@ -41,7 +42,13 @@ class MethodView(TemplateView):
 
     def get_context_data(self, **kwargs):
         indicators = Indicator.objects.order_by("-is_key", "theme", "identifier")
-        return super().get_context_data(**kwargs, indicators=indicators)
+        return super().get_context_data(
+            **kwargs,
+            indicators=indicators,
+            population_bands=POPULATION_BANDS,
+            peer_kinds=PeerKind.choices,
+            min_peers=MIN_PEERS,
+        )
 
 
 @method_decorator(staff_member_required, name="dispatch")

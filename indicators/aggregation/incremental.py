@@ -296,6 +296,9 @@ def recompute_pending(trigger: str = "validation", stream=None) -> RecomputeRun 
         for identifier, (years, scopes) in sorted(needed.items())
     ]
     changed = sorted({row[3] for row in pending})
+    peer_years: dict[int, set[int]] = defaultdict(set)
+    for _id, indicator_id, year, *_rest in pending:
+        peer_years[indicator_id].add(year)
     run = runs._run(
         work,
         catalogue,
@@ -305,6 +308,7 @@ def recompute_pending(trigger: str = "validation", stream=None) -> RecomputeRun 
         territories=changed,
         started_at=started_at,
         updated=updated,
+        peers=[(catalogue[by_pk[pk]], years) for pk, years in sorted(peer_years.items())],
     )
     PendingRecompute.objects.filter(id__in=[row[0] for row in pending]).delete()
     return run

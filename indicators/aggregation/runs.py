@@ -15,6 +15,7 @@ from django.utils import timezone
 from indicators.aggregation.plans import Plan, plan_for
 from indicators.aggregation.writer import build_aggregates, write_rows
 from indicators.models import Aggregate, Indicator, PendingRecompute, RecomputeRun
+from indicators.peers import refresh_peer_statistics
 from indicators.signals import aggregates_recomputed
 from kit.console import ProgressBar
 
@@ -86,7 +87,8 @@ def recompute(
     chosen = list(indicators) if indicators is not None else list(catalogue.values())
     years = None if years is None else sorted(set(years))
     scopes = None if scopes is None else sorted(set(scopes))
-    return _run([(i, years, scopes) for i in chosen], catalogue, trigger, stream)
+    peers = [(i, years) for i in chosen]
+    return _run([(i, years, scopes) for i in chosen], catalogue, trigger, stream, peers=peers)
 
 
 def _run(
@@ -98,10 +100,13 @@ def _run(
     territories=None,
     started_at=None,
     updated: int = 0,
+    peers=(),
 ) -> RecomputeRun:
     """``work``: (indicator, years or None, scope ids or None) triples; ``territories``:
     the territories whose values changed (None: all), passed on to the receivers;
-    ``updated``: aggregates already updated in place by this run."""
+    ``updated``: aggregates already updated in place by this run; ``peers``: the
+    (indicator, years or None) whose values changed, their peer statistics (and those
+    of the headline ratios using them) recomputed before the run is recorded."""
     started_at = started_at or timezone.now()
     jobs = [(plan_for(i, catalogue), y, s) for i, y, s in work]
     jobs = [(p, y, s) for p, y, s in jobs if p is not None and y != [] and s != []]
@@ -116,6 +121,8 @@ def _run(
             rows, found = replace_aggregates(plans, years, scopes, bar)
             written += rows
             conflicts += found
+    if peers:
+        refresh_peer_statistics(peers, catalogue)
     run = RecomputeRun.objects.create(
         started_at=started_at,
         finished_at=timezone.now(),

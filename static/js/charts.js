@@ -38,6 +38,19 @@
         spanGaps: true
       });
     }
+    if (dataset.style === "band-low" || dataset.style === "band-high") {
+      // The peers' interquartile range: the upper quartile is filled down to the
+      // lower one (the dataset just before it), both drawn as thin lines.
+      return Object.assign(common, {
+        backgroundColor: dataset.colour + "33",
+        borderWidth: 1,
+        pointRadius: 0,
+        pointHoverRadius: 0,
+        pointHitRadius: 6,
+        spanGaps: false,
+        fill: dataset.style === "band-high" ? "-1" : false
+      });
+    }
     if (dataset.style === "point") {
       return Object.assign(common, {
         showLine: false,

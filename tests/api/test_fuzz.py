@@ -57,6 +57,7 @@ LISTS = [
     "aggregates",
     "regional-goals",
     "reports",
+    "peer-statistics",
 ]
 EXPECTED_OPERATIONS = {
     *(f"GET {API}/{name}/" for name in LISTS),

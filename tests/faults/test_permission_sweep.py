@@ -130,6 +130,8 @@ CLASSIFICATION = {
     "api:aggregate-detail": API_PUBLIC,
     "api:regional-goal-list": API_PUBLIC,
     "api:regional-goal-detail": API_PUBLIC,
+    "api:peer-statistic-list": API_PUBLIC,
+    "api:peer-statistic-detail": API_PUBLIC,
     "api:schema": API_PUBLIC,
     "api:docs": API_PUBLIC,
     "api:redoc": API_PUBLIC,
@@ -568,6 +570,10 @@ def targets(w: World, key: str) -> list[Case]:
             Case("objectifs régionaux", "/api/v1/regional-goals/", public_status=200)
         ],
         "api:regional-goal-detail": [Case("inexistant", "/api/v1/regional-goals/999999/", 404)],
+        "api:peer-statistic-list": [
+            Case("statistiques de comparaison", "/api/v1/peer-statistics/", public_status=200)
+        ],
+        "api:peer-statistic-detail": [Case("inexistante", "/api/v1/peer-statistics/999999/", 404)],
         "api:schema": [Case("schéma", "/api/v1/schema/", public_status=200)],
         "api:docs": [Case("Swagger", "/api/v1/docs/", public_status=200)],
         "api:redoc": [Case("Redoc", "/api/v1/redoc/", public_status=200)],

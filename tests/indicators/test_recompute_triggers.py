@@ -374,6 +374,8 @@ def test_the_demo_data_give_sensible_regional_numbers(demo_recomputed):
     assert Decimal(14) < regional("cae_3.b", 2021).value < Decimal(17)
     assert regional("cae_2.a", 2018).covered_population == region.population
     nord_energy = Aggregate.objects.get(scope=nord(), indicator__identifier="cae_2.a", year=2018)
-    # Nord: the SCoT Sambre-Avesnois (Fourmies inside) and Grande-Synthe, counted once each
-    assert nord_energy.contributors == 2
+    # Nord: the SCoT Sambre-Avesnois (Fourmies and four EPCIs inside) and the 12 other
+    # EPCIs wholly in Nord (the observatory's figures; Grande-Synthe inside the CU de
+    # Dunkerque), counted once each: 16 EPCIs wholly in Nord − 4 + the SCoT
+    assert nord_energy.contributors == 13
     assert nord_energy.conflicts == []

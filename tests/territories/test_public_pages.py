@@ -338,9 +338,14 @@ def test_the_page_runs_a_fixed_number_of_queries(
     # Territory, ancestors, contracts, key indicators, values; + communes, members and
     # aggregates (with their coverage); + for a département or the region, the contracts
     # inside it and its contract figures; + a region's goals and their aggregates; + the
-    # mini-map (the département and region above, their communes' codes).
-    budget = {TerritoryKind.COMMUNE: 7, TerritoryKind.REGION: 14}.get(territory.kind, 10)
+    # mini-map (the département and region above, their communes' codes); + for a
+    # commune or an EPCI with values, its comparison with its peers (the catalogue, the
+    # stored statistics, its group's values and their regions).
+    budget = {TerritoryKind.COMMUNE: 11, TerritoryKind.REGION: 14}.get(territory.kind, 14)
     with django_assert_max_num_queries(budget):
         html = page(client, territory)
 
-    assert html.count('type="application/json"') == 4  # cae_1.a, 2.a, 3.a, derived 3.b
+    # cae_1.a, 2.a, 3.a, derived 3.b; and for a commune or an EPCI the same four compared
+    # with its peers (per inhabitant: no peers here, its own figures alone)
+    charts = 4 if territory.kind == TerritoryKind.REGION else 8
+    assert html.count('type="application/json"') == charts

@@ -345,12 +345,15 @@ class TestTheDemoValues:
         assert set(values.filter(report__status="validated").values_list("status", flat=True)) == {
             ValueStatus.VALIDATED
         }
-        # Validated outside a report: only the region's own figures, published by staff.
-        assert not (
-            values.exclude(report__status="validated")
-            .filter(status=ValueStatus.VALIDATED)
-            .exclude(report__isnull=True, territory__kind=TerritoryKind.REGION)
+        # Validated outside a report: only the figures the Region's agent published, the
+        # region's own and the observatory's of the EPCIs (peers for the comparisons).
+        published = values.exclude(report__status="validated").filter(status=ValueStatus.VALIDATED)
+        assert not published.exclude(
+            report__isnull=True,
+            territory__kind__in=[TerritoryKind.REGION, TerritoryKind.EPCI],
+            validated_by__username="agent.region",
         )
+        assert published.filter(territory__kind=TerritoryKind.EPCI).exists()
         assert set(values.values_list("is_demo", flat=True)) == {True}
         assert all(
             source.startswith(DEMO_SOURCE) for source in values.values_list("source", flat=True)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from contracts import services
 from indicators.aggregation import recompute_all
+from indicators.models import IndicatorValue
 from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, TargetFactory
 from tests.indicators.factories import ValidatedValueFactory
@@ -133,6 +134,9 @@ def maubeuge() -> Territory:
 
 
 def test_a_commune_shows_the_figures_of_the_syndicat_reporting_for_it(client, demo):
+    # Its EPCI publishes nothing (in the demo it has the observatory's figures: removed).
+    epci = Territory.objects.get(kind=TerritoryKind.EPCI, name="CA Maubeuge Val de Sambre")
+    IndicatorValue.objects.filter(territory=epci).delete()
     text = page_text(client, maubeuge())
 
     assert (
@@ -145,8 +149,12 @@ def test_a_commune_shows_the_figures_of_the_syndicat_reporting_for_it(client, de
 
 
 def test_the_closest_territory_reporting_for_a_commune_is_its_epci_first(client, demo):
-    # CA Maubeuge Val de Sambre has no contract of its own, but publishes values.
+    # CA Maubeuge Val de Sambre has no contract of its own, but publishes values (in the
+    # demo, the observatory's): one of them corrected to a known figure.
     epci = Territory.objects.get(kind=TerritoryKind.EPCI, name="CA Maubeuge Val de Sambre")
+    IndicatorValue.objects.filter(
+        territory=epci, indicator__identifier="cae_2.a", year=2019
+    ).delete()
     ValidatedValueFactory(territory=epci, year=2019, value=Decimal("2500"))
 
     text = page_text(client, maubeuge())

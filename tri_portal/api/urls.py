@@ -11,6 +11,7 @@ from contracts.api import ContractViewSet, TargetViewSet
 from contracts.api_reports import ReportViewSet
 from indicators.api import AggregateViewSet, IndicatorViewSet, ValueViewSet
 from indicators.api_objectives import RegionalGoalViewSet
+from indicators.api_peers import PeerStatisticViewSet
 from territories.api import TerritoryViewSet
 from tri_portal.api.views import TableSchemaView, not_found
 
@@ -29,6 +30,7 @@ router.register("values", ValueViewSet, basename="value")
 router.register("aggregates", AggregateViewSet, basename="aggregate")
 router.register("regional-goals", RegionalGoalViewSet, basename="regional-goal")
 router.register("reports", ReportViewSet, basename="report")
+router.register("peer-statistics", PeerStatisticViewSet, basename="peer-statistic")
 
 app_name = "api"
 
