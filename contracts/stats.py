@@ -10,7 +10,12 @@ and it is called from two places only:
   it): a full run (nightly, staff, command) refreshes every figure of every scope,
   which also brings in what the admin edited (targets, themes); an incremental run,
   after validations or corrections, only the achieved changes of the scopes above
-  the territories whose values changed (``values_only``)."""
+  the territories whose values changed (``values_only``).
+
+With the figures, it rewrites the contracts' share of the regional effort of the same
+scopes (``contracts.effort``): it depends on the contracts, their targets, the regional
+goals and the départements' aggregates, so it is refreshed by every one of these paths
+(and after a target or a regional goal is edited: ``contracts.receivers``)."""
 
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -19,6 +24,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from contracts.effort import refresh_effort_shares
 from contracts.models import (
     COVERING_STATUSES,
     PUBLIC_STATUSES,
@@ -219,6 +225,7 @@ def refresh_contract_stats(territories=None, *, values_only: bool = False) -> in
     the rest (contracts, populations and themes did not change); scopes without
     figures yet get all of them."""
     scopes = _locked_scopes(territories)
+    refresh_effort_shares(scopes, every_scope=territories is None)
     if values_only and _refresh_changes(scopes):
         return len(scopes)
     batch = _Batch(scopes)
