@@ -52,7 +52,8 @@ def hand_computed_energy(horizon_of):
     active = Contract.objects.filter(status__in=COVERING_STATUSES).select_related("territory")
     end = max(contract.end_date.year for contract in active)
     counted = [c for c in active if c.territory.code != "59249"]  # Fourmies
-    assert len(counted) == 5 and len(active) == 6
+    assert len(counted) == 5
+    assert len(active) == 6
     targets = Target.objects.filter(contract__in=counted, indicator__identifier="cae_2.a")
     assert all(t.target_year <= end for t in targets)
     committed = sum(t.target_value - t.baseline_value for t in targets)
