@@ -5,6 +5,7 @@ from django.db import DatabaseError
 
 from contracts import notifications
 from contracts.models import ProgressReport
+from kit.cache import bump_data_version_on_commit
 
 OPTIONS = {"acks_late": True, "ignore_result": True, "max_retries": 3, "retry_backoff": True}
 
@@ -41,4 +42,6 @@ def refresh_contract_stats_task(territories: list[int] | None = None) -> int:
     ``territories`` (None: every scope) — after a target or a regional goal changed."""
     from contracts.stats import refresh_contract_stats
 
-    return refresh_contract_stats(territories)
+    refreshed = refresh_contract_stats(territories)
+    bump_data_version_on_commit()  # the cached pages show the figures just rewritten
+    return refreshed

@@ -4,7 +4,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import VALUE_DECIMALS, VALUE_DIGITS
+from indicators.models import VALUE_DECIMALS, VALUE_DIGITS, covered_share
 
 # The fixed horizon of the share of effort, besides the end of the active contracts.
 EFFORT_FIXED_HORIZON = 2030
@@ -102,4 +102,4 @@ class EffortShare(models.Model):
     @property
     def covered_share(self):
         """Share (0 to 1) of the scope's population the counted targets cover."""
-        return self.covered_population / self.scope_population if self.scope_population else None
+        return covered_share(self.covered_population, self.scope_population)

@@ -11,7 +11,7 @@ import yaml
 from django.urls import reverse
 
 API = "/api/v1"
-RESOURCES = ["contracts", "targets", "values", "aggregates"]
+RESOURCES = ["contracts", "targets", "values", "aggregates", "effort-shares"]
 
 
 def every_row(client, resource):

@@ -74,9 +74,7 @@ def hand_computed_energy(horizon_of):
     )
 
 
-def test_the_energy_sentence_equals_a_hand_computation_at_the_end_of_the_contracts(
-    demo, client
-):
+def test_the_energy_sentence_equals_a_hand_computation_at_the_end_of_the_contracts(demo, client):
     expected = hand_computed_energy(lambda end: end)
 
     said = sentence(page(client), "cae_2.a", "contracts_end")
