@@ -7,13 +7,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from contracts.effort import EFFORT_INDICATORS, ENERGY, RENEWABLE, RENEWABLE_SHARE
-from contracts.models import EffortHorizon, EffortShare
+from contracts.effort import EFFORT_INDICATORS, ENERGY, GHG, RENEWABLE, RENEWABLE_SHARE
+from contracts.models import EFFORT_FIXED_HORIZON, EffortHorizon, EffortShare
 from kit.charts import COLOURS, Chart, Dataset
 from kit.templatetags.tri_format import number, percent
 from territories.models import Territory, TerritoryClosure, TerritoryKind
 
+# Short names for the chart's labels (a phone leaves them a third of 390 px).
+SHORT_NAMES = {
+    ENERGY: _lazy("Énergie finale"),
+    GHG: _lazy("Émissions de GES"),
+    RENEWABLE: _lazy("Production EnR"),
+}
 ORDER = {identifier: index for index, identifier in enumerate(EFFORT_INDICATORS)}
 HORIZON_ORDER = {EffortHorizon.CONTRACTS_END: 0, EffortHorizon.FIXED_YEAR: 1}
 
@@ -57,12 +64,6 @@ class EffortRow:
     @property
     def horizon(self) -> str:
         return str(self.share.horizon_year)
-
-    @property
-    def horizon_label(self) -> str:
-        if self.share.horizon_kind == EffortHorizon.CONTRACTS_END:
-            return _("fin des contrats en cours (%(year)s)") % {"year": self.horizon}
-        return self.horizon
 
 
 @dataclass
@@ -126,9 +127,16 @@ def effort_chart(panels: list[EffortIndicator]) -> Chart | None:
         return None
     return Chart(
         id="graphique-part-effort",
-        title=_("Effort engagé par les contrats en cours, en part de l'effort demandé"),
+        title=_(
+            "Effort engagé par les contrats en cours, en part de l'effort demandé par la "
+            "trajectoire régionale, à la fin des contrats et en %(year)s"
+        )
+        % {"year": EFFORT_FIXED_HORIZON},
         unit="%",
-        years=[f"{row.indicator.name} — {row.horizon_label}" for row in rows],
+        years=[
+            f"{SHORT_NAMES.get(row.indicator.identifier, row.indicator.name)} {row.horizon}"
+            for row in rows
+        ],
         datasets=[
             Dataset(
                 _("Engagé par les contrats"),
