@@ -44,6 +44,7 @@ def floor_sum() -> dict:
 # function) is looked up where ``refresh_contract_stats`` calls it and wrapped in a timer.
 ISSUE_20_EXTRA = [
     ("contracts.stats", "refresh_effort_shares"),  # the shares of the regional effort
+    ("contracts.stats", "refresh_required_changes"),  # their part depending on values
 ]
 
 

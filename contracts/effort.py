@@ -158,28 +158,32 @@ def select_targets(targets: list[CountedTarget], communes: dict[int, frozenset])
     return Selection(counted, len(targets) - len(counted) - len(conflicts), conflicts)
 
 
+def _regional_paths_of(scopes: list[Territory]) -> tuple[dict, dict, dict]:
+    """``(region of each scope, paths of each region by identifier, whether a region's
+    goals are demonstration data)``, in two queries."""
+    region_of = {s.pk: s.pk for s in scopes if s.kind == TerritoryKind.REGION}
+    for scope, region in TerritoryClosure.objects.filter(
+        descendant_id__in=[s.pk for s in scopes], ancestor__kind=TerritoryKind.REGION
+    ).values_list("descendant_id", "ancestor_id"):
+        region_of.setdefault(scope, region)
+    goals: dict[int, dict] = defaultdict(dict)
+    for goal in RegionalGoal.objects.filter(
+        territory_id__in=set(region_of.values()),
+        indicator__identifier__in=[ENERGY, GHG, RENEWABLE_SHARE],
+    ).select_related("indicator"):
+        goals[goal.territory_id][goal.indicator.identifier] = goal
+    paths = {region: regional_paths(found) for region, found in goals.items()}
+    demo = {region: any(g.is_demo for g in found.values()) for region, found in goals.items()}
+    return region_of, paths, demo
+
+
 class _Batch:
     """Everything the shares of effort of many scopes need, read in a fixed number of
     queries, then assembled per scope."""
 
     def __init__(self, scopes: list[Territory]):
         scope_ids = [scope.pk for scope in scopes]
-        self.region_of = {s.pk: s.pk for s in scopes if s.kind == TerritoryKind.REGION}
-        for scope, region in TerritoryClosure.objects.filter(
-            descendant_id__in=scope_ids, ancestor__kind=TerritoryKind.REGION
-        ).values_list("descendant_id", "ancestor_id"):
-            self.region_of.setdefault(scope, region)
-        self.paths: dict[int, dict[str, Path]] = {}
-        self.goals_demo: dict[int, bool] = {}
-        goals: dict[int, dict] = defaultdict(dict)
-        for goal in RegionalGoal.objects.filter(
-            territory_id__in=set(self.region_of.values()),
-            indicator__identifier__in=[ENERGY, GHG, RENEWABLE_SHARE],
-        ).select_related("indicator"):
-            goals[goal.territory_id][goal.indicator.identifier] = goal
-        for region, found in goals.items():
-            self.paths[region] = regional_paths(found)
-            self.goals_demo[region] = any(goal.is_demo for goal in found.values())
+        self.region_of, self.paths, self.goals_demo = _regional_paths_of(scopes)
         self.indicators = {
             i.identifier: i for i in Indicator.objects.filter(identifier__in=EFFORT_INDICATORS)
         }
@@ -348,3 +352,54 @@ def refresh_effort_shares(scopes: list[Territory], *, every_scope: bool) -> int:
     stale.delete()
     EffortShare.objects.bulk_create(rows)
     return len(rows)
+
+
+def refresh_required_changes(scopes: list[Territory]) -> int:
+    """Only validated values changed (an incremental recompute): of the shares of effort,
+    only the départements' required changes depend on them (through their complete
+    aggregate of the start year). Recompute those, and the shares, of the existing rows
+    of ``scopes`` (locked by the caller), in a fixed number of queries; everything else
+    stays as the last full refresh wrote it. A row already marked demonstration data
+    stays so until the next full refresh."""
+    departements = [s for s in scopes if s.kind == TerritoryKind.DEPARTEMENT]
+    rows = list(EffortShare.objects.filter(scope__in=departements).select_related("indicator"))
+    if not rows:
+        return 0
+    region_of, paths, _demo = _regional_paths_of(departements)
+    aggregates = {
+        (scope, indicator, year): (value, covered, is_demo)
+        for scope, indicator, year, value, covered, is_demo in Aggregate.objects.filter(
+            scope_id__in=[s.pk for s in departements],
+            indicator_id__in={row.indicator_id for row in rows},
+            year__in={row.start_year for row in rows},
+        ).values_list("scope_id", "indicator_id", "year", "value", "covered_population", "is_demo")
+    }
+    now = timezone.now()
+    changed = []
+    for row in rows:
+        path = paths.get(region_of.get(row.scope_id), {}).get(row.indicator.identifier)
+        value, covered, is_demo = aggregates.get(
+            (row.scope_id, row.indicator_id, row.start_year), (None, 0, False)
+        )
+        complete = value is not None and not is_partial(covered, row.scope_population)
+        required = (
+            None
+            if path is None
+            else required_change(
+                path,
+                row.start_year,
+                row.horizon_year,
+                regional=False,
+                start_value=value if complete else None,
+            )
+        )
+        share = share_of(row.committed_change, required)
+        before = (row.required_change, row.share, row.is_demo)
+        row.required_change = None if required is None else required.quantize(VALUE_QUANTUM)
+        row.share = None if share is None else share.quantize(SHARE_QUANTUM)
+        row.is_demo = row.is_demo or (complete and is_demo)
+        if (row.required_change, row.share, row.is_demo) != before:
+            row.computed_at = now
+            changed.append(row)
+    EffortShare.objects.bulk_update(changed, ["required_change", "share", "is_demo", "computed_at"])
+    return len(changed)

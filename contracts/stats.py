@@ -15,7 +15,9 @@ and it is called from two places only:
 With the figures, it rewrites the contracts' share of the regional effort of the same
 scopes (``contracts.effort``): it depends on the contracts, their targets, the regional
 goals and the départements' aggregates, so it is refreshed by every one of these paths
-(and after a target or a regional goal is edited: ``contracts.receivers``)."""
+(and after a target or a regional goal is edited: ``contracts.receivers``); after an
+incremental run, only its part that depends on values (the départements' required
+changes)."""
 
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -24,7 +26,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contracts.effort import refresh_effort_shares
+from contracts.effort import refresh_effort_shares, refresh_required_changes
 from contracts.models import (
     COVERING_STATUSES,
     PUBLIC_STATUSES,
@@ -225,9 +227,10 @@ def refresh_contract_stats(territories=None, *, values_only: bool = False) -> in
     the rest (contracts, populations and themes did not change); scopes without
     figures yet get all of them."""
     scopes = _locked_scopes(territories)
-    refresh_effort_shares(scopes, every_scope=territories is None)
     if values_only and _refresh_changes(scopes):
+        refresh_required_changes(scopes)
         return len(scopes)
+    refresh_effort_shares(scopes, every_scope=territories is None)
     batch = _Batch(scopes)
     rows = [batch.stats_for(scope) for scope in scopes]
     stale = ContractStats.objects.all()

@@ -193,6 +193,21 @@ def test_a_departement_without_a_complete_aggregate_has_no_required_figure(world
     assert row.share is None
 
 
+def test_an_incremental_recompute_brings_in_a_departement_aggregate_made_complete(world):
+    energy_2015_of(world.dept, covered=15000)
+    refresh_contract_stats()
+    Aggregate.objects.filter(scope=world.dept).update(covered_population=21000)
+
+    refresh_contract_stats([world.c5.pk], values_only=True)  # c5's 2015 value validated
+
+    row = share(world.dept, EffortHorizon.CONTRACTS_END)
+    assert row.required_change == Decimal("-164.088398")
+    assert row.share == Decimal("0.853199")
+    assert share(world.region, EffortHorizon.CONTRACTS_END).required_change == Decimal(
+        "-173.684211"
+    )
+
+
 def test_a_scope_without_active_contracts_has_no_row(world):
     Contract.objects.update(status=ContractStatus.COMPLETED)  # completed: no longer active
 
