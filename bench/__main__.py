@@ -55,12 +55,18 @@ def parse_args(argv):
         "--only",
         type=lambda text: {part.strip().upper() for part in text.split(",") if part.strip()},
         default=None,
-        help="measure only these groups, e.g. B3,B4 (B1/B2/B2x/B6 run together, B3/B4/B7 too)",
+        help="measure only these groups, e.g. B3,B4 (B1/B2/B2x/B6/B8 run together, B3/B4/B7 too)",
     )
     parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"))
+    parser.add_argument(
+        "--db-prefix",
+        default=os.environ.get("BENCH_DB_PREFIX", "tri_bench"),
+        help="name prefix of the synthetic databases (<prefix>_<scale>): two checkouts "
+        "benching on one server each keep their own",
+    )
     return parser.parse_args(argv)
 
 
@@ -95,7 +101,7 @@ def run_manage(env: dict, *args: str) -> None:
 
 def prepare(args, scale: str, env: dict) -> str:
     """The URL of an up-to-date synthetic database for ``scale``."""
-    name = f"tri_bench_{scale}"
+    name = f"{args.db_prefix}_{scale}"
     url = f"{args.postgres.rstrip('/')}/{name}"
     fingerprint = (
         f"generate_synthetic scale={scale} years={args.years} seed={args.seed} "
@@ -164,6 +170,29 @@ def incremental_result(id_: str, name: str, runs: list[dict], b1: float, bound: 
     )
 
 
+def issue_20_result(runs: list[dict]) -> Result:
+    """B8: B1 against B1 without the work issue 20 added to it (the shares of the
+    regional effort, the target alignments and the peer statistics), timed inside the
+    same run — the best B1."""
+    best = min(runs, key=lambda r: r["seconds"])
+    return Result(
+        "B8",
+        "Recalcul complet (B1) avec la part de l'effort régional, les alignements et "
+        "les statistiques de pairs, rapporté à B1 sans eux",
+        best["seconds"],
+        best["seconds"] - best["extra_seconds"],
+        "s",
+        AT_MOST,
+        1.15,
+        floor_name="B1 moins le travail ajouté (chronométré dans la même exécution)",
+        details={
+            "extra_seconds": [r["extra_seconds"] for r in runs],
+            "extra_calls": [r["extra_calls"] for r in runs],
+            "statistic": "best B1 run",
+        },
+    )
+
+
 def recompute_benches(args, env, url, baseline_url) -> list[Result]:
     baseline_runs = []
     for _ in range(args.repeat):
@@ -220,6 +249,7 @@ def recompute_benches(args, env, url, baseline_url) -> list[Result]:
             if counted
             else []
         ),
+        issue_20_result(runs),
         Result(
             "B6",
             f"Pic de mémoire (RSS) de B1, {args.scale} / {args.baseline_scale}",
@@ -304,7 +334,7 @@ def main(argv=None) -> int:
     started = time.monotonic()
     url = prepare(args, args.scale, env)
     results = []
-    if wanted(args, "B1", "B2", "B2X", "B6"):
+    if wanted(args, "B1", "B2", "B2X", "B6", "B8"):
         baseline_url = (
             url if args.baseline_scale == args.scale else prepare(args, args.baseline_scale, env)
         )

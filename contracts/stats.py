@@ -14,7 +14,14 @@ and it is called from two places only:
 
 Outside ``values_only`` it also refreshes the targets' alignments with the regional
 path (``contracts.alignment``), which depend on the targets, statuses and goals, not
-on the values."""
+on the values.
+
+With the figures, it rewrites the contracts' share of the regional effort of the same
+scopes (``contracts.effort``): it depends on the contracts, their targets, the regional
+goals and the départements' aggregates, so it is refreshed by every one of these paths
+(and after a target or a regional goal is edited: ``contracts.receivers``); after an
+incremental run, only its part that depends on values (the départements' required
+changes)."""
 
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -25,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contracts.alignment import refresh_alignments
+from contracts.effort import refresh_effort_shares, refresh_required_changes
 from contracts.models import (
     COVERING_STATUSES,
     PUBLIC_STATUSES,
@@ -226,7 +234,9 @@ def refresh_contract_stats(territories=None, *, values_only: bool = False) -> in
     figures yet get all of them."""
     scopes = _locked_scopes(territories)
     if values_only and _refresh_changes(scopes):
+        refresh_required_changes(scopes)
         return len(scopes)
+    refresh_effort_shares(scopes, every_scope=territories is None)
     batch = _Batch(scopes)
     _refresh_alignments_of(territories, batch)
     rows = [batch.stats_for(scope) for scope in scopes]

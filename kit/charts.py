@@ -26,15 +26,20 @@ class Chart:
     id: str
     title: str
     unit: str
-    years: list[int]
+    years: list[int | str]
     datasets: list[Dataset] = field(default_factory=list)
     # Where each year's first value comes from (an object the page's provenance include
     # shows, or None), aligned with ``years``; None: the table has no source column.
     provenance: list | None = None
     decimals: int = 1  # the precision of the table's values (a count has none)
+    # "line" over years, or "bar": horizontal bars, one per label of ``years`` (then
+    # any text; ``category_label`` heads the table's first column instead of "Année").
+    kind: str = "line"
+    category_label: str = ""
 
     def as_json(self) -> dict:
         return {
+            "type": self.kind,
             "title": self.title,
             "unit": self.unit,
             "labels": [str(y) for y in self.years],

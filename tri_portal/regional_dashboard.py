@@ -1,7 +1,8 @@
 """The public regional dashboard: the TRI 2050 goals against the regional aggregates,
 and the contract figures of the region and its départements.
 
-Reads only materialised rows (``Aggregate``, ``ContractStats``, ``RecomputeRun``) and
+Reads only materialised rows (``Aggregate``, ``ContractStats``, ``EffortShare``,
+``RecomputeRun``) and
 the goal targets: nothing is aggregated while the page is rendered."""
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from indicators.trajectory import trajectory_value
 from kit.cache import public_page
 from kit.charts import Chart, target_chart
 from territories.models import Territory, TerritoryKind
+from tri_portal.effort_panel import effort_chart, effort_panel
 from tri_portal.regional_goals import GoalRow, default_region, regional_goals
 
 
@@ -116,8 +118,10 @@ def regional_dashboard() -> dict:
             "stats": None,
             "by_status": [],
             "by_theme": [],
+            "effort": [],
         }
     goals = regional_goals(region)
+    effort = effort_panel(region, goals)
     stats = ContractStats.objects.filter(scope=region).first()
     last_run = RecomputeRun.objects.order_by("-finished_at").first()
     return {
@@ -130,10 +134,16 @@ def regional_dashboard() -> dict:
         "by_theme": by_theme(stats),
         "by_departement": by_departement(),
         "last_recompute": last_run.finished_at if last_run else None,
+        # The contracts' share of the regional effort (EffortShare rows).
+        "effort": effort,
+        "effort_chart": effort_chart(effort),
         # Demonstration figures: an aggregate summing demo values, or contract counts
         # and coverage including demo contracts.
         "has_demo": any(a.is_demo for goal in goals for a in goal.aggregates.values())
-        or Contract.objects.public().filter(is_demo=True).exists(),
+        or Contract.objects.public().filter(is_demo=True).exists()
+        or any(
+            row.share.is_demo for panel in effort for row in panel.regional + panel.departements
+        ),
     }
 
 

@@ -28,6 +28,7 @@ from contracts.models.documents import (
     ContractDocumentQuerySet,
     validate_document_size,
 )
+from contracts.models.effort import EFFORT_FIXED_HORIZON, EffortHorizon, EffortShare
 from contracts.models.reports import (
     EDITABLE_REPORT_STATUSES,
     HANDED_IN_REPORT_STATUSES,
@@ -53,6 +54,7 @@ __all__ = [
     "COVERING_STATUSES",
     "DOCUMENT_TYPES",
     "EDITABLE_REPORT_STATUSES",
+    "EFFORT_FIXED_HORIZON",
     "ENDED_STATUSES",
     "HANDED_IN_REPORT_STATUSES",
     "JUDGED_ALIGNMENTS",
@@ -72,6 +74,8 @@ __all__ = [
     "ContractStats",
     "ContractStatus",
     "ContractTheme",
+    "EffortHorizon",
+    "EffortShare",
     "ProgressReport",
     "ProgressReportQuerySet",
     "ReportStatus",

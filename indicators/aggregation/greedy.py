@@ -121,9 +121,14 @@ def communes_by_territory(territory_ids: Iterable[int]) -> dict[int, frozenset[i
     return {territory: frozenset(communes) for territory, communes in found.items()}
 
 
-def greedy_selection(candidates: list[tuple]) -> Selection:
-    """The rule of DESIGN.md, literally: largest commune set first."""
-    communes = communes_by_territory(row[0] for row in candidates)
+def greedy_selection(
+    candidates: list[tuple], communes: dict[int, frozenset[int]] | None = None
+) -> Selection:
+    """The rule of DESIGN.md, literally: largest commune set first. ``candidates``: rows
+    (territory id, kind, code, name, …); ``communes``: the communes of each territory,
+    when the caller has read them already (else one query)."""
+    if communes is None:
+        communes = communes_by_territory(row[0] for row in candidates)
     order = sorted(
         candidates, key=lambda row: (-len(communes.get(row[0], ())), KIND_RANK[row[1]], row[2])
     )

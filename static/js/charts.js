@@ -19,7 +19,7 @@
     return unit ? text + "\u00a0" + unit : text;
   }
 
-  function datasetOptions(dataset) {
+  function datasetOptions(dataset, bars) {
     var common = {
       label: dataset.label,
       data: dataset.data,
@@ -28,6 +28,9 @@
       pointBackgroundColor: dataset.colour,
       pointBorderColor: dataset.colour
     };
+    if (bars) {
+      return Object.assign(common, { borderWidth: 1 });
+    }
     if (dataset.style === "dashed") {
       return Object.assign(common, {
         borderDash: [6, 4],
@@ -79,33 +82,41 @@
       return;
     }
     var unit = description.unit || "";
+    // "bar": horizontal bars, one per label (the value on the x axis).
+    var bars = description.type === "bar";
+    var valueAxis = bars ? "x" : "y";
+    var scales = {};
+    scales[valueAxis] = {
+      ticks: {
+        callback: function (value) {
+          return formatValue(value, unit);
+        }
+      }
+    };
     new window.Chart(canvas, {
-      type: "line",
+      type: bars ? "bar" : "line",
       data: {
         labels: description.labels,
-        datasets: (description.datasets || []).map(datasetOptions)
+        datasets: (description.datasets || []).map(function (dataset) {
+          return datasetOptions(dataset, bars);
+        })
       },
       options: {
         animation: false,
         transitions: { active: { animation: { duration: 0 } } },
         responsive: true,
         maintainAspectRatio: false, // the height is .chart-canvas's (portal.css)
-        interaction: { mode: "index", intersect: false },
-        scales: {
-          y: {
-            ticks: {
-              callback: function (value) {
-                return formatValue(value, unit);
-              }
-            }
-          }
-        },
+        indexAxis: bars ? "y" : "x",
+        interaction: { mode: "index", intersect: false, axis: bars ? "y" : "x" },
+        scales: scales,
         plugins: {
           legend: { position: "bottom" },
           tooltip: {
             callbacks: {
               label: function (context) {
-                return context.dataset.label + "\u00a0: " + formatValue(context.parsed.y, unit);
+                return (
+                  context.dataset.label + "\u00a0: " + formatValue(context.parsed[valueAxis], unit)
+                );
               }
             }
           }

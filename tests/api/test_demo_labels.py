@@ -11,7 +11,7 @@ import yaml
 from django.urls import reverse
 
 API = "/api/v1"
-RESOURCES = ["contracts", "targets", "values", "aggregates"]
+RESOURCES = ["contracts", "targets", "values", "aggregates", "effort-shares"]
 
 
 def every_row(client, resource):
@@ -82,7 +82,13 @@ def test_the_data_dictionary_lists_is_demo_for_every_file(client, db):
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
 
     files = {row["fichier"] for row in rows if row["colonne"] == "is_demo"}
-    assert files == {"contrats", "objectifs", "valeurs-validees", "agregats"}
+    assert files == {
+        "contrats",
+        "objectifs",
+        "valeurs-validees",
+        "agregats",
+        "part-effort-regional",
+    }
     assert {row["fichier"] for row in rows if row["colonne"] == "validated_by_organisation"} == {
         "valeurs-validees"
     }
@@ -92,6 +98,6 @@ def test_the_openapi_schema_documents_is_demo_on_every_resource(anonymous_api, d
     schema = yaml.safe_load(anonymous_api.get(f"{API}/schema/").content)
     components = schema["components"]["schemas"]
 
-    for name in ("Contract", "Target", "TargetRow", "Value", "Aggregate"):
+    for name in ("Contract", "Target", "TargetRow", "Value", "Aggregate", "EffortShare"):
         assert components[name]["properties"]["is_demo"]["type"] == "boolean", name
     assert "validated_by_organisation" in components["Value"]["properties"]

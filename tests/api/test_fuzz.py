@@ -56,6 +56,7 @@ LISTS = [
     "values",
     "aggregates",
     "regional-goals",
+    "effort-shares",
     "reports",
     "peer-statistics",
 ]

@@ -13,7 +13,7 @@ from tri_portal.api.views import DATASETS
 
 ETALAB = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 OTHER = {"name": "ODbL 1.0", "url": "https://opendatacommons.org/licenses/odbl/1-0/"}
-EXPORTS = ["contracts", "targets", "values", "aggregates"]
+EXPORTS = ["contracts", "targets", "values", "aggregates", "effort-shares"]
 
 
 def body(response) -> bytes:

@@ -132,6 +132,8 @@ CLASSIFICATION = {
     "api:regional-goal-detail": API_PUBLIC,
     "api:peer-statistic-list": API_PUBLIC,
     "api:peer-statistic-detail": API_PUBLIC,
+    "api:effort-share-list": API_PUBLIC,
+    "api:effort-share-detail": API_PUBLIC,
     "api:schema": API_PUBLIC,
     "api:docs": API_PUBLIC,
     "api:redoc": API_PUBLIC,
@@ -574,6 +576,10 @@ def targets(w: World, key: str) -> list[Case]:
             Case("statistiques de comparaison", "/api/v1/peer-statistics/", public_status=200)
         ],
         "api:peer-statistic-detail": [Case("inexistante", "/api/v1/peer-statistics/999999/", 404)],
+        "api:effort-share-list": [
+            Case("parts de l'effort", "/api/v1/effort-shares/", public_status=200)
+        ],
+        "api:effort-share-detail": [Case("inexistant", "/api/v1/effort-shares/999999/", 404)],
         "api:schema": [Case("schéma", "/api/v1/schema/", public_status=200)],
         "api:docs": [Case("Swagger", "/api/v1/docs/", public_status=200)],
         "api:redoc": [Case("Redoc", "/api/v1/redoc/", public_status=200)],

@@ -17,6 +17,7 @@ def test_open_data_page_links_every_file_its_schema_and_the_api_docs(client, db)
         ("objectifs", "api:target-list"),
         ("valeurs-validees", "api:value-list"),
         ("agregats", "api:aggregate-list"),
+        ("part-effort-regional", "api:effort-share-list"),
     ]:
         url = reverse(route)
         assert f'href="{url}?format=csv"' in page

@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from contracts.api import ContractViewSet, TargetViewSet
+from contracts.api_effort import EffortShareViewSet
 from contracts.api_reports import ReportViewSet
 from indicators.api import AggregateViewSet, IndicatorViewSet, ValueViewSet
 from indicators.api_objectives import RegionalGoalViewSet
@@ -29,6 +30,7 @@ router.register("targets", TargetViewSet, basename="target")
 router.register("values", ValueViewSet, basename="value")
 router.register("aggregates", AggregateViewSet, basename="aggregate")
 router.register("regional-goals", RegionalGoalViewSet, basename="regional-goal")
+router.register("effort-shares", EffortShareViewSet, basename="effort-share")
 router.register("reports", ReportViewSet, basename="report")
 router.register("peer-statistics", PeerStatisticViewSet, basename="peer-statistic")
 

@@ -4,15 +4,19 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from contracts.api import CONTRACTS, TARGETS
+from contracts.api_effort import EFFORT_SHARES
 from indicators.api import AGGREGATES, VALUES
 
-DATASETS = {dataset.name: dataset for dataset in (CONTRACTS, TARGETS, VALUES, AGGREGATES)}
+DATASETS = {
+    dataset.name: dataset for dataset in (CONTRACTS, TARGETS, VALUES, AGGREGATES, EFFORT_SHARES)
+}
 # Each open-data file is the export of an API list (``?format=csv|xlsx``).
 EXPORT_ROUTES = [
     (CONTRACTS.name, "api:contract-list"),
     (TARGETS.name, "api:target-list"),
     (VALUES.name, "api:value-list"),
     (AGGREGATES.name, "api:aggregate-list"),
+    (EFFORT_SHARES.name, "api:effort-share-list"),
 ]
 
 
