@@ -13,8 +13,7 @@ def load_demo():
     return out.getvalue()
 
 
-def test_demo_creates_the_scot_sambre_avesnois_with_its_four_epcis(db, fourmies):
-    load_demo()
+def test_demo_creates_the_scot_sambre_avesnois_with_its_four_epcis(demo, fourmies):
 
     scot = Territory.objects.get(kind=TerritoryKind.SYNDICAT, name__contains="Sambre-Avesnois")
     members = set(scot.members.values_list("name", flat=True))
@@ -27,8 +26,7 @@ def test_demo_creates_the_scot_sambre_avesnois_with_its_four_epcis(db, fourmies)
     assert Territory.objects.ancestors_of(fourmies).filter(pk=scot.pk).exists()
 
 
-def test_demo_is_idempotent(db):
-    load_demo()
+def test_demo_is_idempotent(demo):
     counts = (Territory.objects.count(), get_user_model().objects.count())
 
     load_demo()
@@ -36,7 +34,9 @@ def test_demo_is_idempotent(db):
     assert (Territory.objects.count(), get_user_model().objects.count()) == counts
 
 
-def test_demo_admin_account_only_in_debug(db, settings):
+def test_demo_admin_account_only_in_debug(demo, settings):
+    # The shared demo was loaded as the tests run, without DEBUG; loading it again is
+    # cheap (nothing to create) and says the same about the accounts.
     settings.DEBUG = False
     assert "pas de compte de démonstration" in load_demo()
     assert not get_user_model().objects.filter(username="admin").exists()

@@ -512,9 +512,9 @@ def test_without_debug_the_demo_accounts_exist_without_a_usable_password(db, set
     ).exists()
 
 
-def test_loading_the_demo_without_debug_revokes_the_documented_passwords(db, settings, client):
+def test_loading_the_demo_without_debug_revokes_the_documented_passwords(demo, settings, client):
     settings.DEBUG = True
-    load_demo()
+    load_demo()  # the documented passwords (a second load: nothing else to create)
     settings.DEBUG = False
 
     load_demo()
