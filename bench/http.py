@@ -36,6 +36,7 @@ from bench.results import AT_LEAST, Result
 WRK = "/usr/bin/wrk"
 WORKERS = 2
 ROUNDS = 5  # floor, figure, floor, figure… (the machine is noisy: runs vary by ±20 %)
+SMOKE_ROUNDS = 2  # runs of one second (make bench-smoke, in CI): the code runs, no target
 MAX_DURATION = 30.0
 WARMUP_SECONDS = 1
 START_TIMEOUT = 30.0
@@ -260,7 +261,7 @@ def side_by_side(server, figure_url, floor_url, duration, connections, threads, 
     for url in (floor_url, figure_url):  # every worker imported, connected, warm
         run_wrk(server.base, url, WARMUP_SECONDS, connections, threads, headers)
     floors, figures = [], []
-    for _round in range(ROUNDS):
+    for _round in range(SMOKE_ROUNDS if seconds <= 1 else ROUNDS):
         floors.append(run_wrk(server.base, floor_url, seconds, connections, threads, headers))
         figures.append(run_wrk(server.base, figure_url, seconds, connections, threads, headers))
     return figures, floors
@@ -274,7 +275,7 @@ def load_details(figures, floors, connections, threads, seconds) -> dict:
     return {
         "figure_runs_rps": [round(r.requests_per_second, 1) for r in figures],
         "floor_runs_rps": [round(r.requests_per_second, 1) for r in floors],
-        "kept": f"best run of each ({ROUNDS} interleaved rounds: floor, then figure)",
+        "kept": f"best run of each ({len(figures)} interleaved rounds: floor, then figure)",
         "errors": sum(r.errors for r in figures + floors),
         "wrk": f"{threads} threads, {connections} connections, {seconds} s per run",
         "gunicorn": f"{WORKERS} sync workers",
