@@ -172,13 +172,14 @@ def incremental_result(id_: str, name: str, runs: list[dict], b1: float, bound: 
 
 def issue_20_result(runs: list[dict]) -> Result:
     """B8: B1 against B1 without the work issue 20 added to it (the shares of the
-    regional effort, the target alignments and the peer statistics), timed inside the
-    same run — the best B1."""
+    regional effort and the target alignments), timed inside the same run — the best
+    B1. The peer statistics are a job of their own after the run: timed apart, in the
+    details."""
     best = min(runs, key=lambda r: r["seconds"])
     return Result(
         "B8",
-        "Recalcul complet (B1) avec la part de l'effort régional, les alignements et "
-        "les statistiques de pairs, rapporté à B1 sans eux",
+        "Recalcul complet (B1) avec la part de l'effort régional et les alignements, "
+        "rapporté à B1 sans eux",
         best["seconds"],
         best["seconds"] - best["extra_seconds"],
         "s",
@@ -188,6 +189,9 @@ def issue_20_result(runs: list[dict]) -> Result:
         details={
             "extra_seconds": [r["extra_seconds"] for r in runs],
             "extra_calls": [r["extra_calls"] for r in runs],
+            "peer_job_seconds": [round(r["peer_job_seconds"], 3) for r in runs],
+            "peer_job_rows": [r["peer_job_rows"] for r in runs],
+            "peak_rss_with_peer_job_mb": [r["peak_rss_with_peer_job_mb"] for r in runs],
             "statistic": "best B1 run",
         },
     )

@@ -37,6 +37,31 @@ def recompute_all_task(trigger: str = "nightly") -> int:
     return run.aggregates_written
 
 
+@shared_task(name="indicators.refresh_peer_statistics", **RETRY)
+def refresh_peer_statistics_task(work=None) -> int:
+    """The peer statistics of ``work`` — [indicator id, years or None] pairs whose
+    values changed (None: every headline indicator, every year) — after a recompute run,
+    as a job of its own: at national scale it reads every commune's values."""
+    from indicators.models import Indicator
+    from indicators.peers import refresh_peer_statistics
+
+    catalogue = {i.identifier: i for i in Indicator.objects.all()}
+    by_id = {i.pk: i for i in catalogue.values()}
+    pairs = None
+    if work is not None:
+        pairs = [(by_id[pk], years) for pk, years in work if pk in by_id]
+    return refresh_peer_statistics(pairs, catalogue)
+
+
+def enqueue_peer_statistics(work) -> bool:
+    """Send the peer statistics of ``work`` ((indicator, years or None) pairs, or None
+    for all) to the workers (run in-process in eager mode); never fails the caller."""
+    pairs = None
+    if work is not None:
+        pairs = [[i.pk, None if years is None else sorted(years)] for i, years in work]
+    return safe_delay(refresh_peer_statistics_task, pairs)
+
+
 def enqueue_pending_recompute() -> bool:
     """Send the pending recompute to the broker; never fails the caller (the work is
     recorded in the database and the next run picks it up). Returns True if sent."""

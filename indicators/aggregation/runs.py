@@ -15,7 +15,6 @@ from django.utils import timezone
 from indicators.aggregation.plans import Plan, plan_for
 from indicators.aggregation.writer import build_aggregates, write_rows
 from indicators.models import Aggregate, Indicator, PendingRecompute, RecomputeRun
-from indicators.peers import refresh_peer_statistics
 from indicators.signals import aggregates_recomputed
 from kit.console import ProgressBar
 
@@ -105,8 +104,8 @@ def _run(
     """``work``: (indicator, years or None, scope ids or None) triples; ``territories``:
     the territories whose values changed (None: all), passed on to the receivers;
     ``updated``: aggregates already updated in place by this run; ``peers``: the
-    (indicator, years or None) whose values changed, their peer statistics (and those
-    of the headline ratios using them) recomputed before the run is recorded."""
+    (indicator, years or None) whose values changed: their peer statistics (and those
+    of the headline ratios using them) are sent to the workers as a job of their own."""
     started_at = started_at or timezone.now()
     jobs = [(plan_for(i, catalogue), y, s) for i, y, s in work]
     jobs = [(p, y, s) for p, y, s in jobs if p is not None and y != [] and s != []]
@@ -122,7 +121,7 @@ def _run(
             written += rows
             conflicts += found
     if peers:
-        refresh_peer_statistics(peers, catalogue)
+        enqueue_peer_statistics(peers)
     run = RecomputeRun.objects.create(
         started_at=started_at,
         finished_at=timezone.now(),
@@ -134,6 +133,14 @@ def _run(
     )
     aggregates_recomputed.send(sender=RecomputeRun, run=run, territories=territories)
     return run
+
+
+def enqueue_peer_statistics(peers) -> None:
+    """The peer statistics of the (indicator, years) whose values changed, as a job of
+    their own after the run (``indicators.tasks``, which imports this module)."""
+    from indicators.tasks import enqueue_peer_statistics as enqueue
+
+    enqueue(peers)
 
 
 def recompute_all(trigger: str = "manual", stream=None) -> RecomputeRun:

@@ -93,6 +93,11 @@ def _regions(kinds, territory_filter: str, params: list) -> dict[int, str]:
         return {territory: region for territory, region in cursor.fetchall() if region}
 
 
+def regions_of(kinds: Iterable[str] = COMPARED_KINDS) -> dict[int, str]:
+    """``{territory id: code of the region wholly containing it}`` (one query)."""
+    return _regions(list(kinds), "", [])
+
+
 def figures(
     indicators: Iterable[Indicator],
     catalogue: dict[str, Indicator] | None = None,
@@ -100,12 +105,14 @@ def figures(
     kinds: Iterable[str] = COMPARED_KINDS,
     territory_filter: str = "",
     params: Iterable = (),
+    regions: dict[int, str] | None = None,
 ) -> dict[str, list[Figure]]:
     """``{identifier: every territory's compared figure}`` of ``indicators`` (``years``:
     all by default), from validated values only: a derived indicator from its validated
     components (the same year), an amount per inhabitant (``figure_of``).
     ``territory_filter``: an SQL condition on the territory ``t`` (with its ``params``).
-    Two queries, whatever the number of indicators."""
+    ``regions``: ``regions_of(kinds)`` when the caller already read them (one call per
+    year of a refresh). Two queries, whatever the number of indicators."""
     indicators = list(indicators)
     if catalogue is None:
         catalogue = {i.identifier: i for i in Indicator.objects.all()}
@@ -115,7 +122,8 @@ def figures(
     if years == [] or not indicators:
         return {i.identifier: [] for i in indicators}
     rows = _value_rows(list(by_id), years, kinds, territory_filter, params)
-    regions = _regions(kinds, territory_filter, params)
+    if regions is None:
+        regions = _regions(kinds, territory_filter, params)
     direct = {i.identifier: PER_INHABITANT.get(i.unit) for i in indicators if not i.is_derived}
     derived = [i for i in indicators if i.is_derived]
     result: dict[str, list[Figure]] = {i.identifier: [] for i in indicators}

@@ -10,18 +10,24 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from indicators.models import (
     Indicator,
+    IndicatorValue,
     PeerStatistic,
+    ValueStatus,
 )
 from indicators.peer_groups import (
     COMPARED_KINDS,
+    EPCI_PEER_KINDS,
     FRANCE,
     MIN_PEERS,
+    peer_kind,
 )
-from indicators.peers.figures import Figure, figures, stored
+from indicators.peers.figures import Figure, figures, regions_of, stored
+from territories.models import TerritoryKind
 
 
 def is_national(found: Iterable[Figure]) -> bool:
@@ -139,29 +145,78 @@ def refresh_peer_statistics(
                 else:
                     wanted.setdefault(target.identifier, set()).update(years)
     written = 0
-    # The indicators wanted for all years, and each of the others: one read each.
-    batches = [[i for i, y in sorted(wanted.items()) if y is None]]
-    batches += [[i] for i, y in sorted(wanted.items()) if y is not None]
-    for batch in [b for b in batches if b]:
-        years = wanted[batch[0]]
-        found = figures([catalogue[i] for i in batch], catalogue, years, kinds)
-        now = timezone.now()
-        for identifier in batch:
-            national = is_national(found[identifier])
-            written += _replace(catalogue[identifier], years, found[identifier], national, now)
+    regions = regions_of(kinds)
+    for identifier, years in sorted(wanted.items()):
+        indicator = catalogue[identifier]
+        if years is None:
+            years = published_years([indicator], catalogue)
+            gone = PeerStatistic.objects.filter(indicator=indicator).exclude(year__in=years)
+            gone.delete()  # years without any value any more
+        for batch_kinds, chunks in _reads(kinds, sorted(years)):
+            for chunk in chunks:
+                found = figures([indicator], catalogue, chunk, batch_kinds, regions=regions)
+                rows = group_statistics(
+                    indicator, found[identifier], is_national(found[identifier]), timezone.now()
+                )
+                written += _replace(indicator, chunk, peer_kinds_of(batch_kinds), rows)
     return written
 
 
-def _replace(indicator, years, found, national, now) -> int:
-    """Replace ``indicator``'s statistics (of ``years``, or all) in one transaction."""
-    rows = group_statistics(indicator, found, national, now)
+def _reads(kinds, years: list[int]):
+    """How to read the figures: communes one year at a time (35 000 of them a year at
+    national scale: reading every year at once held over 1 GB), the other kinds (about
+    1 300 EPCIs and syndicats) every year in one read."""
+    kinds = list(kinds)
+    if TerritoryKind.COMMUNE in kinds:
+        yield [TerritoryKind.COMMUNE], [[year] for year in years]
+    others = [kind for kind in kinds if kind != TerritoryKind.COMMUNE]
+    if others and years:
+        yield others, [years]
+
+
+def peer_kinds_of(kinds) -> list[str]:
+    """The peer kinds the territories of these kinds fall in."""
+    found = set()
+    for kind in kinds:
+        if kind == TerritoryKind.EPCI:
+            found.update(EPCI_PEER_KINDS.values())
+        else:
+            found.add(peer_kind(kind))
+    return sorted(found - {None})
+
+
+def published_years(indicators: Iterable[Indicator], catalogue) -> list[int]:
+    """The years from the first to the last validated value of these indicators or of
+    their components (a year without values costs one empty read): the first and last
+    year of each through its (indicator, year) index, not a scan of every value."""
+    ids = {
+        component.pk
+        for indicator in indicators
+        for component in (
+            [catalogue[x] for x in indicator.components] if indicator.is_derived else [indicator]
+        )
+    }
+    bounds = [
+        IndicatorValue.objects.filter(indicator_id=pk, status=ValueStatus.VALIDATED).aggregate(
+            first=Min("year"), last=Max("year")
+        )
+        for pk in sorted(ids)
+    ]
+    found = [b for b in bounds if b["first"] is not None]
+    if not found:
+        return []
+    return list(range(min(b["first"] for b in found), max(b["last"] for b in found) + 1))
+
+
+def _replace(indicator, years: list[int], peer_kinds: list[str], rows) -> int:
+    """Replace ``indicator``'s statistics of ``years`` and ``peer_kinds`` in one
+    transaction."""
     with transaction.atomic():
         if connection.vendor == "postgresql":  # derived data, as the aggregates
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        stale = PeerStatistic.objects.filter(indicator=indicator)
-        if years is not None:
-            stale = stale.filter(year__in=sorted(years))
-        stale.delete()
+        PeerStatistic.objects.filter(
+            indicator=indicator, year__in=years, peer_kind__in=peer_kinds
+        ).delete()
         _insert(rows)
     return len(rows)

@@ -290,10 +290,15 @@ def test_a_task_run_by_a_request_logs_both_ids(client, db, eager_tasks, json_lin
 
     response = client.post(reverse("recompute_now"))
 
-    [task] = [e for e in json_lines() if e["logger"] == "tri_portal.tasks"]
+    tasks = {e["task"]: e for e in json_lines() if e["logger"] == "tri_portal.tasks"}
     assert response.status_code == 302
-    assert (task["task"], task["state"]) == ("indicators.recompute_all", "SUCCESS")
+    task = tasks["indicators.recompute_all"]
+    assert task["state"] == "SUCCESS"
     assert task["request_id"] == response["X-Request-ID"]
     assert task["task_id"]
+    # The run sends the peer statistics as a job of its own: same request, own task id.
+    peers = tasks["indicators.refresh_peer_statistics"]
+    assert peers["request_id"] == response["X-Request-ID"]
+    assert peers["task_id"] != task["task_id"]
     [request_line] = [e for e in json_lines() if e["logger"] == "tri_portal.requests"]
     assert "task_id" not in request_line  # the task id is cleared when the task ends
