@@ -27,7 +27,7 @@ from indicators.peer_groups import (
     peer_kind,
 )
 from indicators.peers.figures import Figure, figures, regions_of, stored
-from territories.models import TerritoryKind
+from territories.models import Territory, TerritoryKind
 
 
 def is_national(found: Iterable[Figure]) -> bool:
@@ -162,16 +162,23 @@ def refresh_peer_statistics(
     return written
 
 
+# Above this many communes (all of France: 35 000) their figures are read one year at a
+# time: reading every year of four indicators at once held over 1 GB. A region's
+# communes (3 800 at most) are read with the other kinds, every year at once.
+COMMUNES_READ_YEAR_BY_YEAR = 10_000
+
+
 def _reads(kinds, years: list[int]):
-    """How to read the figures: communes one year at a time (35 000 of them a year at
-    national scale: reading every year at once held over 1 GB), the other kinds (about
-    1 300 EPCIs and syndicats) every year in one read."""
+    """How to read the figures: ``(territory kinds, [years of each read])``."""
     kinds = list(kinds)
-    if TerritoryKind.COMMUNE in kinds:
+    if not years:
+        return
+    communes = TerritoryKind.COMMUNE in kinds
+    if communes and Territory.objects.communes().count() > COMMUNES_READ_YEAR_BY_YEAR:
         yield [TerritoryKind.COMMUNE], [[year] for year in years]
-    others = [kind for kind in kinds if kind != TerritoryKind.COMMUNE]
-    if others and years:
-        yield others, [years]
+        kinds = [kind for kind in kinds if kind != TerritoryKind.COMMUNE]
+    if kinds:
+        yield kinds, [years]
 
 
 def peer_kinds_of(kinds) -> list[str]:

@@ -168,8 +168,9 @@ def test_rank_respects_the_indicators_direction(ccs, identifier):
 
 
 def test_the_full_recompute_writes_the_statistics_and_a_validation_updates_its_year(
-    ccs, django_capture_on_commit_callbacks
+    ccs, django_capture_on_commit_callbacks, eager_tasks
 ):
+    # eager_tasks: the peer statistics are a job the run sends (a worker in production)
     publish(ccs[:6], "cae_2.a", 2020, ENERGY[:6])
     recompute_all()
     stat = PeerStatistic.objects.get(indicator__identifier="cae_2.a", year=2020)
@@ -189,12 +190,33 @@ def test_the_full_recompute_writes_the_statistics_and_a_validation_updates_its_y
     assert stat.median == stored(statistics.quantiles(figures_by_hand(ccs, ENERGY), n=4)[1])
 
 
+STATISTIC_FIELDS = ("indicator", "year", "peer_kind", "band", "area", "n", "q1", "median", "q3")
+
+
 def test_statistics_of_all_indicators_take_a_few_queries(ccs, django_assert_max_num_queries):
     publish(ccs, "cae_2.a", 2020, ENERGY)
     publish(ccs, "cae_2.a", 2021, ENERGY)
-    # the regions and the years (2), then per headline indicator (4) the years gone
-    # (1) and per year (2) its values, a delete and an insert in a transaction with
-    # its savepoints (≤ 5): as many whatever the number of territories
-    with django_assert_max_num_queries(2 + 4 * (1 + 2 * 5)):
+    # the regions (1), then per headline indicator (4): its first and last years (≤ 2),
+    # the years gone (1), the number of communes (1), one read of every year, a delete
+    # and an insert in a transaction with its savepoints (≤ 5): as many whatever the
+    # number of territories
+    with django_assert_max_num_queries(1 + 4 * (2 + 1 + 1 + 5)):
         refresh_peer_statistics()
     assert PeerStatistic.objects.count() == 2
+
+
+def test_reading_communes_year_by_year_gives_the_same_statistics(ccs, monkeypatch):
+    # All of France reads its 35 000 communes one year at a time (memory); a region
+    # reads every year at once: the same statistics either way.
+    communes = list(Territory.objects.communes().order_by("code")[:7])
+    for territories in (ccs, communes):
+        publish(territories, "cae_2.a", 2020, ENERGY)
+        publish(territories, "cae_2.a", 2021, ENERGY)
+    refresh_peer_statistics()
+    at_once = sorted(PeerStatistic.objects.values_list(*STATISTIC_FIELDS))
+
+    monkeypatch.setattr("indicators.peers.refresh.COMMUNES_READ_YEAR_BY_YEAR", 0)
+    refresh_peer_statistics()
+
+    assert sorted(PeerStatistic.objects.values_list(*STATISTIC_FIELDS)) == at_once
+    assert {kind for _i, _y, kind, *_rest in at_once} == {"cc", "commune"}
