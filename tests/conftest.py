@@ -87,25 +87,30 @@ def pytest_collection_modifyitems(items):
     items[:] = ordered
 
 
-# Seconds the slowest modules take in the parallel part (measured on 2 loaded cores,
-# PostgreSQL): with ``--dist loadscope`` a module is one unit of work, and one of these
-# handed out last would keep one worker busy long after the others are done. They are
-# handed out first, the longest first; any other unit counts half a second per test.
+# Seconds the slowest modules take in the parallel part (setup, calls and teardown of
+# their tests, PostgreSQL, 2 workers, measured on 6 December 2026 with --durations=0):
+# with ``--dist loadscope`` a module is one unit of work, and one of these handed out
+# last would keep one worker busy long after the others are done. They are handed out
+# first, the longest first; any other unit counts half a second per test.
 SLOW_MODULES = {
-    "tests/faults/test_hostile_input.py": 316,
-    "tests/tri_portal/test_backups.py": 261,
-    "tests/territories/test_import.py": 162,
-    "tests/api/test_read_api.py": 113,
-    "tests/tri_portal/test_demo.py": 94,
-    "tests/api/test_bad_input_api.py": 80,
-    "tests/tri_portal/test_production_settings.py": 78,
-    "tests/faults/test_permission_sweep.py": 71,
-    "tests/api/test_query_budgets.py": 53,
-    "tests/contracts/test_import.py": 52,
-    "tests/tri_portal/test_service_markers.py": 41,
-    "tests/contracts/test_admin.py": 39,
-    "tests/tri_portal/test_synthetic.py": 31,
-    "tests/indicators/test_aggregation_property.py": 25,
+    "tests/faults/test_hostile_input.py": 88,
+    "tests/tri_portal/test_demo_contracts.py": 73,
+    "tests/tri_portal/test_backups.py": 54,
+    "tests/territories/test_import.py": 35,
+    "tests/contracts/test_admin.py": 24,
+    "tests/tri_portal/test_demo_active_contracts.py": 22,
+    "tests/contracts/test_import.py": 21,
+    "tests/indicators/test_aggregation_property.py": 19,
+    "tests/tri_portal/test_demo.py": 18,
+    "tests/tri_portal/test_production_settings.py": 16,
+    "tests/contracts/test_officer_space.py": 15,
+    "tests/api/test_read_api.py": 14,
+    "tests/faults/test_permission_sweep.py": 14,
+    "tests/api/test_fuzz.py": 13,
+    "tests/tri_portal/test_map_page.py": 12,
+    "tests/test_snapshots.py": 12,
+    "tests/indicators/test_aggregation.py": 12,
+    "tests/api/test_bad_input_api.py": 11,
 }
 
 

@@ -140,6 +140,8 @@ def demo(django_db_setup, django_db_blocker):
         if snapshots.taken(DEMO_IN_DEBUG):
             snapshots.restore(DEMO_IN_DEBUG)
         else:
+            if snapshots.taken(snapshots.DEMO):  # loaded without DEBUG by another module:
+                snapshots.restore(snapshots.DEMO)  # loading again only sets the passwords
             load_demo()
             if snapshots.supported():
                 snapshots.take(DEMO_IN_DEBUG)
@@ -494,10 +496,11 @@ class TestDemoAccountsInDebug:
         assert not log_in(client, "referent.fourmies", "demo-region-2026")
 
 
+# _demo_module: the demo as the other modules load it, without DEBUG (this module's own
+# `demo` is loaded in DEBUG).
+@pytest.mark.usefixtures("_demo_module")
 def test_without_debug_the_demo_accounts_exist_without_a_usable_password(db, settings, client):
     settings.DEBUG = False
-
-    load_demo()
 
     users = get_user_model().objects.filter(username__in=DEMO_ACCOUNTS)
     assert {u.username: u.has_usable_password() for u in users} == dict.fromkeys(
