@@ -24,6 +24,8 @@ incremental run, only its part that depends on values (the départements' requir
 changes)."""
 
 from collections import Counter, defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -224,14 +226,43 @@ def _locked_scopes(territories) -> list[Territory]:
     return list(scopes.select_for_update().order_by("pk"))
 
 
-@transaction.atomic
+# While a bulk operation defers them (``contract_stats_deferred``): the territories whose
+# figures were asked for (None in the set: every scope).
+_deferred: ContextVar[set | None] = ContextVar("deferred_contract_stats", default=None)
+
+
+@contextmanager
+def contract_stats_deferred():
+    """Refreshes asked for in the block (a demo load takes a dozen contracts through
+    their statuses, each asking for one) run once at its end, over every scope asked
+    for — the same figures as refreshing at each step."""
+    asked: set = set()
+    token = _deferred.set(asked)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if asked:
+        refresh_contract_stats(None if None in asked else asked)
+
+
 def refresh_contract_stats(territories=None, *, values_only: bool = False) -> int:
     """Recompute the figures of every region and département, or only of those above
     ``territories`` (ids of territories whose contracts or values changed); one
     transaction, a fixed number of queries. ``values_only``: only values changed —
     of the figures, only the achieved changes depend on them: recompute those, keep
     the rest (contracts, populations and themes did not change); scopes without
-    figures yet get all of them."""
+    figures yet get all of them. In a :func:`contract_stats_deferred` block:
+    remembered, and run (in full) at the block's end."""
+    asked = _deferred.get()
+    if asked is not None:
+        asked.update([None] if territories is None else territories)
+        return 0
+    return _refresh(territories, values_only=values_only)
+
+
+@transaction.atomic
+def _refresh(territories=None, *, values_only: bool = False) -> int:
     scopes = _locked_scopes(territories)
     if values_only and _refresh_changes(scopes):
         refresh_required_changes(scopes)

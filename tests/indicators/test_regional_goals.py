@@ -185,6 +185,25 @@ def test_a_newer_published_value_supersedes_the_earlier_one(hauts_de_france, reg
     assert PendingRecompute.objects.get(territory=hauts_de_france).replaced is True
 
 
+def test_of_two_figures_of_one_year_in_one_publication_the_later_is_the_validated_one(
+    hauts_de_france, region_agent
+):
+    publish_validated_values(
+        hauts_de_france,
+        [energy(2021, "191000"), energy(2021, "190000"), energy(2020, "195000")],
+        source="Observatoire",
+        by=region_agent,
+    )
+
+    rows = IndicatorValue.objects.filter(territory=hauts_de_france).order_by("year", "pk")
+    assert [(v.year, v.value, v.status) for v in rows] == [
+        (2020, 195000, ValueStatus.VALIDATED),
+        (2021, 191000, ValueStatus.SUPERSEDED),
+        (2021, 190000, ValueStatus.VALIDATED),
+    ]
+    assert IndicatorValue.history.filter(territory_id=hauts_de_france.pk).count() == 3
+
+
 @pytest.mark.parametrize(
     ("values", "source", "staff", "message"),
     [
