@@ -33,7 +33,6 @@ each of its départements), each headline indicator with a regional path and eac
 """
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -48,6 +47,7 @@ from contracts.models import (
     Target,
 )
 from indicators.aggregation.greedy import greedy_selection
+from indicators.alignment import LinearPath, Path, paths_by_indicator
 from indicators.models import VALUE_QUANTUM, Aggregate, Indicator, RegionalGoal, is_partial
 from indicators.trajectory import trajectory_value
 from territories.models import Territory, TerritoryClosure, TerritoryKind
@@ -57,8 +57,6 @@ ENERGY, GHG, RENEWABLE, RENEWABLE_SHARE = "cae_2.a", "cae_1.a", "cae_3.a", "cae_
 # The headline indicators with an absolute effort, in the dashboard's order.
 EFFORT_INDICATORS = (ENERGY, GHG, RENEWABLE)
 SHARE_QUANTUM = Decimal("0.000001")
-
-Path = Callable[[int], Decimal]
 
 
 @dataclass(frozen=True)
@@ -90,29 +88,21 @@ def committed_change(target: CountedTarget, horizon: int) -> Decimal:
     return value - target.baseline_value
 
 
-def goal_path(goal) -> Path:
-    """The straight line of a regional goal (an ``Objective``)."""
-
-    def path(year: int) -> Decimal:
-        return trajectory_value(
-            goal.baseline_year, goal.baseline_value, goal.target_year, goal.target_value, year
-        )
-
-    return path
-
-
 def regional_paths(goals: dict[str, object]) -> dict[str, Path]:
     """``{identifier: path}`` of the headline indicators with an absolute path, from the
-    region's goals by identifier: energy and GHG their own, renewable production derived
-    from the goals on the renewable share and on final energy."""
-    paths = {}
-    for identifier in (ENERGY, GHG):
-        if identifier in goals:
-            paths[identifier] = goal_path(goals[identifier])
-    if ENERGY in goals and RENEWABLE_SHARE in goals:
-        energy, share = goal_path(goals[ENERGY]), goal_path(goals[RENEWABLE_SHARE])
-        paths[RENEWABLE] = lambda year: share(year) / 100 * energy(year) * 1000
-    return paths
+    region's goals (``Objective``s) by identifier: energy and GHG their own straight
+    line, renewable production derived from the goals on the renewable share and on
+    final energy (``indicators.alignment.paths_by_indicator``, the alignments' paths)."""
+    lines = {
+        identifier: LinearPath(
+            goal.baseline_year, goal.baseline_value, goal.target_year, goal.target_value
+        )
+        for identifier, goal in goals.items()
+    }
+    paths = paths_by_indicator(lines)
+    return {
+        identifier: paths[identifier] for identifier in EFFORT_INDICATORS if identifier in paths
+    }
 
 
 def required_change(
@@ -122,13 +112,13 @@ def required_change(
     region, the path's own change; for a département, its complete figure of year
     ``start`` (``start_value``; None: unknown) times the path's relative change."""
     if regional:
-        return path(horizon) - path(start)
+        return path.value(horizon) - path.value(start)
     if start_value is None:
         return None
-    at_start = path(start)
+    at_start = path.value(start)
     if not at_start:
         return None
-    return start_value * (path(horizon) / at_start - 1)
+    return start_value * (path.value(horizon) / at_start - 1)
 
 
 def share_of(committed: Decimal, required: Decimal | None) -> Decimal | None:
