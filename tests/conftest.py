@@ -36,10 +36,19 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
             snapshots.take(snapshots.REFERENCE)
 
 
+# Set while a committing test is torn down when the next test puts the whole demo site
+# back itself (``demo_site``, from its snapshot): the reference data put back in between
+# would be replaced at once (seconds per browser test).
+_next_test_restores_all = False
+
+
 def _restore_reference_after_commits(test_case) -> None:
     """``TransactionTestCase._fixture_teardown`` in this suite: where the reference
     snapshot was taken, put it back (a fraction of a second) instead of flushing every
-    table and re-importing the territories afterwards (seconds)."""
+    table and re-importing the territories afterwards (seconds) — not at all when the
+    next test replaces every table anyway."""
+    if _next_test_restores_all:
+        return
     if snapshots.taken(snapshots.REFERENCE):
         snapshots.restore(snapshots.REFERENCE)
     else:
@@ -78,12 +87,15 @@ def pytest_collection_modifyitems(items):
     """Within each run of a module's tests, those without the demo come first, then
     those with the demo, then those with its aggregates — so the module-scoped demo is
     loaded once and never seen by a test that did not ask for it (pytest-django's own
-    order between modules is kept)."""
+    order between modules is kept, the browser tests moved to the end)."""
     ordered, start = [], 0
     for index in range(1, len(items) + 1):
         if index == len(items) or items[index].module is not items[start].module:
             ordered.extend(sorted(items[start:index], key=_demo_level))
             start = index
+    # The browser tests last: they share one Chromium, whose event loop runs in the
+    # process from the first of them on (tests/browser/conftest.py).
+    ordered.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     items[:] = ordered
 
 
@@ -143,10 +155,21 @@ def pytest_runtest_teardown(item, nextitem):
     """After a test that committed, the database was flushed (or, on PostgreSQL, reset to
     the reference snapshot): put the reference data back at once if missing, so whatever
     runs next (in any order) finds it. Not after the last test: the test database is gone
-    by then (its session fixture ends in this very teardown)."""
-    yield
+    by then (its session fixture ends in this very teardown); not before a test that puts
+    the whole demo site back (``_next_test_restores_all``)."""
+    global _next_test_restores_all
+    _next_test_restores_all = (
+        nextitem is not None
+        and DEMO_SITE in getattr(nextitem, "fixturenames", ())
+        and snapshots.taken(DEMO_SITE)
+    )
+    try:
+        yield
+    finally:
+        restores_all, _next_test_restores_all = _next_test_restores_all, False
     if (
         nextitem is not None
+        and not restores_all
         and _commits(item)
         and "_django_db_helper" in (getattr(item, "funcargs", None) or {})
     ):  # set up

@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 from kit.templatetags.tri_format import number, pace, percent
-from tests.browser.conftest import CHROMIUM_ARGS, screenshot
+from tests.browser.conftest import screenshot
 from tests.browser.test_small_screens import OVERFLOWING, PHONE, WCAG_21_AA
 from tests.effort_figures import hand_computed_energy, text
 
@@ -87,64 +87,50 @@ def api(base: str, path: str) -> dict:
         return json.load(response)
 
 
-def test_the_contracts_add_up_aligned_and_compared(expected):
+def test_the_contracts_add_up_aligned_and_compared(expected, phone_page):
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
-
-    from tests.service_markers import chromium_path
 
     base, latest = expected["url"], expected["latest"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_context(
-            locale="fr-FR", viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
-        ).new_page()
+    page = phone_page
 
-        # The dashboard's sentence, as computed by hand.
-        page.goto(base + "/tableau-de-bord/")
-        page.wait_for_selector(
-            "canvas[data-chart='graphique-part-effort'][data-chart-drawn='true']"
-        )
-        assert expected["sentence"] in text(page.locator(SENTENCE).inner_text())
-        screenshot(page, "390-part-effort")
+    # The dashboard's sentence, as computed by hand.
+    page.goto(base + "/tableau-de-bord/")
+    page.wait_for_selector("canvas[data-chart='graphique-part-effort'][data-chart-drawn='true']")
+    assert expected["sentence"] in text(page.locator(SENTENCE).inner_text())
+    screenshot(page, "390-part-effort")
 
-        # The target's alignment on the contract page, as computed by hand.
-        page.goto(base + expected["contract"])
-        row = text(page.locator("main").inner_text())
-        assert f"{expected['label']} {expected['paces']}" in row
-        assert "Comparaison avec des territoires comparables" in row  # its peers' table
-        screenshot(page, "390-alignement")
+    # The target's alignment on the contract page, as computed by hand.
+    page.goto(base + expected["contract"])
+    row = text(page.locator("main").inner_text())
+    assert f"{expected['label']} {expected['paces']}" in row
+    assert "Comparaison avec des territoires comparables" in row  # its peers' table
+    screenshot(page, "390-alignement")
 
-        # The peers' band and median on the territory's energy chart, and its rank.
-        page.goto(base + expected["territory"])
-        selector = f"canvas[data-chart='{expected['chart']}']"
-        page.wait_for_selector(selector + "[data-chart-drawn='true']")
-        datasets = {d["label"]: d for d in page.locator(selector).evaluate(DATASETS)}
-        assert datasets["3e quartile"]["fill"] == "-1"  # filled down to the 1st quartile
-        assert datasets["1er quartile"]["fill"] is False
-        quartiles = {"q1": "1er quartile", "median": "médiane des pairs", "q3": "3e quartile"}
-        drawn = {  # the latest year drawn
-            name: [v for v in datasets[label]["data"] if v is not None][-1]
-            for name, label in quartiles.items()
-        }
-        assert drawn == pytest.approx(
-            {name: float(getattr(latest, name)) for name in drawn}, abs=0.01
-        )
-        assert "communautés d'agglomération de 100 000 à 250 000 habitants" in page.inner_text(
-            "main"
-        )
-        screenshot(page, "390-pairs")
+    # The peers' band and median on the territory's energy chart, and its rank.
+    page.goto(base + expected["territory"])
+    selector = f"canvas[data-chart='{expected['chart']}']"
+    page.wait_for_selector(selector + "[data-chart-drawn='true']")
+    datasets = {d["label"]: d for d in page.locator(selector).evaluate(DATASETS)}
+    assert datasets["3e quartile"]["fill"] == "-1"  # filled down to the 1st quartile
+    assert datasets["1er quartile"]["fill"] is False
+    quartiles = {"q1": "1er quartile", "median": "médiane des pairs", "q3": "3e quartile"}
+    drawn = {  # the latest year drawn
+        name: [v for v in datasets[label]["data"] if v is not None][-1]
+        for name, label in quartiles.items()
+    }
+    assert drawn == pytest.approx({name: float(getattr(latest, name)) for name in drawn}, abs=0.01)
+    assert "communautés d'agglomération de 100 000 à 250 000 habitants" in page.inner_text("main")
+    screenshot(page, "390-pairs")
 
-        problems = {}
-        for path in ("/tableau-de-bord/", expected["contract"], expected["territory"]):
-            page.goto(base + path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"]:
-                problems[path] = f"{width} px: {page.evaluate(OVERFLOWING, PHONE['width'])}"
-            results = Axe().run(page, options=WCAG_21_AA)
-            if results.violations_count:
-                problems[path] = results.generate_report()
-        browser.close()
+    problems = {}
+    for path in ("/tableau-de-bord/", expected["contract"], expected["territory"]):
+        page.goto(base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems[path] = f"{width} px: {page.evaluate(OVERFLOWING, PHONE['width'])}"
+        results = Axe().run(page, options=WCAG_21_AA)
+        if results.violations_count:
+            problems[path] = results.generate_report()
     assert not problems, problems
 
     # The API answers the same figures.

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, screenshot
+from tests.browser.conftest import browser_context, screenshot
 from tests.browser.test_public_journey import WCAG_21_AA, assert_accessible
 from tests.service_markers import running_in_ci
 
@@ -112,18 +112,12 @@ def test_the_counts_per_coverage_status_are_the_dashboards(site, browser_page):
     assert page.locator("#carte-statuts").inner_text() == dashboard_statuses
 
 
-def test_without_javascript_every_contract_territory_is_listed_and_the_svg_shows(site):
-    from playwright.sync_api import sync_playwright
-
-    from tests.service_markers import chromium_path
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_context(locale="fr-FR", java_script_enabled=False).new_page()
+def test_without_javascript_every_contract_territory_is_listed_and_the_svg_shows(site, chromium):
+    with browser_context(chromium, java_script_enabled=False) as context:
+        page = context.new_page()
         page.goto(site["url"] + "/carte/")
         listed = page.locator("#carte-perimetres tbody th").all_inner_texts()
         box = page.locator("#carte-svg").bounding_box()
-        browser.close()
 
     assert sorted(listed) == site["contract_territories"]
     assert box is not None
@@ -132,22 +126,14 @@ def test_without_javascript_every_contract_territory_is_listed_and_the_svg_shows
 
 
 @pytest.mark.parametrize("path", ["/carte/", "/carte/?vue=indicateur"])
-def test_the_map_is_accessible_and_fits_a_phone(site, path):
+def test_the_map_is_accessible_and_fits_a_phone(site, phone_page, path):
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
 
-    from tests.service_markers import chromium_path
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_context(
-            locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True
-        ).new_page()
-        page.goto(site["url"] + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        results = Axe().run(page, options=WCAG_21_AA)
-        screenshot(page, "390-carte" + ("-indicateur" if "vue" in path else ""))
-        browser.close()
+    page = phone_page
+    page.goto(site["url"] + path)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    results = Axe().run(page, options=WCAG_21_AA)
+    screenshot(page, "390-carte" + ("-indicateur" if "vue" in path else ""))
 
     assert width <= 390
     assert results.violations_count == 0, results.generate_report()

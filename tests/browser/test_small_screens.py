@@ -4,12 +4,11 @@ loaded once per test (per module on PostgreSQL, thanks to the snapshot)."""
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, screenshot
+from tests.browser.conftest import PHONE, screenshot
 from tests.browser.test_public_journey import WCAG_21_AA, assert_accessible
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 PASSWORD = "petit-ecran-390"
 # The innermost elements that stick out on the right, to say what to fix.
 OVERFLOWING = """width => [...document.body.querySelectorAll("*")]
@@ -17,21 +16,6 @@ OVERFLOWING = """width => [...document.body.querySelectorAll("*")]
         && ![...e.children].some(c => c.getBoundingClientRect().right > width))
     .slice(0, 5)
     .map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className.split(" ").join(".") : ""))"""
-
-
-@pytest.fixture
-def phone_page():
-    from playwright.sync_api import sync_playwright
-
-    from tests.service_markers import chromium_path
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="fr-FR", viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
-        )
-        yield context.new_page()
-        browser.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ the contract list to concurrent clients while an officer's bulk import and full
 recomputes run; every answer must be a 200 or a 304. Latency figures are written
 to var/load/load-report.json (measured, not asserted).
 
-LOAD_SECONDS (default 10, at most 60) sets the length of the run (the clients go on
+LOAD_SECONDS (default 6, at most 60) sets the length of the run (the clients go on
 until the import and the recompute under way end, 60 s in all at most); LOAD_CLIENTS
 (default 8) the number of client threads, each on its own keep-alive connection."""
 
@@ -48,7 +48,7 @@ pytestmark = [pytest.mark.load, pytest.mark.postgres, pytest.mark.redis]
 
 URLS = ["/tableau-de-bord/", "/contrats/"]
 MAX_SECONDS = 60.0
-LOAD_SECONDS = min(float(os.environ.get("LOAD_SECONDS") or 10), MAX_SECONDS)
+LOAD_SECONDS = min(float(os.environ.get("LOAD_SECONDS") or 6), MAX_SECONDS)
 CLIENTS = int(os.environ.get("LOAD_CLIENTS") or 8)
 REPORT = ROOT / "var" / "load" / "load-report.json"
 IMPORT_COMMUNES = 20

@@ -2,30 +2,12 @@
 
 import pytest
 
-from tests.service_markers import chromium_path
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server, unhashed_static):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="fr-FR")
-        yield context.new_page()
-        browser.close()
+def page(live_server, unhashed_static, browser_page):
+    return browser_page
 
 
 def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page, live_server):
