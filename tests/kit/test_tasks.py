@@ -29,7 +29,8 @@ def test_held_tasks_are_sent_once_each_at_the_end_of_the_block():
         safe_delay(stats, [1, 2])
         safe_delay(stats, [3])
         safe_delay(stats, [1, 2])
-        assert recompute.calls == [] and stats.calls == []
+        assert recompute.calls == []
+        assert stats.calls == []
 
     assert recompute.calls == [((), {})]
     assert stats.calls == [(([1, 2],), {}), (([3],), {})]

@@ -41,12 +41,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        with quiet_loggers(*TASK_LOGGERS) if options["verbosity"] < 2 else nullcontext():
-            # Each report validated schedules a recompute of what it touched: held until
-            # the end, they are one recompute (and one of each other job), not a hundred.
-            # The dashboards' contract figures likewise: refreshed once at the end.
-            with tasks_held(drop=SILENT_TASKS), contract_stats_deferred():
-                self.load(options["today"])
+        # Each report validated schedules a recompute of what it touched: held until the
+        # end, they are one recompute (and one of each other job), not a hundred. The
+        # dashboards' contract figures likewise: refreshed once at the end.
+        with (
+            quiet_loggers(*TASK_LOGGERS) if options["verbosity"] < 2 else nullcontext(),
+            tasks_held(drop=SILENT_TASKS),
+            contract_stats_deferred(),
+        ):
+            self.load(options["today"])
         if not settings.DEBUG:
             self.stdout.write("DEBUG désactivé : pas de compte de démonstration créé.")
         elif ensure_demo_admin():
