@@ -64,7 +64,6 @@ def test_demo_needs_the_reference_territories(db):
         load_demo()
 
 
-
 def test_a_demo_load_emails_no_one_and_sends_one_recompute_and_one_refresh(db, monkeypatch):
     """What the demo's workflow steps ask for while it loads (an e-mail and a recompute
     per report, a refresh of the figures per contract status change): the load sends
