@@ -29,6 +29,15 @@ from contracts.services.reports import (
     submit_report,
     validate_report,
 )
+from contracts.services.story import (
+    ActionEntry,
+    add_evidence,
+    check_action_entry,
+    delete_evidence,
+    parse_amount,
+    publish_action_statuses,
+    save_report_story,
+)
 from contracts.services.targets import (
     format_relative_change,
     parse_relative_change,
@@ -37,20 +46,27 @@ from contracts.services.targets import (
 
 __all__ = [
     "CONTRACT_TRANSITIONS",
+    "ActionEntry",
     "VERSION_BATCH",
     "ReportedValue",
     "activate_contract",
+    "add_evidence",
     "bump_report_versions",
+    "check_action_entry",
     "check_report_year",
     "check_version",
     "complete_contract",
     "correct_validated_value",
+    "delete_evidence",
     "format_relative_change",
     "notify_on_commit",
     "open_report",
     "open_report_created",
+    "parse_amount",
     "parse_relative_change",
+    "publish_action_statuses",
     "reject_report",
+    "save_report_story",
     "save_report_values",
     "sign_contract",
     "submit_report",
