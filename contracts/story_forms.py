@@ -56,7 +56,7 @@ class ReportStoryForm(forms.Form):
             self.fields[prefix + "progress"] = forms.CharField(
                 label=_("Avancement (%)"),
                 required=False,
-                max_length=5,
+                max_length=20,
                 initial=update.progress if update else "",
             )
             self.fields[prefix + "spent"] = forms.CharField(
@@ -67,8 +67,8 @@ class ReportStoryForm(forms.Form):
             )
             self.fields[prefix + "narrative"] = forms.CharField(
                 label=_("Ce qui a été fait"),
+                help_text=_("%(max)s caractères au plus.") % {"max": MAX_NARRATIVE},
                 required=False,
-                max_length=MAX_NARRATIVE,
                 initial=update.narrative if update else "",
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
