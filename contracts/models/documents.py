@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models.contracts import PUBLIC_STATUSES, Contract, assigned_territories
 from kit.files import MAX_DOWNLOAD_NAME as MAX_DOWNLOAD_NAME  # re-exported
-from kit.files import check_content, safe_download_name
+from kit.files import check_content, extension_of, safe_download_name
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -25,7 +25,9 @@ def validate_document_size(file):
 def validate_document_content(file):
     """A new upload is what its content says, and that agrees with its name (a stored
     file is not read again on each save)."""
-    if not getattr(file, "_committed", True):
+    if getattr(file, "_committed", True):
+        return
+    if extension_of(file.name) in DOCUMENT_FORMATS:  # else the extension is refused already
         check_content(file, DOCUMENT_FORMATS)
 
 
