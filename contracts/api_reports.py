@@ -175,7 +175,6 @@ class ValuesInputSerializer(serializers.Serializer):
         ),
     )
 
-
     def validate(self, attrs):
         if not attrs.get("values") and not attrs.get("actions") and "comment" not in attrs:
             raise serializers.ValidationError(

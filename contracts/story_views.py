@@ -47,8 +47,9 @@ class EvidenceUploadView(View):
 
 def _visible_evidence(user, report_id, pk):
     return get_object_or_404(
-        EvidenceFile.objects.filter(report__in=ProgressReport.objects.visible_to(user))
-        .select_related("report"),
+        EvidenceFile.objects.filter(
+            report__in=ProgressReport.objects.visible_to(user)
+        ).select_related("report"),
         report_id=report_id,
         pk=pk,
     )

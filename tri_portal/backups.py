@@ -159,8 +159,7 @@ def check_media_copies(path: Path, entries: list[dict]) -> None:
                 bad.append(f"{entry['name']} (taille ou empreinte différente)")
     if bad:
         raise BackupError(
-            "Fichiers de la sauvegarde absents ou altérés, rien n'a été modifié : "
-            + ", ".join(bad)
+            "Fichiers de la sauvegarde absents ou altérés, rien n'a été modifié : " + ", ".join(bad)
         )
 
 

@@ -46,8 +46,8 @@ from contracts.services.targets import (
 
 __all__ = [
     "CONTRACT_TRANSITIONS",
-    "ActionEntry",
     "VERSION_BATCH",
+    "ActionEntry",
     "ReportedValue",
     "activate_contract",
     "add_evidence",

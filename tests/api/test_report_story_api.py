@@ -173,7 +173,9 @@ def test_the_api_lists_the_documents_each_client_may_download(
     assert titles(request.getfixturevalue(who), contract_a) == expected
 
 
-def test_a_public_document_in_the_api_has_kind_size_and_download_url(anonymous_api, contract_a, documents):
+def test_a_public_document_in_the_api_has_kind_size_and_download_url(
+    anonymous_api, contract_a, documents
+):
     [document] = anonymous_api.get(f"{CONTRACTS}{contract_a.pk}/").json()["documents"]
 
     assert document == {

@@ -12,11 +12,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from contracts import services
-from contracts.models import ActionStatus, ActionUpdate, ProgressReport, ReportStatus
+from contracts.models import ActionStatus, ActionUpdate, ProgressReport
 from indicators.models import Indicator
-from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests.contracts.factories import ActionFactory, ContractFactory, TargetFactory
-from tests.factories import UserFactory
 
 
 def page_text(response) -> str:
@@ -128,7 +126,9 @@ def test_a_bad_action_update_is_refused_in_french_and_nothing_is_saved(
 def test_a_submitted_report_shows_its_updates_read_only(client, officer, contract, lighting):
     report = services.open_report(contract, 2018, officer)
     services.save_report_values(
-        report, [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "1000")], officer
+        report,
+        [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "1000")],
+        officer,
     )
     services.save_report_story(
         report, [services.ActionEntry(lighting, "done", 100, "80000", "Terminé.")], officer
@@ -139,7 +139,10 @@ def test_a_submitted_report_shows_its_updates_read_only(client, officer, contrac
     text = page_text(client.get(report_url(contract)))
 
     assert "réalisée · avancement 100 % · 80 000 € dépensés Terminé." in text
-    assert f'name="action-{lighting.pk}-status"' not in client.get(report_url(contract)).content.decode()
+    assert (
+        f'name="action-{lighting.pk}-status"'
+        not in client.get(report_url(contract)).content.decode()
+    )
 
 
 # --- The service: editable only while the report is editable, history, one contract ---------
@@ -174,7 +177,9 @@ def test_an_action_of_another_contract_is_refused(officer, contract, staff):
 def validated_report(contract, officer, staff, lighting, year=2018, status="done", comment=""):
     report = services.open_report(contract, year, officer)
     services.save_report_values(
-        report, [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "990")], officer
+        report,
+        [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "990")],
+        officer,
     )
     services.save_report_story(
         report,
@@ -234,7 +239,9 @@ def test_the_public_page_shows_validated_updates_by_year_only(
     validated_report(contract, officer, staff, lighting, year=2018, comment="Bilan 2018.")
     draft = services.open_report(contract, 2019, officer)
     services.save_report_story(
-        draft, [services.ActionEntry(lighting, "abandoned", 0, "", "Brouillon secret.")], officer,
+        draft,
+        [services.ActionEntry(lighting, "abandoned", 0, "", "Brouillon secret.")],
+        officer,
         comment="Pas encore validé.",
     )
 

@@ -110,7 +110,9 @@ def media_state(root: Path) -> dict[str, bytes]:
 def copy_backup(backup: Path, target: Path) -> None:
     """The backup file and its copies of the uploaded files (not its manifest)."""
     shutil.copyfile(backup, target)
-    shutil.copytree(backup.with_name(backup.name + ".media"), target.with_name(target.name + ".media"))
+    shutil.copytree(
+        backup.with_name(backup.name + ".media"), target.with_name(target.name + ".media")
+    )
 
 
 def tamper_sqlite(path: Path) -> None:

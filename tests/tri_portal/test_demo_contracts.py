@@ -525,7 +525,6 @@ def test_loading_the_demo_without_debug_revokes_the_documented_passwords(demo, s
     assert not log_in(client, "agent.region", "demo-region-2026")
 
 
-
 # --- What the validated reports tell (tri_portal/demo_story.py) -----------------------------
 
 
@@ -556,5 +555,6 @@ class TestWhatTheDemoReportsTell:
 
         content = b"".join(response.streaming_content)
         assert response.status_code == 200
-        assert content.startswith(b"%PDF-1.4") and content.rstrip().endswith(b"%%EOF")
+        assert content.startswith(b"%PDF-1.4")
+        assert content.rstrip().endswith(b"%%EOF")
         assert len(content) == evidence.size < 2000
