@@ -69,9 +69,10 @@ class EvidenceDeleteView(View):
         return redirect("officer:report", report.contract_id, report.year)
 
 
+@method_decorator(login_required, name="dispatch")
 class EvidenceDownloadView(View):
-    """The file, as a download a browser does not render; 404 outside the report's scope
-    (anonymous visitors included) or when the stored file is missing."""
+    """The file, as a download a browser does not render; the login page for anonymous
+    visitors, 404 outside the report's scope or when the stored file is missing."""
 
     def get(self, request, report_id, pk):
         evidence = _visible_evidence(request.user, report_id, pk)

@@ -162,7 +162,7 @@ def other_officer():
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("anonymous", 404), ("other_officer", 404), ("officer", 200), ("staff", 200)],
+    [("anonymous", 302), ("other_officer", 404), ("officer", 200), ("staff", 200)],
 )
 def test_who_may_download_an_evidence_file(client, officer, staff, report, who, status):
     evidence = EvidenceFactory(report=report, file__data=PDF)
@@ -173,6 +173,8 @@ def test_who_may_download_an_evidence_file(client, officer, staff, report, who, 
     response = client.get(evidence.get_absolute_url())
 
     assert response.status_code == status
+    if status == 302:  # the login page first
+        assert response["Location"].startswith(reverse("login"))
     if status == 404:
         assert "Page introuvable" in response.content.decode()
         assert evidence.title not in response.content.decode()
