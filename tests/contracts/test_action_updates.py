@@ -253,3 +253,114 @@ def test_the_public_page_shows_validated_updates_by_year_only(
     assert "réalisée · avancement 100 % · 1 500 € dépensés Fait." in text
     assert "Brouillon secret." not in text
     assert "Pas encore validé." not in text
+
+
+# --- The spreadsheet import: an « Actions » sheet beside the values -------------------------
+
+
+def workbook(values, actions, header=None):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from contracts.imports import ACTION_COLUMNS, COLUMNS
+
+    book = Workbook()
+    book.active.title = "Valeurs"
+    for row in [COLUMNS, *values]:
+        book.active.append(row)
+    sheet = book.create_sheet("Actions")
+    for row in [header or ACTION_COLUMNS, *actions]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("rapport.xlsx", buffer.getvalue())
+
+
+VALUES = [["59249", "cae_2.a", 2018, "990", "GWh", "", ""]]
+
+
+def test_officer_imports_action_updates_with_the_values(officer, contract, lighting, bikes):
+    from contracts import imports
+
+    result = imports.import_values(
+        workbook(
+            VALUES,
+            [
+                [
+                    "COTRI-FOURMIES",
+                    2018,
+                    lighting.pk,
+                    "Éclairage",
+                    "en cours",
+                    45,
+                    "3 000,50",
+                    "LED.",
+                ],
+                ["COTRI-FOURMIES", 2018, bikes.pk, "Pistes", "réalisée", 100, "", ""],
+            ],
+        ),
+        officer,
+    )
+
+    assert result.errors == []
+    assert (result.rows, result.actions) == (1, 2)
+    assert result.warnings == []  # the Actions sheet is not "another sheet, ignored"
+    report = ProgressReport.objects.get(contract=contract, year=2018)
+    updates = {u.action_id: (u.status, u.progress, u.spent) for u in report.action_updates.all()}
+    assert updates == {
+        lighting.pk: ("in_progress", 45, Decimal("3000.50")),
+        bikes.pk: ("done", 100, None),
+    }
+
+
+def test_a_bad_actions_line_is_reported_and_nothing_is_imported(officer, contract, lighting):
+    from contracts import imports
+
+    other = ActionFactory(contract=ContractFactory(reference="COTRI-AUTRE"))
+
+    result = imports.import_values(
+        workbook(
+            VALUES,
+            [
+                ["COTRI-FOURMIES", 2018, lighting.pk, "", "en cours", 140, "", ""],
+                ["COTRI-FOURMIES", 2018, other.pk, "", "en cours", 10, "", ""],
+                ["COTRI-AUTRE", 2018, other.pk, "", "en cours", 10, "", ""],
+            ],
+        ),
+        officer,
+    )
+
+    assert [message for _line, message in result.errors] == [
+        "feuille « Actions », ligne 2 : L'avancement est un pourcentage entier de 0 à 100.",
+        f"feuille « Actions », ligne 3 : fiche action « {other.pk} » inconnue pour ce contrat.",
+        "feuille « Actions », ligne 4 : contrat « COTRI-AUTRE » inconnu ou hors de votre "
+        "périmètre.",
+    ]
+    assert not ProgressReport.objects.filter(contract=contract).exists()  # values neither
+
+
+def test_the_xlsx_template_has_an_actions_sheet_with_the_officers_actions(
+    client, officer, contract, lighting
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(officer)
+    response = client.get(reverse("officer:import_template", args=["xlsx"]))
+
+    sheet = load_workbook(io.BytesIO(response.content))["Actions"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == [
+        "contrat",
+        "annee",
+        "fiche_action",
+        "intitule",
+        "etat",
+        "avancement",
+        "depenses",
+        "recit",
+    ]
+    assert rows[1][:5] == ["COTRI-FOURMIES", rows[1][1], lighting.pk, lighting.title, "planned"]
