@@ -152,7 +152,7 @@ class ActionEntrySerializer(serializers.Serializer):
 
 
 class ValuesInputSerializer(serializers.Serializer):
-    values = ValueEntrySerializer(many=True, required=False, max_length=200)
+    values = ValueEntrySerializer(many=True, required=False, allow_empty=False, max_length=200)
     actions = ActionEntrySerializer(
         many=True,
         required=False,

@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS = {
         "TerritoryKindEnum": "territories.models.TerritoryKind",
         "ContractStatusEnum": "contracts.models.ContractStatus",
         "ReportStatusEnum": "contracts.models.ReportStatus",
+        "ActionStatusEnum": "contracts.models.ActionStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
