@@ -120,9 +120,11 @@ def check_action_rows(
         contract = contracts.get(reference)
         if contract is None:
             errors.append(
-                _error(line, _("contrat « %(ref)s » inconnu ou hors de votre périmètre.") % {
-                    "ref": reference
-                })
+                _error(
+                    line,
+                    _("contrat « %(ref)s » inconnu ou hors de votre périmètre.")
+                    % {"ref": reference},
+                )
             )
             continue
         try:
@@ -135,9 +137,9 @@ def check_action_rows(
         action = actions.get(int(action_id)) if str(action_id).isdigit() else None
         if action is None or action.contract_id != contract.pk:
             errors.append(
-                _error(line, _("fiche action « %(id)s » inconnue pour ce contrat.") % {
-                    "id": action_id
-                })
+                _error(
+                    line, _("fiche action « %(id)s » inconnue pour ce contrat.") % {"id": action_id}
+                )
             )
             continue
         entry = services.ActionEntry(
