@@ -142,9 +142,12 @@ def check_action_rows(
                 )
             )
             continue
+        status = _STATUS_WORDS.get(_plain(status), status)
+        if status == action.status and not (str(progress) or str(spent) or narrative):
+            continue  # a line of the template left as it came: nothing reported
         entry = services.ActionEntry(
             action=action,
-            status=_STATUS_WORDS.get(_plain(status), status),
+            status=status,
             progress=progress,
             spent=spent,
             narrative=narrative,

@@ -364,3 +364,28 @@ def test_the_xlsx_template_has_an_actions_sheet_with_the_officers_actions(
         "recit",
     ]
     assert rows[1][:5] == ["COTRI-FOURMIES", rows[1][1], lighting.pk, lighting.title, "planned"]
+
+
+def test_template_lines_left_as_they_came_are_ignored(officer, contract, lighting, bikes):
+    from contracts import imports
+
+    services.save_report_story(
+        services.open_report(contract, 2018, officer),
+        [services.ActionEntry(bikes, "in_progress", 20, "", "Étude faite.")],
+        officer,
+    )
+
+    result = imports.import_values(
+        workbook(
+            VALUES,
+            [
+                ["COTRI-FOURMIES", 2018, lighting.pk, "Éclairage", "planned", "", "", ""],
+                ["COTRI-FOURMIES", 2018, bikes.pk, "Pistes", "planned", "", "", ""],
+            ],
+        ),
+        officer,
+    )
+
+    assert (result.errors, result.actions) == ([], 0)
+    [update] = ActionUpdate.objects.all()
+    assert (update.action, update.narrative) == (bikes, "Étude faite.")
