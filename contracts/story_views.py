@@ -7,6 +7,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
@@ -28,10 +29,11 @@ class EvidenceUploadView(View):
         form = EvidenceForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                report = services.open_report(contract, year, request.user)
-                evidence = services.add_evidence(
-                    report, form.cleaned_data["file"], form.cleaned_data["title"], request.user
-                )
+                with transaction.atomic():  # a refused file opens no report
+                    report = services.open_report(contract, year, request.user)
+                    evidence = services.add_evidence(
+                        report, form.cleaned_data["file"], form.cleaned_data["title"], request.user
+                    )
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:

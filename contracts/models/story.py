@@ -41,7 +41,8 @@ class ActionUpdate(models.Model):
     report = models.ForeignKey(
         ProgressReport, on_delete=models.CASCADE, related_name="action_updates"
     )
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    # An action with reported updates is not deleted (the published years keep it).
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="updates")
     status = models.CharField(
         _("état"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )

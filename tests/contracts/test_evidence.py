@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from contracts import services
-from contracts.models import EVIDENCE_PREFIX, MAX_EVIDENCE_BYTES, EvidenceFile
+from contracts.models import EVIDENCE_PREFIX, MAX_EVIDENCE_BYTES, EvidenceFile, ProgressReport
 from indicators.models import Indicator
 from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests.contracts.factories import ContractFactory, EvidenceFactory, TargetFactory
@@ -99,6 +99,7 @@ def test_a_pdf_named_file_with_html_content_is_refused_in_french(client, officer
         "(PDF, XLSX, ODS, CSV, PNG, JPEG)"
     ) in page_text(response)
     assert not EvidenceFile.objects.exists()
+    assert not ProgressReport.objects.exists()  # nor a report opened for it
 
 
 def test_a_file_over_the_size_limit_is_refused(report, officer):
