@@ -10,7 +10,7 @@ RUN pip install --upgrade pip && pip install .
 COPY . .
 # collectstatic needs no database; a throwaway key only for this build step.
 RUN DEBUG=0 SECRET_KEY=build-only-not-used-at-runtime python manage.py collectstatic --noinput \
-    && useradd --system --uid 1000 tri && mkdir -p /app/var && chown -R tri /app/var
+    && useradd --system --uid 1000 tri && mkdir -p /app/var/media && chown -R tri /app/var
 USER tri
 
 EXPOSE 8000

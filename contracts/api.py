@@ -12,6 +12,7 @@ from contracts.models import (
     JUDGED_ALIGNMENTS,
     PUBLIC_STATUSES,
     Contract,
+    ContractDocument,
     ContractStatus,
     ContractTheme,
     Target,
@@ -102,11 +103,36 @@ class TargetSerializer(ApiModelSerializer):
         return str(target.get_alignment_display())
 
 
+class DocumentSerializer(ApiModelSerializer):
+    """A contract document the requesting user may download (public ones for everyone;
+    the others for staff and the territory's officers only)."""
+
+    format = serializers.CharField(source="extension", help_text=_("Extension : pdf, xlsx…"))
+    download_url = serializers.SerializerMethodField(help_text=_("Adresse de téléchargement."))
+
+    class Meta:
+        model = ContractDocument
+        fields = ["id", "title", "kind", "format", "size", "public", "download_url"]
+        extra_kwargs = {
+            "kind": {
+                "help_text": _(
+                    "signed_contract (contrat signé), amendment (avenant), deliberation "
+                    "(délibération), evaluation (évaluation), other (autre)."
+                )
+            },
+            "size": {"help_text": _("Taille en octets.")},
+        }
+
+    def get_download_url(self, document) -> str:
+        return self.context["request"].build_absolute_uri(document.get_absolute_url())
+
+
 class ContractSerializer(ApiModelSerializer):
     territory = TerritoryRefSerializer()
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     signatories = serializers.SerializerMethodField()
     targets = TargetSerializer(many=True)
+    documents = DocumentSerializer(many=True, source="visible_documents")
     page_url = serializers.SerializerMethodField(help_text=_("Page publique du contrat."))
 
     class Meta:
@@ -124,6 +150,7 @@ class ContractSerializer(ApiModelSerializer):
             "themes",
             "signatories",
             "targets",
+            "documents",
             "page_url",
             "is_demo",
         ]
@@ -284,6 +311,11 @@ class ContractViewSet(
                     queryset=Target.objects.select_related("indicator").order_by(
                         "indicator__identifier", "pk"
                     ),
+                ),
+                Prefetch(
+                    "documents",
+                    queryset=ContractDocument.objects.visible_to(self.request.user),
+                    to_attr="visible_documents",
                 ),
             )
             .order_by("-signed_on", "reference", "pk")

@@ -4,6 +4,7 @@ same service as the web forms (one transaction, history with the acting user).""
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,18 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contracts import services
-from contracts.models import Contract, ProgressReport, ReportStatus
+from contracts.models import (
+    MAX_NARRATIVE,
+    MAX_PROGRESS,
+    MAX_REPORT_COMMENT,
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Contract,
+    EvidenceFile,
+    ProgressReport,
+    ReportStatus,
+)
 from indicators.models import Indicator, IndicatorValue
 from kit.api.errors import as_conflict
 from kit.api.filters import IdFilter, YearFilter
@@ -40,11 +52,32 @@ class ReportValueSerializer(ApiModelSerializer):
         fields = ["indicator", "unit", "value", "source", "comment", "status"]
 
 
+class ActionUpdateSerializer(ApiModelSerializer):
+    action_title = serializers.CharField(source="action.title")
+
+    class Meta:
+        model = ActionUpdate
+        fields = ["action", "action_title", "status", "progress", "spent", "narrative"]
+
+
+class EvidenceSerializer(ApiModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["id", "title", "file_format", "size", "uploaded_at", "download_url"]
+
+    def get_download_url(self, evidence) -> str:
+        return self.context["request"].build_absolute_uri(evidence.get_absolute_url())
+
+
 class ReportSerializer(ApiModelSerializer):
     contract_reference = serializers.CharField(source="contract.reference")
     territory_code = serializers.CharField(source="contract.territory.code")
     territory_name = serializers.CharField(source="contract.territory.name")
     values = ReportValueSerializer(many=True)
+    actions = ActionUpdateSerializer(many=True, source="action_updates")
+    evidence = EvidenceSerializer(many=True)
 
     class Meta:
         model = ProgressReport
@@ -61,6 +94,9 @@ class ReportSerializer(ApiModelSerializer):
             "rejection_reason",
             "version",
             "values",
+            "comment",
+            "actions",
+            "evidence",
         ]
 
 
@@ -97,8 +133,38 @@ class ValueEntrySerializer(serializers.Serializer):
     )
 
 
+class ActionEntrySerializer(serializers.Serializer):
+    action = serializers.PrimaryKeyRelatedField(
+        queryset=Action.objects.all(),
+        help_text=_("Identifiant d'une fiche action du contrat du rapport."),
+        error_messages={"does_not_exist": _("Fiche action inconnue : {pk_value}.")},
+    )
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    progress = serializers.IntegerField(
+        min_value=0, max_value=MAX_PROGRESS, help_text=_("Avancement en %.")
+    )
+    spent = NumberTextField(
+        required=False, allow_null=True, allow_blank=True, help_text=_("Dépenses en euros.")
+    )
+    narrative = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_NARRATIVE
+    )
+
+
 class ValuesInputSerializer(serializers.Serializer):
-    values = ValueEntrySerializer(many=True, allow_empty=False, max_length=200)
+    values = ValueEntrySerializer(many=True, required=False, allow_empty=False, max_length=200)
+    actions = ActionEntrySerializer(
+        many=True,
+        required=False,
+        max_length=200,
+        help_text=_("Point d'étape des fiches action (état, avancement, dépenses, récit)."),
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_REPORT_COMMENT,
+        help_text=_("Commentaire général sur l'année."),
+    )
     version = serializers.IntegerField(
         required=False,
         min_value=0,
@@ -108,6 +174,13 @@ class ValuesInputSerializer(serializers.Serializer):
             "la requête est refusée (409) au lieu d'écraser son travail."
         ),
     )
+
+    def validate(self, attrs):
+        if not attrs.get("values") and not attrs.get("actions") and "comment" not in attrs:
+            raise serializers.ValidationError(
+                _("Rien à enregistrer : donnez des valeurs, des fiches action ou un commentaire.")
+            )
+        return attrs
 
 
 class RejectSerializer(serializers.Serializer):
@@ -149,7 +222,12 @@ class ReportViewSet(
                     queryset=IndicatorValue.objects.select_related("indicator").order_by(
                         "indicator__identifier"
                     ),
-                )
+                ),
+                Prefetch(
+                    "action_updates",
+                    queryset=ActionUpdate.objects.select_related("action").order_by("action_id"),
+                ),
+                "evidence",
             )
             .order_by("contract_id", "year")
         )
@@ -180,13 +258,17 @@ class ReportViewSet(
     @extend_schema(
         request=ValuesInputSerializer,
         responses={200: ReportSerializer},
-        summary=_("Enregistrer des valeurs dans un rapport en brouillon ou rejeté"),
+        summary=_(
+            "Enregistrer des valeurs, les fiches action et le commentaire d'un rapport en "
+            "brouillon ou rejeté (une seule transaction)"
+        ),
     )
     @action(detail=True, methods=["put"])
     def values(self, request, pk=None):
         report = self.get_object()
         serializer = ValuesInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         entries = [
             services.ReportedValue(
                 indicator=entry["indicator"],
@@ -194,14 +276,22 @@ class ReportViewSet(
                 source=entry["source"],
                 comment=entry["comment"],
             )
-            for entry in serializer.validated_data["values"]
+            for entry in data.get("values", [])
         ]
-        services.save_report_values(
-            report,
-            entries,
-            by=request.user,
-            expected_version=serializer.validated_data.get("version"),
-        )
+        actions = [services.ActionEntry(**entry) for entry in data.get("actions", [])]
+        with transaction.atomic():
+            if entries:
+                services.save_report_values(
+                    report, entries, by=request.user, expected_version=data.get("version")
+                )
+            if actions or "comment" in data:
+                services.save_report_story(
+                    report,
+                    actions,
+                    by=request.user,
+                    comment=data.get("comment"),
+                    expected_version=None if entries else data.get("version"),
+                )
         return self.detail_response(report)
 
     @extend_schema(

@@ -4,12 +4,13 @@ the columns of contracts.imports, one row per key indicator and reportable contr
 import csv
 import io
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from openpyxl import Workbook
 
 from contracts import calendar
-from contracts.imports import COLUMNS
-from contracts.models import REPORTING_STATUSES, Contract
+from contracts.imports import ACTION_COLUMNS, ACTION_SHEET, COLUMNS
+from contracts.models import REPORTING_STATUSES, Action, Contract
 from indicators.models import Indicator
 
 TEMPLATE_INDICATORS = ["cae_2.a", "cae_1.a", "cae_3.a"]
@@ -51,6 +52,27 @@ def template_rows(user) -> list[list]:
     return rows
 
 
+def action_template_rows(user) -> list[list]:
+    """The « Actions » sheet: header and one row per fiche action of each contract
+    ``user`` reports for, in the year to report, at its current status (XLSX only)."""
+    today = timezone.localdate()
+    contracts = (
+        Contract.objects.reportable_by(user)
+        .filter(status__in=REPORTING_STATUSES)
+        .with_earlier_last_year()
+        .prefetch_related(Prefetch("actions", queryset=Action.objects.order_by("id")))
+        .order_by("reference")
+    )
+    rows = [list(ACTION_COLUMNS)]
+    for contract in contracts:
+        year = calendar.year_to_report(contract, today) or contract.first_year
+        for action in contract.actions.all():
+            rows.append(
+                [contract.reference, year, action.pk, action.title, action.status, "", "", ""]
+            )
+    return rows
+
+
 def template_csv(user) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";")
@@ -68,6 +90,11 @@ def template_xlsx(user) -> bytes:
         cell.number_format = "@"  # keep the leading zero of Aisne's INSEE codes
     for column, width in zip("ABCDEFG", (16, 14, 8, 14, 12, 30, 40), strict=True):
         sheet.column_dimensions[column].width = width
+    actions = workbook.create_sheet(ACTION_SHEET)
+    for row in action_template_rows(user):
+        actions.append(row)
+    for column, width in zip("ABCDEFGH", (24, 8, 12, 40, 14, 12, 14, 60), strict=True):
+        actions.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

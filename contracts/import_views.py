@@ -70,6 +70,12 @@ class ImportView(LoginRequiredMixin, FormView):
                 "reports": number_format(len(result.reports), force_grouping=True),
             },
         )
+        if result.actions:
+            messages.success(
+                self.request,
+                _("%(count)s point(s) d'étape de fiches action importé(s).")
+                % {"count": number_format(result.actions, force_grouping=True)},
+            )
         for warning in result.warnings:
             messages.warning(self.request, warning)
         return redirect("officer:dashboard")

@@ -31,6 +31,7 @@ from contracts.public import (
     read_filters,
     with_summaries,
 )
+from contracts.story import published_story
 from indicators.models import Indicator
 from indicators.peers import compared_indicators, peer_comparisons, peer_rows
 from kit.api import exports
@@ -84,6 +85,7 @@ class ContractDetailView(View):
             contract=contract
         )
         context["peer_rows"] = contract_peer_rows(contract)
+        context["story"] = published_story(contract)
         return render(request, "contracts/public_detail.html", context)
 
 

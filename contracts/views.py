@@ -20,6 +20,8 @@ from contracts.forms import CorrectionForm, ProgressForm, RejectForm
 from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, ReportStatus
 from contracts.officer import officer_contracts, report_rows
 from contracts.selectors import targets_short_of_path
+from contracts.story import action_blocks
+from contracts.story_forms import EvidenceForm, ReportStoryForm
 from indicators.models import IndicatorValue, ValueStatus
 
 
@@ -49,7 +51,7 @@ class ReportView(View):
             raise Http404
         return contract
 
-    def render_form(self, contract, year, report, form, status=200):
+    def render_form(self, contract, year, report, form, status=200, story_form=None):
         context = {
             "contract": contract,
             "year": year,
@@ -57,6 +59,10 @@ class ReportView(View):
             "form": form,
             "deadline": calendar.due_date(contract, year),
             "editable": report is None or report.is_editable,
+            # What was done (action updates, comment, evidence): contracts.story_forms.
+            "story_form": story_form or ReportStoryForm(contract, report),
+            "evidence": report.evidence.all() if report else [],
+            "evidence_form": EvidenceForm(),
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -85,19 +91,29 @@ class ReportView(View):
                 )
             return redirect("officer:report", contract.pk, year)
         form = ProgressForm(report_rows(contract, year, report), request.POST)
-        if not form.is_valid():
-            return self.render_form(contract, year, report, form, status=400)
+        story_form = ReportStoryForm(contract, report, request.POST)
+        if not all([form.is_valid(), story_form.is_valid()]):
+            return self.render_form(contract, year, report, form, 400, story_form)
         try:
             with transaction.atomic():
                 report = services.open_report(contract, year, request.user)
                 services.save_report_values(
                     report, form.entries(), request.user, expected_version=form.expected_version
                 )
+                if story_form.entries() or story_form.comment is not None:
+                    try:
+                        services.save_report_story(
+                            report, story_form.entries(), request.user, comment=story_form.comment
+                        )
+                    except ValidationError as exc:
+                        story_form.add_service_errors(exc)
+                        raise
                 if submitting:
                     services.submit_report(report, request.user)
         except ValidationError as exc:
-            form.add_service_errors(exc)
-            return self.render_form(contract, year, report, form, status=400)
+            if not story_form.errors:
+                form.add_service_errors(exc)
+            return self.render_form(contract, year, report, form, 400, story_form)
         if submitting:
             messages.success(
                 request, _("Rapport soumis : les agents de la Région vont l'examiner.")
@@ -153,6 +169,9 @@ class StaffReportView(View):
             "report": report,
             "rows": [(row, previous.get(row.indicator.pk)) for row in rows],
             "reject_form": reject_form,
+            # What was done (contracts.story): action updates, comment, evidence.
+            "action_blocks": action_blocks(report),
+            "evidence": report.evidence.all(),
         }
         return render(self.request, self.template_name, context, status=status)
 

@@ -22,6 +22,20 @@ SERIAL_MARKERS = ("redis", "browser")
 DEMO_LEVELS = ("demo", "demo_recomputed")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_root(tmp_path_factory):
+    """Uploaded files (the demo's evidence, documents) go to a directory of the run, not
+    to the project's var/media; a test may point ``settings.MEDIA_ROOT`` elsewhere."""
+    from django.conf import settings
+    from django.test.signals import setting_changed
+
+    previous = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    setting_changed.send(sender=None, setting="MEDIA_ROOT", value=settings.MEDIA_ROOT, enter=True)
+    yield settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = previous
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_db_setup, django_db_blocker):
     """Every database test starts with the official Hauts-de-France territories

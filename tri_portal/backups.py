@@ -1,7 +1,13 @@
 """Backups of the database: ``pg_dump`` (custom format) in full-stack mode, an online
 copy of the SQLite file in embedded mode — each with a manifest (row count and SHA-256
 of every table) that ``restore`` checks after restoring, so a backup that does not
-restore identically is reported, not discovered on the day it is needed."""
+restore identically is reported, not discovered on the day it is needed.
+
+The uploaded files (contract documents, evidence of reports) are copied too, read
+through Django's storage API (local volume or S3 alike) into ``<backup>.media/``; the
+manifest lists each with its size and SHA-256. ``restore`` checks the copies against
+the manifest before touching anything, writes them back through the storage API and
+checks them again."""
 
 import hashlib
 import json
@@ -13,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -86,6 +94,91 @@ def manifest_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
+def media_path(path: Path) -> Path:
+    """The directory of the backup's copies of the uploaded files."""
+    return path.with_name(path.name + ".media")
+
+
+CHUNK = 1024 * 1024
+
+
+def _digest(stream) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def stored_files(storage=None, directory: str = "") -> list[str]:
+    """Every file of the storage (names as the storage knows them), sorted."""
+    storage = storage or default_storage
+    try:
+        directories, files = storage.listdir(directory)
+    except FileNotFoundError:  # nothing uploaded yet: the directory is not there
+        return []
+    names = [f"{directory}/{name}" if directory else name for name in files]
+    for sub in directories:
+        names += stored_files(storage, f"{directory}/{sub}" if directory else sub)
+    return sorted(names)
+
+
+def backup_media(path: Path) -> list[dict]:
+    """Copy every stored file under ``media_path(path)``; their manifest entries."""
+    target_root = media_path(path)
+    entries = []
+    for name in stored_files():
+        target = target_root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(name, "rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy, CHUNK)
+        with target.open("rb") as copy:
+            size, sha256 = _digest(copy)
+        entries.append({"name": name, "size": size, "sha256": sha256})
+    return entries
+
+
+def _copy_of(path: Path, name: str) -> Path:
+    root = media_path(path).resolve()
+    copy = (root / name).resolve()
+    if root not in copy.parents:
+        raise BackupError(f"Nom de fichier refusé dans le manifeste : {name}")
+    return copy
+
+
+def check_media_copies(path: Path, entries: list[dict]) -> None:
+    """Before anything is replaced: each copy is there with its size and SHA-256."""
+    bad = []
+    for entry in entries:
+        copy = _copy_of(path, entry["name"])
+        if not copy.is_file():
+            bad.append(f"{entry['name']} (absent)")
+            continue
+        with copy.open("rb") as stream:
+            if _digest(stream) != (entry["size"], entry["sha256"]):
+                bad.append(f"{entry['name']} (taille ou empreinte différente)")
+    if bad:
+        raise BackupError(
+            "Fichiers de la sauvegarde absents ou altérés, rien n'a été modifié : " + ", ".join(bad)
+        )
+
+
+def restore_media(path: Path, entries: list[dict]) -> list[str]:
+    """Write the copies back through the storage API; the files that then differ from
+    the manifest (empty: identical)."""
+    different = []
+    for entry in entries:
+        name = entry["name"]
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with _copy_of(path, name).open("rb") as copy:
+            saved = default_storage.save(name, File(copy, name=name))
+        with default_storage.open(saved, "rb") as stream:
+            if saved != name or _digest(stream) != (entry["size"], entry["sha256"]):
+                different.append(f"fichier {name}")
+    return different
+
+
 def backup(path: Path) -> dict:
     database = current_database()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +200,7 @@ def backup(path: Path) -> dict:
         "engine": database.vendor,
         "file": path.name,
         "tables": fingerprints,
+        "media": backup_media(path),
     }
     manifest_path(path).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest
@@ -122,6 +216,8 @@ def restore(path: Path) -> list[str]:
             f"Manifeste introuvable : {manifest_path(path)} (restauration non vérifiable, "
             "rien n'a été modifié)."
         )
+    media = json.loads(manifest_path(path).read_text()).get("media", [])
+    check_media_copies(path, media)
     database = current_database()
     connection.close()
     if database.is_postgres:
@@ -146,7 +242,7 @@ def restore(path: Path) -> list[str]:
             source.backup(target)
         source.close()
         target.close()
-    return verify(path)
+    return verify(path) + restore_media(path, media)
 
 
 def verify(path: Path) -> list[str]:

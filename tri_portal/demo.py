@@ -33,6 +33,7 @@ from territories.models import OfficerAssignment, SyndicatNature, Territory, Ter
 from territories.services import set_members
 from tri_portal import demo_contracts as data
 from tri_portal.demo_observatory import load_observatory_values
+from tri_portal.demo_story import load_demo_story
 
 # Syndicats are not in the Etalab data set. The SIREN below is a *demo* value
 # (valid Luhn key, 999 prefix unused by real collectivities), stored as not official
@@ -465,6 +466,8 @@ def load_demo_contracts(today: date | None = None) -> list[Contract]:
     IndicatorValue.objects.filter(report__contract__is_demo=True, is_demo=False).update(
         is_demo=True
     )
+    # What the validated reports tell: action updates, comments, one evidence file.
+    load_demo_story()
     # The other EPCIs' figures, from the observatory: peers to compare the contracts with.
     region = Territory.objects.get(kind=TerritoryKind.REGION, code="32")
     load_observatory_values(region, users["agent.region"], today, _past)

@@ -5,6 +5,7 @@ eagerly in-process. Full stack: ``DATABASE_URL=postgres://…`` and
 ``CELERY_BROKER_URL=redis://…``. See README.md for every variable.
 """
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -172,8 +173,22 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (contract documents, evidence of reports) go through Django's storage
+# API: the local filesystem under MEDIA_ROOT by default (a named volume in
+# docker-compose), or any backend by settings only — an S3-compatible store with
+# django-storages: MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage and its options
+# as JSON in MEDIA_STORAGE_OPTIONS (README). They are never served by an URL of the
+# storage (MEDIA_URL is not routed): only by views that check who asks.
+MEDIA_STORAGE_OPTIONS = env_str("MEDIA_STORAGE_OPTIONS").strip() or "{}"
+try:
+    MEDIA_STORAGE_OPTIONS = json.loads(MEDIA_STORAGE_OPTIONS)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE_OPTIONS is not JSON: {exc}") from exc
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": MEDIA_STORAGE_OPTIONS,
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -183,7 +198,8 @@ STORAGES = {
     },
 }
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# A relative path is under the project (an absolute one replaces it).
+MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", "var/media")
 
 # --- Cache (public pages): Redis in production, process memory by default ------
 
@@ -283,6 +299,7 @@ SPECTACULAR_SETTINGS = {
         "TerritoryKindEnum": "territories.models.TerritoryKind",
         "ContractStatusEnum": "contracts.models.ContractStatus",
         "ReportStatusEnum": "contracts.models.ReportStatus",
+        "ActionStatusEnum": "contracts.models.ActionStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -34,7 +34,7 @@ class DocumentFileWidget(AdminFileWidget):
 class DocumentInline(admin.TabularInline):
     model = ContractDocument
     extra = 0
-    fields = ["title", "file", "public", "size_column"]
+    fields = ["title", "kind", "file", "public", "size_column"]
     readonly_fields = ["size_column"]
     formfield_overrides = {models.FileField: {"widget": DocumentFileWidget}}
 

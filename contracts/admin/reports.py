@@ -4,13 +4,14 @@ actions (submit, validate, reject with a reason)."""
 from django.contrib import admin
 from django.db import transaction
 from django.shortcuts import render
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from contracts import services
 from contracts.admin.bulk import run_service
 from contracts.forms import RejectForm
-from contracts.models import ProgressReport
+from contracts.models import ActionUpdate, EvidenceFile, ProgressReport
 from indicators.models import IndicatorValue
 
 
@@ -41,6 +42,36 @@ class ReportValueInline(admin.TabularInline):
     has_delete_permission = has_change_permission
 
 
+class ActionUpdateInline(admin.TabularInline):
+    """What the officer reported for each fiche action (read only here)."""
+
+    model = ActionUpdate
+    extra = 0
+    fields = ["action", "status", "progress", "spent", "narrative"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    """The evidence files, each linked to the checked download view (read only here)."""
+
+    model = EvidenceFile
+    extra = 0
+    fields = ["download", "file_format", "size", "uploaded_at", "uploaded_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("pièce"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.title)
+
+
 @admin.register(ProgressReport)
 class ProgressReportAdmin(SimpleHistoryAdmin):
     list_display = ["contract", "year", "status", "submitted_at", "submitted_by", "reviewed_at"]
@@ -59,8 +90,9 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
         "reviewed_at",
         "reviewed_by",
         "rejection_reason",
+        "comment",  # the officer's words: written through the report form, API or import
     ]
-    inlines = [ReportValueInline]
+    inlines = [ReportValueInline, ActionUpdateInline, EvidenceInline]
     actions = ["submit", "validate", "reject"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -14,9 +14,17 @@ re-exported here: ``from contracts.imports import COLUMNS, import_values``."""
 
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from contracts.imports.actions import (
+    ACTION_COLUMNS,
+    ACTION_SHEET,
+    check_action_rows,
+    read_action_sheet,
+    write_action_entries,
+)
 from contracts.imports.checking import _Checker, _rows
 from contracts.imports.reading import (
     COLUMNS,
@@ -32,6 +40,8 @@ from contracts.imports.writing import _Conflict, _write
 from contracts.models import ProgressReport
 
 __all__ = [
+    "ACTION_COLUMNS",
+    "ACTION_SHEET",
     "COLUMNS",
     "MAX_IMPORT_BYTES",
     "MAX_IMPORT_LINES",
@@ -56,6 +66,7 @@ class ImportResult:
     updated: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[tuple[int | None, str]] = field(default_factory=list)
+    actions: int = 0  # action updates of the « Actions » sheet written
 
     @property
     def ok(self) -> bool:
@@ -81,13 +92,23 @@ def import_values(file, user) -> ImportResult:
         return result
     checker = _Checker(rows, user)
     result.errors.extend(checker.errors)
+    action_entries = {}
+    if table.content is not None:  # an XLSX: its « Actions » sheet, if any
+        action_entries, action_errors = check_action_rows(
+            read_action_sheet(table.content) or [], user
+        )
+        result.errors.extend((None, message) for message in action_errors)
     if result.errors:
         result.errors.sort(key=lambda error: error[0] or 0)
         return result
     try:
-        written = _write(checker.checked, user)
+        with transaction.atomic():
+            written = _write(checker.checked, user)
+            write_action_entries(action_entries, user)
     except _Conflict as conflict:
         result.errors.extend(conflict.errors)
+    except ValidationError as exc:  # a report of the Actions sheet no longer editable
+        result.errors.extend((None, message) for message in exc.messages)
     except IntegrityError:
         result.errors.append(
             (None, _("un autre enregistrement a eu lieu en même temps : réessayez l'import."))
@@ -97,4 +118,5 @@ def import_values(file, user) -> ImportResult:
         result.created = written.created
         result.updated = written.updated
         result.reports = written.reports
+        result.actions = sum(len(entries) for entries in action_entries.values())
     return result

@@ -51,6 +51,7 @@ class Table:
     width: int | None = None  # cells of a CSV header: a longer row is misaligned
     errors: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    content: bytes | None = None  # an XLSX workbook's bytes (its « Actions » sheet)
 
 
 # --- Messages -----------------------------------------------------------------------
@@ -242,7 +243,9 @@ def _xlsx_lines(content: bytes, table: Table) -> Iterator[tuple[int, list[str | 
         if not sheets:
             raise ImportFileError(_("le classeur ne contient aucune feuille."))
         sheet = sheets[0]
-        if len(sheets) > 1:
+        # The « Actions » sheet (contracts.imports.actions) is read apart.
+        others = [s for s in sheets[1:] if s.title.strip().lower() != "actions"]
+        if others:
             table.warnings.append(
                 _(
                     "le fichier contient %(count)s feuilles : seule la première (« %(name)s ») a été lue"
@@ -333,7 +336,9 @@ def read_table(file) -> Table:
                 table.rows.append((line, cells))
     if header is None or (_blank(header) and not table.rows):
         raise ImportFileError(_("le fichier est vide."))
-    if not xlsx:
+    if xlsx:
+        table.content = content
+    else:
         table.width = len(header)  # a checked header: the columns, maybe empty cells after
     if not table.rows:
         raise ImportFileError(_("le fichier ne contient aucune ligne de données sous l'en-tête."))

@@ -1,6 +1,5 @@
 """Documents of a contract (the signed contract, annexes…), and who may download them."""
 
-import re
 from contextlib import suppress
 from pathlib import PurePosixPath
 
@@ -12,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models.contracts import PUBLIC_STATUSES, Contract, assigned_territories
+from kit.files import MAX_DOWNLOAD_NAME as MAX_DOWNLOAD_NAME  # re-exported
+from kit.files import check_content, extension_of, safe_download_name
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -19,6 +20,23 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 def validate_document_size(file):
     if file.size > MAX_DOCUMENT_BYTES:
         raise ValidationError(_("Le document dépasse 20 Mo."))
+
+
+def validate_document_content(file):
+    """A new upload is what its content says, and that agrees with its name (a stored
+    file is not read again on each save)."""
+    if getattr(file, "_committed", True):
+        return
+    if extension_of(file.name) in DOCUMENT_FORMATS:  # else the extension is refused already
+        check_content(file, DOCUMENT_FORMATS)
+
+
+class DocumentKind(models.TextChoices):
+    SIGNED_CONTRACT = "signed_contract", _("contrat signé")
+    AMENDMENT = "amendment", _("avenant")
+    DELIBERATION = "deliberation", _("délibération")
+    EVALUATION = "evaluation", _("évaluation")
+    OTHER = "other", _("autre")
 
 
 # What a document may be, and the type it is served as (never one a browser renders).
@@ -30,8 +48,9 @@ DOCUMENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
 }
+# The formats (kit.files) whose content an upload must have: the same list.
+DOCUMENT_FORMATS = tuple(DOCUMENT_TYPES)
 OPAQUE_TYPE = "application/octet-stream"
-MAX_DOWNLOAD_NAME = 100
 
 
 class ContractDocumentQuerySet(models.QuerySet):
@@ -49,12 +68,16 @@ class ContractDocumentQuerySet(models.QuerySet):
 class ContractDocument(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("titre"), max_length=200)
+    kind = models.CharField(
+        _("nature"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER
+    )
     file = models.FileField(
         _("fichier"),
         upload_to="contracts/%Y/",
         validators=[
             FileExtensionValidator(list(DOCUMENT_TYPES)),
             validate_document_size,
+            validate_document_content,
         ],
     )
     public = models.BooleanField(
@@ -74,6 +97,13 @@ class ContractDocument(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DocumentKind.values),
+                name="document_kind_valid",
+                violation_error_message=_("Nature de document inconnue."),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -101,8 +131,7 @@ class ContractDocument(models.Model):
     def download_name(self) -> str:
         """The title as a file name: words joined by dashes (no path, quote or control
         character can reach the header), then the accepted extension."""
-        stem = "-".join(re.findall(r"\w+", self.title))[:MAX_DOWNLOAD_NAME] or "document"
-        return f"{stem}.{self.extension}" if self.extension else stem
+        return safe_download_name(self.title, self.extension)
 
     @property
     def is_public(self) -> bool:

@@ -60,6 +60,11 @@ class ProgressReport(models.Model):
         verbose_name=_("examiné par"),
     )
     rejection_reason = models.TextField(_("motif du rejet"), blank=True)
+    comment = models.TextField(
+        _("commentaire général"),
+        blank=True,
+        help_text=_("Ce que l'année a apporté, en quelques lignes (public une fois validé)."),
+    )
     version = models.PositiveIntegerField(
         _("version"),
         default=0,

@@ -261,6 +261,10 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
         locked, ValueStatus.VALIDATED, by, validated_by=by, validated_at=now
     )
     schedule_recompute(validated, replaced)
+    # The fiches action take the status the report gives them (services.story).
+    from contracts.services.story import publish_action_statuses
+
+    publish_action_statuses(locked, by)
     notify_on_commit("reviewed", locked.pk)
     report.refresh_from_db()
     return validated

@@ -65,6 +65,9 @@ def test_opening_a_report_creates_it_then_finds_the_same_one(api_a, contract_a):
         "rejection_reason": "",
         "version": 0,
         "values": [],
+        "comment": "",
+        "actions": [],
+        "evidence": [],
     }
     again = open_report(api_a, contract_a)
     assert again.status_code == 200

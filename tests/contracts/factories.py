@@ -3,7 +3,15 @@ from decimal import Decimal
 
 import factory
 
-from contracts.models import Contract, ContractDocument, ProgressReport, Target
+from contracts.models import (
+    Action,
+    Contract,
+    ContractDocument,
+    ContractTheme,
+    EvidenceFile,
+    ProgressReport,
+    Target,
+)
 from indicators.models import Indicator
 from territories.models import Territory, TerritoryKind
 
@@ -57,3 +65,28 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     contract = factory.SubFactory(ContractFactory)
     title = "Délibération du conseil municipal"
     file = factory.django.FileField(filename="deliberation.pdf", data=b"%PDF-1.4\n% essai\n")
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    """A *fiche action* (themes come from the seeding migration)."""
+
+    class Meta:
+        model = Action
+
+    contract = factory.SubFactory(ContractFactory)
+    theme = factory.LazyFunction(lambda: ContractTheme.objects.order_by("slug").first())
+    title = factory.Sequence(lambda n: f"Fiche action {n}")
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """An evidence PDF of a report (written to the storage: point ``settings.MEDIA_ROOT``
+    at ``tmp_path`` first)."""
+
+    class Meta:
+        model = EvidenceFile
+
+    report = factory.SubFactory(ReportFactory)
+    title = "Facture des travaux"
+    file = factory.django.FileField(filename="facture.pdf", data=b"%PDF-1.4\n% facture\n")
+    file_format = "pdf"
+    size = factory.LazyAttribute(lambda evidence: evidence.file.size)

@@ -313,6 +313,7 @@ def test_a_document_uploaded_in_the_admin_can_be_downloaded_by_the_public(
         **{
             "documents-TOTAL_FORMS": "1",
             "documents-0-title": "Convention signée",
+            "documents-0-kind": "signed_contract",  # the select's value, as a browser posts it
             "documents-0-file": SimpleUploadedFile("convention.pdf", PDF_BYTES),
             "documents-0-public": "on",
         },
@@ -323,6 +324,58 @@ def test_a_document_uploaded_in_the_admin_can_be_downloaded_by_the_public(
     assert saved.status_code == 302, page_text(saved)
     document = ContractDocument.objects.get(contract=signed)
     assert (document.title, document.public, document.size) == ("Convention signée", True, 2048)
+    assert document.get_kind_display() == "contrat signé"
     response = client.get(url_of(document))
     assert response.status_code == 200
     assert body(response) == PDF_BYTES
+
+
+# --- Kind and content of an upload ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("convention.pdf", b"<html><script>alert(1)</script></html>"),
+        ("plan.xlsx", b"PK\x03\x04 pas une archive"),
+        ("tableau.csv", b"<svg onload=alert(1)>"),
+    ],
+)
+def test_an_upload_whose_content_is_not_its_format_is_refused_in_french(signed, name, content):
+    document = ContractDocument(
+        contract=signed, title="Faux", file=SimpleUploadedFile(name, content)
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        document.full_clean()
+
+    [message] = refused.value.message_dict["file"]
+    assert message.startswith(f"Le contenu du fichier « {name} » n'est pas un format accepté")
+
+
+def test_an_admin_upload_of_html_named_pdf_saves_nothing(staff_client, signed):
+    change = reverse("admin:contracts_contract_change", args=[signed.pk])
+    data = form_data(
+        staff_client.get(change),
+        **{
+            "documents-TOTAL_FORMS": "1",
+            "documents-0-title": "Convention",
+            "documents-0-kind": "signed_contract",
+            "documents-0-file": SimpleUploadedFile("convention.pdf", b"<html>piege</html>"),
+            "documents-0-public": "on",
+        },
+    )
+
+    response = staff_client.post(change, data)
+
+    assert response.status_code == 200
+    assert "n'est pas un format accepté" in page_text(response)
+    assert not ContractDocument.objects.exists()
+
+
+def test_the_contract_page_says_what_kind_each_document_is(client, signed):
+    DocumentFactory(contract=signed, public=True, title="Avenant n°1", kind="amendment")
+
+    text = page_text(client.get(reverse("contract", args=[signed.pk])))
+
+    assert "Avenant : Avenant n°1 (PDF" in text

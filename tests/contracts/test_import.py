@@ -1086,7 +1086,7 @@ def test_csv_template_lists_the_officers_contracts(client, officer, contract, ar
     ]
 
 
-def test_xlsx_template_has_one_sheet_with_the_same_rows(client, officer, contract):
+def test_xlsx_template_has_the_values_sheet_with_the_same_rows(client, officer, contract):
     client.force_login(officer)
 
     response = client.get("/espace/import/modele.xlsx")
@@ -1094,7 +1094,7 @@ def test_xlsx_template_has_one_sheet_with_the_same_rows(client, officer, contrac
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="modele-import-valeurs.xlsx"'
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Valeurs"]
+    assert workbook.sheetnames == ["Valeurs", "Actions"]  # the actions: test_action_updates.py
     rows = list(workbook["Valeurs"].iter_rows(values_only=True))
     assert list(rows[0]) == HEADER
     assert [row[:2] for row in rows[1:]] == [

@@ -30,12 +30,13 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from contracts import services
-from contracts.models import Contract, ContractDocument, ProgressReport, Target
+from contracts.models import Contract, ContractDocument, EvidenceFile, ProgressReport, Target
 from indicators.models import Aggregate, IndicatorValue, PendingRecompute, RecomputeRun
 from territories.models import OfficerAssignment, Territory, TerritoryKind
 from tests.contracts.factories import (
     ContractFactory,
     DocumentFactory,
+    EvidenceFactory,
     TargetFactory,
     indicator,
 )
@@ -108,6 +109,9 @@ CLASSIFICATION = {
     "officer:report": OFFICER,
     "officer:import": OFFICER,
     "officer:import_template": OFFICER,
+    "officer:evidence_upload": OFFICER,
+    "officer:evidence_file": OFFICER,
+    "officer:evidence_delete": OFFICER,
     # Staff pages
     "staff_dashboard": STAFF,
     "staff_reports": STAFF,
@@ -239,6 +243,7 @@ B_PRIVATE = (
     "321,987",
     "Note-interne-GS",
     "Annexe-brouillon-GS",
+    "Piece-justificative-GS",
 )
 B_ALL = (
     # Also absent from any refusal (B's public identity included).
@@ -272,6 +277,7 @@ class World:
     document_b_public: ContractDocument
     document_b_internal: ContractDocument
     document_b_draft: ContractDocument
+    evidence_b: EvidenceFile
     keys: dict = field(default_factory=dict)
 
 
@@ -351,6 +357,11 @@ def world(db, monkeypatch, settings, tmp_path):
         document_b_public=document_b_public,
         document_b_internal=document_b_internal,
         document_b_draft=document_b_draft,
+        evidence_b=EvidenceFactory(
+            report=draft,
+            title="Piece-justificative-GS",
+            file__data=b"%PDF-1.4 Piece-justificative-GS",
+        ),
         keys={"officer_a": key_a, "officer_b": key_b},
     )
 
@@ -509,6 +520,26 @@ def targets(w: World, key: str) -> list[Case]:
             ),
         ],
         "officer:import": [Case("import", reverse("officer:import"), scoped=False)],
+        "officer:evidence_upload": [
+            Case(
+                "pièce jointe au rapport 2018 de B",
+                reverse("officer:evidence_upload", args=[b.contract_b.pk, 2018]),
+                owner="officer_b",
+                owner_status=405,  # POST only
+            )
+        ],
+        "officer:evidence_file": [
+            Case("pièce de B", b.evidence_b.get_absolute_url(), owner="officer_b"),
+            Case("pièce de B", b.evidence_b.get_absolute_url(), owner="staff"),
+        ],
+        "officer:evidence_delete": [
+            Case(
+                "retirer la pièce de B",
+                reverse("officer:evidence_delete", args=[b.report_b_draft.pk, b.evidence_b.pk]),
+                owner="officer_b",
+                owner_status=405,  # POST only
+            )
+        ],
         "officer:import_template": [
             Case("modèle CSV", reverse("officer:import_template", args=["csv"]), scoped=False),
             Case("modèle XLSX", reverse("officer:import_template", args=["xlsx"]), scoped=False),
@@ -758,7 +789,7 @@ def sweep_private(w, clients, key, klass):
             response = clients[case.owner].get(case.url)
             assert response.status_code == case.owner_status, f"{where} (contrôle)"
             if response.status_code == 200:
-                body = response.content.decode()
+                body = body_of(response)  # a file (evidence) is streamed
                 assert any(m in body for m in B_ALL), f"{where} (contrôle sans B)"
         before = db_state()
         for method in methods:

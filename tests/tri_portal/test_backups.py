@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,9 +24,17 @@ APP_VARIABLES = set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', SETTIN
 VERIFIED = "Restauration vérifiée : chaque table est identique à la sauvegarde."
 
 
-def app_env(database_url: str, **overrides) -> dict:
-    """A fresh process on ``database_url`` only (tasks eager, mail kept in memory),
-    whatever the environment of the test run."""
+def app_env(database_url: str, media_root: Path | None = None, **overrides) -> dict:
+    """A fresh process on ``database_url`` only (tasks eager, mail kept in memory, the
+    uploaded files in ``media_root`` — by default a ``media`` directory beside a SQLite
+    database, a new temporary one otherwise), whatever the environment of the test run."""
+    if media_root is None:
+        url = urlsplit(database_url)
+        media_root = (
+            Path(url.path).with_name(Path(url.path).stem + "-media")
+            if url.scheme == "sqlite"
+            else Path(tempfile.mkdtemp(prefix="tri-media-"))
+        )
     env = {
         key: value
         for key, value in os.environ.items()
@@ -37,6 +46,7 @@ def app_env(database_url: str, **overrides) -> dict:
         SECRET_KEY="t-" + uuid.uuid4().hex * 2,
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="WARNING",
+        MEDIA_ROOT=str(media_root),
     )
     env.update(overrides)
     return env
@@ -86,6 +96,25 @@ def sqlite_state(path: Path) -> dict[str, tuple[int, str]]:
         connection.close()
 
 
+CONVENTION = b"%PDF-1.4\n% convention signee\n"
+
+
+def media_state(root: Path) -> dict[str, bytes]:
+    return {
+        file.relative_to(root).as_posix(): file.read_bytes()
+        for file in sorted(root.rglob("*"))
+        if file.is_file()
+    }
+
+
+def copy_backup(backup: Path, target: Path) -> None:
+    """The backup file and its copies of the uploaded files (not its manifest)."""
+    shutil.copyfile(backup, target)
+    shutil.copytree(
+        backup.with_name(backup.name + ".media"), target.with_name(target.name + ".media")
+    )
+
+
 def tamper_sqlite(path: Path) -> None:
     """Update a row, delete another, insert one."""
     connection = sqlite3.connect(path)
@@ -119,9 +148,19 @@ def demo_backup(tmp_path_factory):
     env = app_env(f"sqlite:///{database}")
     for command in (["migrate", "--noinput"], ["import_territories"], ["load_demo"]):
         ok(manage(env, *command))
+    media = Path(env["MEDIA_ROOT"])
+    document = media / "contracts" / "2017" / "convention.pdf"  # as the admin stores one
+    document.parent.mkdir(parents=True)
+    document.write_bytes(CONVENTION)
     backup = tmp / "sauvegardes" / "tri.sqlite3"
     output = ok(manage(env, "backup", "--output", str(backup)))
-    return {"database": database, "backup": backup, "state": sqlite_state(database), "out": output}
+    return {
+        "database": database,
+        "backup": backup,
+        "state": sqlite_state(database),
+        "out": output,
+        "media": media_state(media),
+    }
 
 
 @pytest.fixture
@@ -164,10 +203,63 @@ def test_restore_brings_back_exactly_the_backed_up_data(demo_backup, live):
     assert email_of(live, "referent.fourmies") == "referent.fourmies@example.org"
 
 
+def test_the_manifest_lists_every_uploaded_file_with_its_size_and_sha256(demo_backup):
+    backup = demo_backup["backup"]
+    manifest = json.loads(backup.with_name(backup.name + ".json").read_text())
+
+    files = demo_backup["media"]
+    assert "contracts/2017/convention.pdf" in files
+    assert any(name.startswith("evidence/") for name in files)  # the demo's evidence
+    assert manifest["media"] == [
+        {"name": name, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+        for name, content in files.items()
+    ]
+    assert media_state(backup.with_name("tri.sqlite3.media")) == files
+    assert f"({len(files)} fichiers," in demo_backup["out"]
+
+
+def test_restore_brings_back_the_uploaded_files(demo_backup, live, tmp_path):
+    media = tmp_path / "media"
+    (media / "contracts" / "2017").mkdir(parents=True)
+    (media / "contracts" / "2017" / "convention.pdf").write_bytes(b"%PDF-1.4\n% autre\n")
+
+    result = manage(
+        app_env(f"sqlite:///{live}", media), "restore", str(demo_backup["backup"]), "--noinput"
+    )
+
+    assert ok(result).strip() == VERIFIED
+    assert media_state(media) == demo_backup["media"]
+
+
+@pytest.mark.fault
+def test_an_altered_file_copy_fails_the_restore_before_anything_changes(
+    demo_backup, live, tmp_path
+):
+    backup = tmp_path / "copie.sqlite3"
+    copy_backup(demo_backup["backup"], backup)
+    shutil.copyfile(
+        demo_backup["backup"].with_name("tri.sqlite3.json"), tmp_path / "copie.sqlite3.json"
+    )
+    (tmp_path / "copie.sqlite3.media" / "contracts" / "2017" / "convention.pdf").write_bytes(
+        b"<html>remplace</html>"
+    )
+    before, media = sqlite_state(live), tmp_path / "media"
+
+    result = manage(app_env(f"sqlite:///{live}", media), "restore", str(backup), "--noinput")
+
+    assert result.returncode != 0
+    assert (
+        "Fichiers de la sauvegarde absents ou altérés, rien n'a été modifié : "
+        "contracts/2017/convention.pdf (taille ou empreinte différente)"
+    ) in result.stderr
+    assert sqlite_state(live) == before
+    assert not media.exists()
+
+
 @pytest.mark.fault
 def test_a_tampered_manifest_fails_the_restore_naming_the_table(demo_backup, live, tmp_path):
     backup = tmp_path / "copie.sqlite3"
-    shutil.copyfile(demo_backup["backup"], backup)
+    copy_backup(demo_backup["backup"], backup)
     manifest = json.loads(demo_backup["backup"].with_name("tri.sqlite3.json").read_text())
     manifest["tables"]["contracts_target"]["rows"] += 1
     backup.with_name("copie.sqlite3.json").write_text(json.dumps(manifest))
@@ -185,7 +277,7 @@ def test_a_tampered_manifest_fails_the_restore_naming_the_table(demo_backup, liv
 @pytest.mark.fault
 def test_a_corrupted_backup_file_fails_the_restore_naming_the_table(demo_backup, live, tmp_path):
     backup = tmp_path / "copie.sqlite3"
-    shutil.copyfile(demo_backup["backup"], backup)
+    copy_backup(demo_backup["backup"], backup)
     shutil.copyfile(
         demo_backup["backup"].with_name("tri.sqlite3.json"), tmp_path / "copie.sqlite3.json"
     )
@@ -259,18 +351,21 @@ def make(env: dict, *args, stdin: str | None = None) -> subprocess.CompletedProc
 
 
 def test_make_backup_and_make_restore_round_trip(demo_backup, tmp_path):
-    database = tmp_path / "db.sqlite3"
+    database, media = tmp_path / "db.sqlite3", tmp_path / "media"
     shutil.copyfile(demo_backup["database"], database)
-    env = app_env(f"sqlite:///{database}")
+    shutil.copytree(demo_backup["backup"].with_name("tri.sqlite3.media"), media)
+    env = app_env(f"sqlite:///{database}", media)
     backup = tmp_path / "make" / "tri.sqlite3"
 
     ok(make(env, "backup", f"FILE={backup}"))
     tamper_sqlite(database)
+    shutil.rmtree(media)  # the volume is lost
     restored = make(env, "restore", f"FILE={backup}", stdin="oui\n")
 
     assert VERIFIED in ok(restored)
     assert backup.with_name("tri.sqlite3.json").is_file()
     assert sqlite_state(database) == demo_backup["state"]
+    assert media_state(media) == demo_backup["media"]
 
 
 def test_make_restore_without_a_file_says_how_to_call_it(tmp_path):

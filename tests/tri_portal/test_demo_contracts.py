@@ -523,3 +523,38 @@ def test_loading_the_demo_without_debug_revokes_the_documented_passwords(demo, s
     load_demo()
 
     assert not log_in(client, "agent.region", "demo-region-2026")
+
+
+# --- What the validated reports tell (tri_portal/demo_story.py) -----------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestWhatTheDemoReportsTell:
+    def test_every_validated_demo_report_tells_what_its_actions_did(self):
+        from contracts.models import ActionUpdate, ReportStatus
+
+        validated = ProgressReport.objects.filter(
+            contract__is_demo=True, status=ReportStatus.VALIDATED, contract__actions__isnull=False
+        ).distinct()
+        assert validated.exists()
+        for report in validated:
+            assert report.comment.startswith("Donnée de démonstration (fictive)"), report
+            assert report.action_updates.count() == report.contract.actions.count()
+        assert not ActionUpdate.objects.exclude(report__status=ReportStatus.VALIDATED).exists()
+        assert all(u.narrative.startswith("Démonstration") for u in ActionUpdate.objects.all())
+
+    def test_the_demo_has_a_downloadable_evidence_pdf(self, client):
+        from contracts.models import EvidenceFile
+
+        evidence = EvidenceFile.objects.get()
+        assert "Démonstration" in evidence.title
+        client.force_login(get_user_model().objects.get(username="agent.region"))
+
+        response = client.get(evidence.get_absolute_url())
+
+        content = b"".join(response.streaming_content)
+        assert response.status_code == 200
+        assert content.startswith(b"%PDF-1.4")
+        assert content.rstrip().endswith(b"%%EOF")
+        assert len(content) == evidence.size < 2000

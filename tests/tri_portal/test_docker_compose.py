@@ -47,3 +47,13 @@ def test_the_web_port_is_published_on_the_loopback_only_behind_one_declared_prox
     assert web["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
     for name, service in COMPOSE["services"].items():
         assert all(str(port).startswith("127.0.0.1:") for port in service.get("ports", [])), name
+
+
+def test_uploaded_files_live_on_a_named_volume_shared_by_web_and_worker():
+    """Contract documents and evidence are written by the web process and read by both:
+    a named volume (kept across rebuilds, included in backups through the storage API)."""
+    assert "media-data" in COMPOSE["volumes"]
+    for name in ("web", "worker"):
+        service = COMPOSE["services"][name]
+        assert "media-data:/app/var/media" in service["volumes"], name
+        assert service["environment"]["MEDIA_ROOT"] == "/app/var/media", name

@@ -6,7 +6,10 @@ from tri_portal import backups
 
 
 class Command(BaseCommand):
-    help = "Sauvegarde la base (pg_dump ou copie SQLite) avec un manifeste de vérification."
+    help = (
+        "Sauvegarde la base (pg_dump ou copie SQLite) et les fichiers déposés, avec un "
+        "manifeste de vérification."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", type=Path, help="Fichier de sauvegarde à écrire.")
@@ -20,4 +23,9 @@ class Command(BaseCommand):
         rows = sum(table["rows"] for table in manifest["tables"].values())
         self.stdout.write(
             f"Sauvegarde écrite : {path} ({len(manifest['tables'])} tables, {rows} lignes)."
+        )
+        size = sum(entry["size"] for entry in manifest["media"])
+        self.stdout.write(
+            f"Fichiers déposés copiés : {backups.media_path(path)} "
+            f"({len(manifest['media'])} fichiers, {size} octets)."
         )
