@@ -4,7 +4,8 @@ the current state, records who did it, and is the only way to make that change
 
 One module per concern — a contract's status (``contract_status``), targets entered
 as relative changes (``targets``), the report workflow (``reports``), corrections of
-published values (``corrections``) — every public name re-exported here: callers
+published values (``corrections``), what a reviewer checks (``review``: four eyes,
+plausibility) — every public name re-exported here: callers
 write ``from contracts import services`` and ``services.validate_report(…)``."""
 
 from contracts.calendar import check_report_year
@@ -28,6 +29,15 @@ from contracts.services.reports import (
     save_report_values,
     submit_report,
     validate_report,
+    withdraw_report,
+)
+from contracts.services.review import (
+    FOUR_EYES,
+    JUSTIFICATION_REQUIRED,
+    previous_points,
+    report_editors,
+    validation_refusal,
+    value_findings,
 )
 from contracts.services.targets import (
     format_relative_change,
@@ -36,6 +46,8 @@ from contracts.services.targets import (
 )
 
 __all__ = [
+    "FOUR_EYES",
+    "JUSTIFICATION_REQUIRED",
     "CONTRACT_TRANSITIONS",
     "VERSION_BATCH",
     "ReportedValue",
@@ -56,5 +68,10 @@ __all__ = [
     "submit_report",
     "target_from_relative",
     "terminate_contract",
+    "previous_points",
+    "report_editors",
     "validate_report",
+    "validation_refusal",
+    "value_findings",
+    "withdraw_report",
 ]
