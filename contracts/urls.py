@@ -11,6 +11,7 @@ urlpatterns = [
         views.ReportView.as_view(),
         name="report",
     ),
+    path("rapports/<int:pk>/retirer/", views.WithdrawReportView.as_view(), name="withdraw"),
     path("import/", import_views.ImportView.as_view(), name="import"),
     path(
         "import/modele.<str:fmt>",

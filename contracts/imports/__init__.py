@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from contracts.imports.checking import _Checker, _rows
+from contracts.imports.checking import _Checker, _rows, _unjustified
 from contracts.imports.reading import (
     COLUMNS,
     MAX_IMPORT_BYTES,
@@ -97,4 +97,5 @@ def import_values(file, user) -> ImportResult:
         result.created = written.created
         result.updated = written.updated
         result.reports = written.reports
+        result.warnings.extend(_unjustified(checker.checked))
     return result

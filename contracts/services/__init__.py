@@ -46,9 +46,9 @@ from contracts.services.targets import (
 )
 
 __all__ = [
+    "CONTRACT_TRANSITIONS",
     "FOUR_EYES",
     "JUSTIFICATION_REQUIRED",
-    "CONTRACT_TRANSITIONS",
     "VERSION_BATCH",
     "ReportedValue",
     "activate_contract",
@@ -62,14 +62,14 @@ __all__ = [
     "open_report",
     "open_report_created",
     "parse_relative_change",
+    "previous_points",
     "reject_report",
+    "report_editors",
     "save_report_values",
     "sign_contract",
     "submit_report",
     "target_from_relative",
     "terminate_contract",
-    "previous_points",
-    "report_editors",
     "validate_report",
     "validation_refusal",
     "value_findings",

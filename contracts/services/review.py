@@ -25,9 +25,7 @@ def report_editors(report: ProgressReport) -> set[int]:
         Q(status__in=[ValueStatus.DRAFT, ValueStatus.SUBMITTED]) | Q(history_type="-")
     )
     editors = set(history.exclude(history_user=None).values_list("history_user_id", flat=True))
-    editors.update(
-        report.values.exclude(entered_by=None).values_list("entered_by_id", flat=True)
-    )
+    editors.update(report.values.exclude(entered_by=None).values_list("entered_by_id", flat=True))
     if report.submitted_by_id:
         editors.add(report.submitted_by_id)
     return editors
