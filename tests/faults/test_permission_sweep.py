@@ -636,7 +636,7 @@ def write_payload(w: World, key: str) -> dict:
     cae = indicator("cae_2.a").pk
     return {
         "officer:report": {f"valeur-{cae}": "1", f"source-{cae}": "pirate", "submit": ""},
-        "staff_report": {"action": "validate"},
+        "staff_report": {"action": "validate", "confirm": "on"},
         "correct_value": {"value": "1", "reason": "pirate"},
         "api:report-list": {"contract": w.contract_b.pk, "year": 2020},
         "api:report-values": {"values": [{"indicator": "cae_2.a", "value": "1"}]},

@@ -96,7 +96,7 @@ def test_validating_on_the_staff_page_reaches_a_real_worker(contract, staff, cli
     try:
         with celery_worker(queue):
             response = client.post(
-                reverse("staff_report", args=[report.pk]), {"action": "validate"}
+                reverse("staff_report", args=[report.pk]), {"action": "validate", "confirm": "on"}
             )
             aggregate = wait_until(lambda: nord_energy(2019), timeout=60)
     finally:
