@@ -93,9 +93,7 @@ def test_the_staff_page_disables_validation_and_says_why(client, filled_by_staff
     assert filled_by_staff.status == ReportStatus.SUBMITTED
 
 
-def test_validation_on_the_staff_page_asks_for_confirmation(
-    client, filled_by_staff, second_staff
-):
+def test_validation_on_the_staff_page_asks_for_confirmation(client, filled_by_staff, second_staff):
     client.force_login(second_staff)
     url = reverse("staff_report", args=[filled_by_staff.pk])
 

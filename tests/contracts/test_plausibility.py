@@ -114,9 +114,7 @@ def test_a_draft_with_an_implausible_value_saves_but_cannot_be_submitted(
 
 
 def test_a_justified_implausible_value_is_submitted(contract, last_year, officer):
-    report = reported(
-        contract, 2019, {"cae_2.a": "10000"}, officer, {"cae_2.a": "Nouvelle usine"}
-    )
+    report = reported(contract, 2019, {"cae_2.a": "10000"}, officer, {"cae_2.a": "Nouvelle usine"})
 
     services.submit_report(report, officer)
 
@@ -199,12 +197,8 @@ def test_the_api_refuses_the_submission_with_a_message_per_value(contract, last_
     assert api.post(url + "submit/").status_code == 200
 
 
-def test_the_reviewer_sees_the_change_and_the_justification(
-    client, contract, last_year, officer
-):
-    report = reported(
-        contract, 2019, {"cae_2.a": "10000"}, officer, {"cae_2.a": "Nouvelle usine"}
-    )
+def test_the_reviewer_sees_the_change_and_the_justification(client, contract, last_year, officer):
+    report = reported(contract, 2019, {"cae_2.a": "10000"}, officer, {"cae_2.a": "Nouvelle usine"})
     services.submit_report(report, officer)
     client.force_login(UserFactory(username="agent.ademe", is_staff=True))
 
