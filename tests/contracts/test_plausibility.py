@@ -171,7 +171,8 @@ def test_the_import_stores_the_justification(contract, last_year, officer):
 
     result = imports.import_values(SimpleUploadedFile("valeurs.csv", rows.encode()), officer)
 
-    assert result.ok and not any("justification" in w for w in result.warnings)
+    assert result.ok
+    assert not any("justification" in w for w in result.warnings)
     report = contract.reports.get(year=2019)
     assert report.values.get().justification == "Nouvelle usine"
     services.submit_report(report, officer)

@@ -106,6 +106,7 @@ CLASSIFICATION = {
     "api_token_revoke": OFFICER,
     "officer:dashboard": OFFICER,
     "officer:report": OFFICER,
+    "officer:withdraw": OFFICER,
     "officer:import": OFFICER,
     "officer:import_template": OFFICER,
     # Staff pages
@@ -146,6 +147,7 @@ CLASSIFICATION = {
     "api:report-submit": API_AUTH,
     "api:report-validate": API_AUTH,
     "api:report-reject": API_AUTH,
+    "api:report-withdraw": API_AUTH,
 }
 
 
@@ -508,6 +510,13 @@ def targets(w: World, key: str) -> list[Case]:
                 owner_status=404,  # a draft contract has no report, even for staff
             ),
         ],
+        "officer:withdraw": [
+            Case(
+                "retirer le rapport soumis de B",
+                reverse("officer:withdraw", args=[b.report_b_submitted.pk]),
+                owner="officer_b",
+            )
+        ],
         "officer:import": [Case("import", reverse("officer:import"), scoped=False)],
         "officer:import_template": [
             Case("modèle CSV", reverse("officer:import_template", args=["csv"]), scoped=False),
@@ -611,6 +620,14 @@ def targets(w: World, key: str) -> list[Case]:
                 "valider le rapport soumis de B",
                 f"/api/v1/reports/{b.report_b_submitted.pk}/validate/",
                 owner="staff",
+                owner_status=405,
+            )
+        ],
+        "api:report-withdraw": [
+            Case(
+                "retirer le rapport soumis de B",
+                f"/api/v1/reports/{b.report_b_submitted.pk}/withdraw/",
+                owner="officer_b",
                 owner_status=405,
             )
         ],
