@@ -159,3 +159,13 @@ def test_the_public_page_says_the_value_was_corrected(client, contract, value, s
 
     day = value.corrected_at.astimezone().strftime("%d/%m/%Y")
     assert f"valeur corrigée le {day} (sans second contrôle)" in page
+
+
+def test_the_values_api_says_the_value_was_corrected(client, value, staff):
+    services.correct_validated_value(value, "245", "Erreur de saisie", staff)
+
+    response = client.get("/api/v1/values/", {"indicator": "cae_2.a", "year": 2018})
+
+    [row] = [r for r in response.json()["results"] if r["id"] == value.pk]
+    assert row["corrected_at"] is not None
+    assert row["self_corrected"] is True

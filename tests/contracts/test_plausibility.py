@@ -222,3 +222,13 @@ def test_the_review_page_shows_the_previous_computed_share(client, contract, off
     share = re.search(r"Part de la production d'énergie renouvelable[^|]*?\(%\)(.{0,80})", page)
     assert share, page
     assert share.group(1).startswith(" 12,0 10,0 (2018) +20 %")
+
+
+def test_staff_set_the_bounds_in_the_admin(client, db):
+    client.force_login(UserFactory(username="admin.test", is_staff=True, is_superuser=True))
+    url = reverse("admin:indicators_indicator_change", args=[energy().pk])
+
+    page = client.get(url).content.decode()
+
+    assert "annuelle plausible (± %)" in page
+    assert 'name="is_cumulative"' in page
