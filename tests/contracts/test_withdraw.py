@@ -98,3 +98,11 @@ def test_the_api_withdraws(submitted, officer, other_officer):
     assert response.status_code == 200
     assert response.json()["status"] == "draft"
     assert re.search("brouillon|draft", response.json()["status"])
+
+
+def test_the_dashboard_offers_to_withdraw_a_submitted_report(client, submitted, officer):
+    client.force_login(officer)
+
+    html = client.get(reverse("officer:dashboard")).content.decode()
+
+    assert reverse("officer:withdraw", args=[submitted.pk]) in html
