@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -49,7 +49,7 @@ class ReportValueSerializer(ApiModelSerializer):
 
     class Meta:
         model = IndicatorValue
-        fields = ["indicator", "unit", "value", "source", "comment", "status"]
+        fields = ["indicator", "unit", "value", "source", "comment", "justification", "status"]
 
 
 class ActionUpdateSerializer(ApiModelSerializer):
@@ -130,6 +130,16 @@ class ValueEntrySerializer(serializers.Serializer):
     source = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=MAX_TEXT
+    )
+    justification = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=MAX_TEXT,
+        help_text=_(
+            "Pourquoi la valeur s'écarte de la dernière valeur validée au-delà de la borne "
+            "de l'indicateur : exigée pour soumettre le rapport."
+        ),
     )
 
 
@@ -275,6 +285,7 @@ class ReportViewSet(
                 value=entry["value"],
                 source=entry["source"],
                 comment=entry["comment"],
+                justification=entry["justification"],
             )
             for entry in data.get("values", [])
         ]
@@ -301,7 +312,25 @@ class ReportViewSet(
     def submit(self, request, pk=None):
         try:
             report = services.submit_report(self.get_object(), by=request.user)
-        except ValidationError as exc:  # no input: the report's state is the reason (empty…)
+        except ValidationError as exc:
+            if _has_code(exc, services.JUSTIFICATION_REQUIRED):
+                # The values are the reason: 400 with a message per indicator.
+                raise exceptions.ValidationError(exc.message_dict) from exc
+            raise as_conflict(exc) from exc  # the report's state is the reason (empty…)
+        return self.detail_response(report)
+
+    @extend_schema(
+        request=None,
+        responses={200: ReportSerializer},
+        summary=_("Retirer le rapport soumis avant son examen (retour en brouillon)"),
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        try:
+            report = services.withdraw_report(self.get_object(), by=request.user)
+        except ValidationError as exc:
+            if _has_code(exc, "not_allowed"):
+                raise exceptions.PermissionDenied(" ".join(exc.messages)) from exc
             raise as_conflict(exc) from exc
         return self.detail_response(report)
 
@@ -311,7 +340,12 @@ class ReportViewSet(
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
         report = self.get_object()
-        services.validate_report(report, by=request.user)
+        try:
+            services.validate_report(report, by=request.user)
+        except ValidationError as exc:
+            if _has_code(exc, services.FOUR_EYES):
+                raise exceptions.PermissionDenied(" ".join(exc.messages)) from exc
+            raise
         return self.detail_response(report)
 
     @extend_schema(
@@ -326,3 +360,12 @@ class ReportViewSet(
         serializer.is_valid(raise_exception=True)
         services.reject_report(report, by=request.user, reason=serializer.validated_data["reason"])
         return self.detail_response(report)
+
+
+def _has_code(exc: ValidationError, code: str) -> bool:
+    errors = (
+        [e for errors in exc.error_dict.values() for e in errors]
+        if hasattr(exc, "error_dict")
+        else exc.error_list
+    )
+    return any(error.code == code for error in errors)

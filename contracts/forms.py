@@ -28,6 +28,7 @@ class ProgressForm(forms.Form):
                 "value": f"valeur-{key}",
                 "source": f"source-{key}",
                 "comment": f"commentaire-{key}",
+                "justification": f"justification-{key}",
             }
             self.fields[f"valeur-{key}"] = forms.CharField(
                 label=_("%(name)s (%(unit)s)")
@@ -48,6 +49,13 @@ class ProgressForm(forms.Form):
                 max_length=2000,
                 initial=current.comment if current else "",
                 widget=forms.TextInput,
+            )
+            self.fields[f"justification-{key}"] = forms.CharField(
+                label=_("Justification de la variation — %(name)s") % {"name": row.indicator.name},
+                required=False,
+                max_length=2000,
+                initial=current.justification if current else "",
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
 
     def bound_rows(self):
@@ -85,6 +93,7 @@ class ProgressForm(forms.Form):
                     value=value,
                     source=self.cleaned_data.get(row.field_names["source"], ""),
                     comment=self.cleaned_data.get(row.field_names["comment"], ""),
+                    justification=self.cleaned_data.get(row.field_names["justification"], ""),
                 )
             )
         return entries
@@ -99,14 +108,28 @@ class ProgressForm(forms.Form):
         if not hasattr(error, "error_dict"):
             self.add_error(None, error)
             return
-        for identifier, messages in error.message_dict.items():
+        for identifier, errors in error.error_dict.items():
             row = by_identifier.get(identifier)
-            self.add_error(row.field_names["value"] if row else None, messages)
+            for one in errors:
+                field = None
+                if row:
+                    justify = one.code == services.JUSTIFICATION_REQUIRED
+                    field = row.field_names["justification" if justify else "value"]
+                self.add_error(field, one)
 
 
 def _format_initial(value) -> str:
     text = format(value.normalize(), "f") if value is not None else ""
     return text.replace(".", ",")
+
+
+class ValidateForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme avoir vérifié les valeurs de ce rapport : leur validation les publie."
+        ),
+        error_messages={"required": _("Cochez la case de confirmation pour valider le rapport.")},
+    )
 
 
 class RejectForm(forms.Form):

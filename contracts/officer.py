@@ -14,6 +14,7 @@ from contracts.models import (
 )
 from indicators import formulas, trajectory
 from indicators.models import POPULATION_IDENTIFIER, Indicator, IndicatorValue
+from indicators.plausibility import Finding, check_plausibility, relative_change
 from indicators.selectors import validated_series
 
 
@@ -73,10 +74,24 @@ class ReportRow:
     current: IndicatorValue | None
     computed: Decimal | None = None  # derived indicators
     field_names: dict = field(default_factory=dict)
+    previous: tuple[int, Decimal] | None = None  # latest validated (year, value) before
+    finding: Finding | None = None  # the reported value is implausible
 
     @property
     def editable(self) -> bool:
         return not self.indicator.is_derived
+
+    @property
+    def reported(self) -> Decimal | None:
+        """The value of the report: entered, or computed from its components."""
+        if self.indicator.is_derived:
+            return self.computed
+        return self.current.value if self.current else None
+
+    @property
+    def change(self) -> Decimal | None:
+        """Relative change (%) from the previous validated value."""
+        return relative_change(self.previous[1] if self.previous else None, self.reported)
 
 
 def _target_for(targets: list[Target], year: int) -> Target | None:
@@ -114,10 +129,16 @@ def report_rows(contract: Contract, year: int, report: ProgressReport | None) ->
         row = ReportRow(
             indicator, target, expected, points[-1] if points else None, current.get(indicator.pk)
         )
+        earlier = [point for point in points if point[0] < year]
+        row.previous = earlier[-1] if earlier else None
         if indicator.is_derived:
             components = dict(entered)
             if POPULATION_IDENTIFIER in indicator.components:
                 components.setdefault(POPULATION_IDENTIFIER, contract.territory.population)
             row.computed = formulas.evaluate(indicator.formula, components)
+        elif row.previous and row.current:
+            row.finding = check_plausibility(
+                indicator, row.previous[1], row.current.value, row.previous[0]
+            )
         rows.append(row)
     return rows

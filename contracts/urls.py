@@ -26,6 +26,7 @@ urlpatterns = [
         story_views.EvidenceDeleteView.as_view(),
         name="evidence_delete",
     ),
+    path("rapports/<int:pk>/retirer/", views.WithdrawReportView.as_view(), name="withdraw"),
     path("import/", import_views.ImportView.as_view(), name="import"),
     path(
         "import/modele.<str:fmt>",

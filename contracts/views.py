@@ -16,13 +16,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from contracts import calendar, services
-from contracts.forms import CorrectionForm, ProgressForm, RejectForm
+from contracts.forms import CorrectionForm, ProgressForm, RejectForm, ValidateForm
 from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, ReportStatus
 from contracts.officer import officer_contracts, report_rows
 from contracts.selectors import targets_short_of_path
 from contracts.story import action_blocks
 from contracts.story_forms import EvidenceForm, ReportStoryForm
 from indicators.models import IndicatorValue, ValueStatus
+from indicators.plausibility import format_change
 
 
 @method_decorator(login_required, name="dispatch")
@@ -123,6 +124,34 @@ class ReportView(View):
         return redirect("officer:report", contract.pk, year)
 
 
+@method_decorator(login_required, name="dispatch")
+class WithdrawReportView(View):
+    """Take a submitted report back before review (confirmation page, then POST)."""
+
+    template_name = "contracts/withdraw_report.html"
+
+    def get_report(self, pk):
+        return get_object_or_404(
+            ProgressReport.objects.visible_to(self.request.user).select_related(
+                "contract__territory"
+            ),
+            pk=pk,
+        )
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"report": self.get_report(pk)})
+
+    def post(self, request, pk):
+        report = self.get_report(pk)
+        try:
+            services.withdraw_report(report, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Rapport retiré : il est de nouveau en brouillon."))
+        return redirect("officer:report", report.contract_id, report.year)
+
+
 @method_decorator(staff_member_required, name="dispatch")
 class StaffReportQueueView(TemplateView):
     template_name = "contracts/staff_report_queue.html"
@@ -157,21 +186,17 @@ class StaffReportView(View):
 
     template_name = "contracts/staff_report.html"
 
-    def render_page(self, report, reject_form, status=200):
+    def render_page(self, report, reject_form, validate_form=None, status=200):
         rows = report_rows(report.contract, report.year, report)
-        previous = {
-            v.indicator_id: v.value
-            for v in IndicatorValue.objects.validated().filter(
-                territory=report.contract.territory, year=report.year - 1
-            )
-        }
         context = {
             "report": report,
-            "rows": [(row, previous.get(row.indicator.pk)) for row in rows],
+            "rows": [(row, format_change(row.change)) for row in rows],
             "reject_form": reject_form,
             # What was done (contracts.story): action updates, comment, evidence.
             "action_blocks": action_blocks(report),
             "evidence": report.evidence.all(),
+            "validate_form": validate_form or ValidateForm(),
+            "refusal": services.validation_refusal(report, self.request.user),
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -187,8 +212,11 @@ class StaffReportView(View):
         report = self.get_report(pk)
         action = request.POST.get("action")
         reject_form = RejectForm(request.POST if action == "reject" else None)
+        validate_form = ValidateForm(request.POST if action == "validate" else None)
         try:
             if action == "validate":
+                if not validate_form.is_valid():
+                    return self.render_page(report, reject_form, validate_form, status=400)
                 services.validate_report(report, request.user)
                 messages.success(request, _("Rapport validé : ses valeurs sont publiées."))
             elif action == "reject":
@@ -199,6 +227,9 @@ class StaffReportView(View):
             else:
                 return self.render_page(report, reject_form, status=400)
         except ValidationError as exc:
+            if services.FOUR_EYES in {e.code for e in getattr(exc, "error_list", [])}:
+                # Four eyes: refused, the page says why (the validate button is disabled).
+                return self.render_page(report, reject_form, status=403)
             messages.error(request, " ".join(exc.messages))
             return redirect("staff_report", report.pk)
         return redirect("staff_reports")

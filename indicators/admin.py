@@ -28,8 +28,10 @@ class IndicatorAdmin(SimpleHistoryAdmin):
         "aggregation",
         "is_key",
         "origin",
+        "max_change_percent",
+        "is_cumulative",
     ]
-    list_filter = ["theme", "direction", "aggregation", "is_key", "origin"]
+    list_filter = ["theme", "direction", "aggregation", "is_key", "origin", "is_cumulative"]
     search_fields = ["identifier", "name"]
     ordering = ["identifier"]
 
@@ -57,6 +59,10 @@ class IndicatorValueAdmin(SimpleHistoryAdmin):
         "entered_at",
         "validated_by",
         "validated_at",
+        "justification",
+        "corrected_by",
+        "corrected_at",
+        "self_corrected",
     ]
 
     def has_add_permission(self, request):

@@ -112,6 +112,8 @@ VALUE_FIELDS = [
     "validated_at",
     "validated_by_organisation",
     "is_demo",
+    "corrected_at",
+    "self_corrected",
     "derived",
 ]
 # The same columns for the JSON rows and the files, straight from the database
@@ -132,6 +134,8 @@ VALUE_SOURCES = [
     "validated_at",
     "validated_by_organisation",
     "is_demo",
+    "corrected_at",
+    "self_corrected",
 ]
 
 
@@ -160,6 +164,19 @@ class ValueSerializer(ApiModelSerializer):
     )
     is_demo = serializers.BooleanField(
         help_text=_("Vrai pour une donnée de démonstration (fictive), faux pour une donnée réelle.")
+    )
+    corrected_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "Date de la dernière correction de la valeur après sa validation (« valeur "
+            "corrigée le … ») ; null si elle n'a pas été corrigée."
+        ),
+    )
+    self_corrected = serializers.BooleanField(
+        help_text=_(
+            "Vrai si la correction a été faite par une personne qui avait saisi ou validé "
+            "la valeur (sans second contrôle)."
+        )
     )
     derived = serializers.SerializerMethodField(
         help_text=_(
@@ -195,6 +212,8 @@ class ValueSerializer(ApiModelSerializer):
             "validated_at": iso_datetime(row["validated_at"]),
             "validated_by_organisation": row["validated_by_organisation"],
             "is_demo": row["is_demo"],
+            "corrected_at": iso_datetime(row["corrected_at"]),
+            "self_corrected": row["self_corrected"],
             "derived": False,
         }
 
@@ -283,6 +302,19 @@ VALUES = OpenDataTable(
             True,
         ),
         Column(
+            "corrected_at",
+            "Corrigée le",
+            "datetime",
+            "Date et heure (ISO 8601) de la dernière correction après validation ; vide si "
+            "la valeur n'a pas été corrigée.",
+        ),
+        Column(
+            "self_corrected",
+            "Corrigée sans second contrôle",
+            "boolean",
+            "true : corrigée par une personne qui avait saisi ou validé la valeur.",
+        ),
+        Column(
             "derived",
             "Valeur calculée",
             "boolean",
@@ -368,6 +400,8 @@ class ValueViewSet(ExportMixin, StrictQueryMixin, viewsets.ReadOnlyModelViewSet)
                         latest[territory.pk, year],
                         None,
                         (territory.pk, year) in demo,
+                        None,
+                        False,
                         True,
                     )
 

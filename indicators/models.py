@@ -79,6 +79,22 @@ class Indicator(models.Model):
     )
     is_key = models.BooleanField(_("indicateur clé TRI"), default=False)
     origin = models.CharField(_("origine"), max_length=10, choices=Origin.choices)
+    # Plausibility bounds (indicators.plausibility): a reported value beyond them needs
+    # a justification before its report is submitted.
+    max_change_percent = models.PositiveSmallIntegerField(
+        _("variation annuelle plausible (± %)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Au-delà de cette variation par rapport à la dernière valeur validée, le référent "
+            "doit justifier la valeur. Vide : pas de borne."
+        ),
+    )
+    is_cumulative = models.BooleanField(
+        _("cumul (ne baisse jamais)"),
+        default=False,
+        help_text=_("Une baisse par rapport à la dernière valeur validée doit être justifiée."),
+    )
 
     history = HistoricalRecords()
 
@@ -208,6 +224,25 @@ class IndicatorValue(models.Model):
         verbose_name=_("validée par"),
     )
     validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    justification = models.TextField(
+        _("justification"),
+        blank=True,
+        help_text=_("Pourquoi une valeur hors des bornes de plausibilité est juste."),
+    )
+    corrected_at = models.DateTimeField(_("corrigée le"), null=True, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("corrigée par"),
+    )
+    self_corrected = models.BooleanField(
+        _("corrigée sans second contrôle"),
+        default=False,
+        help_text=_("Corrigée par la personne qui l'avait validée ou saisie."),
+    )
 
     history = HistoricalRecords()
     objects = IndicatorValueQuerySet.as_manager()

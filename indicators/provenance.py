@@ -25,6 +25,12 @@ class Provenance:
     organisation: Organisation | None  # who validated it (None: not known, or computed)
     is_demo: bool
     aggregate: bool = False  # computed by the portal from validated values
+    corrected_at: datetime | None = None  # a validated value corrected since
+    self_corrected: bool = False  # …by someone who had entered or validated it
+
+    @property
+    def corrected_on(self) -> date | None:
+        return None if self.corrected_at is None else timezone.localdate(self.corrected_at)
 
     @property
     def on(self) -> date | None:
@@ -65,13 +71,21 @@ def series_and_provenances(territories, indicators) -> tuple[dict[int, Series], 
             "validated_at",
             "organisation",
             "is_demo",
+            "corrected_at",
+            "self_corrected",
         )
     )
-    for territory, identifier, year, value, source, at, organisation, demo in rows:
+    for row in rows:
+        territory, identifier, year, value, source, at, organisation, demo, corrected, alone = row
         by_territory[territory][year][identifier] = value
         if identifier != POPULATION:
             found[territory, identifier, year] = Provenance(
-                source or _("Non précisée"), at, organisation_named(organisation), demo
+                source or _("Non précisée"),
+                at,
+                organisation_named(organisation),
+                demo,
+                corrected_at=corrected,
+                self_corrected=alone,
             )
     for indicator in indicators:
         if indicator.is_derived:
@@ -96,6 +110,8 @@ def _derived(indicator: Indicator, stored: Provenances) -> Provenances:
             max((p.at for p in provenances if p.at), default=None),
             organisations.pop() if len(organisations) == 1 else None,
             any(p.is_demo for p in provenances),
+            corrected_at=max((p.corrected_at for p in provenances if p.corrected_at), default=None),
+            self_corrected=any(p.self_corrected for p in provenances),
         )
     return found
 

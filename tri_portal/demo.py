@@ -144,8 +144,10 @@ def ensure_demo_users() -> dict:
 
 
 def _officer_for(contract_territory, users):
+    """The territory's officer; without one, an ADEME agent fills the report on its
+    behalf (and the Region's agent validates it: four eyes)."""
     assignment = OfficerAssignment.objects.filter(territory=contract_territory).first()
-    return assignment.user if assignment else users["agent.region"]
+    return assignment.user if assignment else users["agent.ademe"]
 
 
 def _past(day: date) -> datetime:
@@ -178,6 +180,13 @@ def _report(contract, year, values: dict[str, Decimal], officer, validator, step
         ],
         officer,
     )
+    # A demonstration value beyond its plausibility bound carries a (demo) justification,
+    # as an officer would write one before submitting.
+    findings = services.value_findings(report)
+    if findings:
+        IndicatorValue.objects.filter(report=report, indicator_id__in=findings).update(
+            justification=data.DEMO_JUSTIFICATION
+        )
     moments = {status: _past(day) for status, day in steps.items()}
     if "submitted" in steps:
         services.submit_report(report, officer)

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 DEMO_SOURCE = "Données de démonstration (fictives) — ne pas réutiliser"
+DEMO_JUSTIFICATION = "Variation fictive de la démonstration (pas une donnée réelle)."
 SIGNED_ON = date(2017, 10, 24)
 END = date(2020, 10, 23)
 YEARS = range(2015, 2021)

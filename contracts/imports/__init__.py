@@ -25,7 +25,7 @@ from contracts.imports.actions import (
     read_action_sheet,
     write_action_entries,
 )
-from contracts.imports.checking import _Checker, _rows
+from contracts.imports.checking import _Checker, _rows, _unjustified
 from contracts.imports.reading import (
     COLUMNS,
     MAX_IMPORT_BYTES,
@@ -119,4 +119,5 @@ def import_values(file, user) -> ImportResult:
         result.updated = written.updated
         result.reports = written.reports
         result.actions = sum(len(entries) for entries in action_entries.values())
+        result.warnings.extend(_unjustified(checker.checked))
     return result

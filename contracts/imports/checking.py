@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from contracts.imports.reading import COLUMNS, Table
 from contracts.models import REPORTING_STATUSES, Contract, ProgressReport, assigned_territories
 from indicators.models import Indicator, IndicatorValue
+from indicators.plausibility import check_plausibility
+from indicators.selectors import validated_series_by_territory
 from kit.years import YEAR_MIN
 from territories.models import Territory
 
@@ -36,6 +38,7 @@ class _Row:
     unit: str
     source: str
     comment: str
+    justification: str
 
 
 @dataclass
@@ -47,6 +50,7 @@ class _CheckedRow:
     value: Decimal
     source: str
     comment: str
+    justification: str = ""
 
 
 # --- Lookups: a few queries for the whole file ------------------------------------
@@ -300,6 +304,12 @@ class _Checker:
                 row.line,
                 _("source trop longue : %(max)s caractères au plus.") % {"max": SOURCE_MAX_LENGTH},
             )
+        if len(row.justification) > COMMENT_MAX_LENGTH:
+            self.error(
+                row.line,
+                _("justification trop longue : %(max)s caractères au plus.")
+                % {"max": COMMENT_MAX_LENGTH},
+            )
         if len(row.comment) > COMMENT_MAX_LENGTH:
             self.error(
                 row.line,
@@ -324,8 +334,41 @@ class _Checker:
         # added an error: without a new error, all of them were found.
         if len(self.errors) == errors_before:
             self.checked.append(
-                _CheckedRow(row.line, contract, indicator, year, number, row.source, row.comment)
+                _CheckedRow(
+                    row.line,
+                    contract,
+                    indicator,
+                    year,
+                    number,
+                    row.source,
+                    row.comment,
+                    row.justification,
+                )
             )
+
+
+def _unjustified(checked: list[_CheckedRow]) -> list[str]:
+    """« ligne 12 : … justification requise » for each implausible value without a
+    justification (indicators.plausibility, against the latest validated value before
+    its year): it imports as a draft, but its report cannot be submitted before."""
+    territories = {row.contract.territory_id: row.contract.territory for row in checked}
+    indicators = {row.indicator.pk: row.indicator for row in checked}
+    series = validated_series_by_territory(territories.values(), indicators.values())
+    found = []
+    for row in checked:
+        if row.justification.strip():
+            continue
+        points = series[row.contract.territory_id][row.indicator.identifier]
+        earlier = [point for point in points if point[0] < row.year]
+        if not earlier:
+            continue
+        finding = check_plausibility(row.indicator, earlier[-1][1], row.value, earlier[-1][0])
+        if finding is not None:
+            found.append(
+                _("ligne %(line)s : %(name)s %(finding)s.")
+                % {"line": row.line, "name": row.indicator.identifier, "finding": finding.message}
+            )
+    return found
 
 
 def _rows(table: Table, errors: list, warnings: list[str]) -> list[_Row]:

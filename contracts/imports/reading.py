@@ -27,7 +27,18 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-COLUMNS = ["code_territoire", "indicateur", "annee", "valeur", "unite", "source", "commentaire"]
+COLUMNS = [
+    "code_territoire",
+    "indicateur",
+    "annee",
+    "valeur",
+    "unite",
+    "source",
+    "commentaire",
+    "justification",
+]
+# Files made before the justification column still import (it is the last one).
+LEGACY_COLUMNS = COLUMNS[:-1]
 MAX_IMPORT_BYTES = 5 * 1024 * 1024  # the uploaded file
 MAX_IMPORT_ROWS = 20_000  # data rows under the header (the B5 bench imports 10 000)
 MAX_IMPORT_LINES = 2 * MAX_IMPORT_ROWS  # lines read, blank ones included
@@ -302,7 +313,7 @@ def _check_header(cells) -> None:
     header = [_normalise_header(cell or "") for cell in cells]
     while header and header[-1] == "":
         header.pop()
-    if header != COLUMNS:
+    if header not in (COLUMNS, LEGACY_COLUMNS):
         raise ImportFileError(
             _("ligne 1 : en-tête attendu « %(expected)s », trouvé « %(found)s ».")
             % {"expected": ";".join(COLUMNS), "found": ";".join(header)}

@@ -22,7 +22,15 @@ from contracts.models import ProgressReport, ReportStatus
 from contracts.services import bump_report_versions
 from indicators.models import IndicatorValue, ValueStatus
 
-UPDATED_FIELDS = ["value", "source", "comment", "status", "entered_by", "entered_at"]
+UPDATED_FIELDS = [
+    "value",
+    "source",
+    "comment",
+    "justification",
+    "status",
+    "entered_by",
+    "entered_at",
+]
 
 
 @dataclass
@@ -136,6 +144,7 @@ def _write(checked: list[_CheckedRow], user) -> _Written:
             value.value = row.value
             value.source = row.source
             value.comment = row.comment
+            value.justification = row.justification.strip()
             value.status = ValueStatus.DRAFT
             value.entered_by = user
             value.entered_at = now

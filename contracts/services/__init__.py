@@ -4,7 +4,8 @@ the current state, records who did it, and is the only way to make that change
 
 One module per concern — a contract's status (``contract_status``), targets entered
 as relative changes (``targets``), the report workflow (``reports``), corrections of
-published values (``corrections``) — every public name re-exported here: callers
+published values (``corrections``), what a reviewer checks (``review``: four eyes,
+plausibility) — every public name re-exported here: callers
 write ``from contracts import services`` and ``services.validate_report(…)``."""
 
 from contracts.calendar import check_report_year
@@ -28,6 +29,15 @@ from contracts.services.reports import (
     save_report_values,
     submit_report,
     validate_report,
+    withdraw_report,
+)
+from contracts.services.review import (
+    FOUR_EYES,
+    JUSTIFICATION_REQUIRED,
+    previous_points,
+    report_editors,
+    validation_refusal,
+    value_findings,
 )
 from contracts.services.story import (
     ActionEntry,
@@ -46,6 +56,8 @@ from contracts.services.targets import (
 
 __all__ = [
     "CONTRACT_TRANSITIONS",
+    "FOUR_EYES",
+    "JUSTIFICATION_REQUIRED",
     "VERSION_BATCH",
     "ActionEntry",
     "ReportedValue",
@@ -64,8 +76,10 @@ __all__ = [
     "open_report_created",
     "parse_amount",
     "parse_relative_change",
+    "previous_points",
     "publish_action_statuses",
     "reject_report",
+    "report_editors",
     "save_report_story",
     "save_report_values",
     "sign_contract",
@@ -73,4 +87,7 @@ __all__ = [
     "target_from_relative",
     "terminate_contract",
     "validate_report",
+    "validation_refusal",
+    "value_findings",
+    "withdraw_report",
 ]

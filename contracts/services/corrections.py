@@ -1,10 +1,14 @@
-"""Staff corrections of published (validated) values."""
+"""Staff corrections of published (validated) values. A correction by someone who took
+no part in the value (neither entered, submitted nor validated it) is a second pair of
+eyes; otherwise the value is marked *self-corrected*, in its history and wherever it
+is published (« valeur corrigée le … »)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.services.review import report_editors
 from indicators.models import IndicatorValue, ValueStatus
 from indicators.services import schedule_recompute
 
@@ -26,10 +30,18 @@ def correct_validated_value(value: IndicatorValue, new_value, reason: str, by) -
         number = locked.indicator.check_value(new_value)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from exc
+    involved = {locked.validated_by_id, locked.corrected_by_id}
+    if locked.report_id:
+        involved |= report_editors(locked.report)
+    now = timezone.now()
     locked.value = number
+    locked.corrected_at = now
+    locked.corrected_by = by
+    locked.self_corrected = by.pk in involved
     locked.validated_by = by
-    locked.validated_at = timezone.now()
+    locked.validated_at = now
     locked._history_user = by
+    # The history row carries the reason and the self_corrected mark.
     locked._change_reason = reason.strip()[:100]
     locked.comment = "\n".join(
         filter(None, [locked.comment, _("Correction : %s") % reason.strip()])

@@ -1,5 +1,7 @@
 """The progress report workflow: open a report, save its values (optimistic locking),
-submit, reject, validate (which publishes the values and schedules the recompute)."""
+submit (implausible values justified), withdraw before review, reject, validate (by
+someone who took no part in the report: four eyes; it publishes the values and
+schedules the recompute)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from contracts.models import (
     ProgressReport,
     ReportStatus,
 )
+from contracts.services.review import check_four_eyes, check_justified
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from indicators.services import schedule_recompute, supersede_earlier
 from kit.tasks import safe_delay
@@ -44,6 +47,7 @@ class ReportedValue:
     value: Decimal | str | None
     source: str = ""
     comment: str = ""
+    justification: str = ""
 
 
 def open_report(contract: Contract, year: int, by=None) -> ProgressReport:
@@ -170,6 +174,7 @@ def save_report_values(
             value.value = number
             value.source = entry.source.strip()
             value.comment = entry.comment.strip()
+            value.justification = (entry.justification or "").strip()
             value.status = ValueStatus.DRAFT
             value.entered_by = by
             value.entered_at = timezone.now()
@@ -215,11 +220,35 @@ def submit_report(report: ProgressReport, by) -> ProgressReport:
     locked = _transition_report(report, EDITABLE_REPORT_STATUSES, ReportStatus.SUBMITTED, by)
     if not locked.values.exists():
         raise ValidationError(_("Le rapport ne contient aucune valeur : rien à soumettre."))
+    check_justified(locked)
     locked.submitted_at = timezone.now()
     locked.submitted_by = by
     locked.save()
     _set_values_status(locked, ValueStatus.SUBMITTED, by)
     notify_on_commit("submitted", locked.pk)
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def withdraw_report(report: ProgressReport, by) -> ProgressReport:
+    """Before review, whoever submitted the report or an officer of its territory takes
+    it back: a draft again, its values editable."""
+    locked = _transition_report(report, {ReportStatus.SUBMITTED}, ReportStatus.DRAFT, by)
+    officer = not by.is_staff and ProgressReport.objects.visible_to(by).filter(pk=locked.pk)
+    if by.pk != locked.submitted_by_id and not (officer and officer.exists()):
+        raise ValidationError(
+            _(
+                "Seuls la personne qui l'a soumis et les référents du territoire peuvent "
+                "retirer ce rapport."
+            ),
+            code="not_allowed",
+        )
+    locked.submitted_at = None
+    locked.submitted_by = None
+    locked._change_reason = _("Retiré avant examen")
+    locked.save()
+    _set_values_status(locked, ValueStatus.DRAFT, by)
     report.refresh_from_db()
     return report
 
@@ -247,6 +276,7 @@ def validate_report(report: ProgressReport, by) -> list[IndicatorValue]:
     becomes validated); an earlier validated value for the same territory, indicator
     and year is kept in the records as *superseded*."""
     locked = _transition_report(report, {ReportStatus.SUBMITTED}, ReportStatus.VALIDATED, by)
+    check_four_eyes(locked, by)
     now = timezone.now()
     locked.reviewed_at = now
     locked.reviewed_by = by

@@ -68,6 +68,7 @@ EXPECTED_OPERATIONS = {
     f"POST {API}/reports/{{id}}/submit/",
     f"POST {API}/reports/{{id}}/validate/",
     f"POST {API}/reports/{{id}}/reject/",
+    f"POST {API}/reports/{{id}}/withdraw/",
 }
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from contracts import services
@@ -75,8 +76,12 @@ def report_with(contract, year, by, values: dict):
 
 
 def validate(contract, year, by, values: dict):
-    report = report_with(contract, year, by, values)
-    services.submit_report(report, by)
+    """Entered and submitted by another agent (four eyes), validated by ``by``."""
+    reporter, _created = get_user_model().objects.get_or_create(
+        username="agent.saisie", defaults={"is_staff": True}
+    )
+    report = report_with(contract, year, reporter, values)
+    services.submit_report(report, reporter)
     services.validate_report(report, by)
     return report
 
@@ -580,6 +585,8 @@ def test_a_value_row_names_its_territory_indicator_unit_and_validating_organisat
         "validated_at": row["validated_at"],
         "validated_by_organisation": "Région Hauts-de-France",
         "is_demo": False,  # validated from a report of a real contract
+        "corrected_at": None,  # never corrected since its validation
+        "self_corrected": False,
         "derived": False,
     }
     validated_at = datetime.fromisoformat(row["validated_at"])

@@ -101,6 +101,7 @@ def test_the_officer_reads_their_reports_back_with_filters(api_a, contract_a, dr
             "value": "950.5",
             "source": "Observatoire",
             "comment": "",
+            "justification": "",
             "status": "draft",
         }
     ]

@@ -39,6 +39,12 @@ COLUMNS = {
     ),
     "validated_by_organisation": st.none() | TEXT,
     "is_demo": st.booleans(),
+    "corrected_at": st.none()
+    | st.builds(
+        lambda moment: moment.replace(tzinfo=UTC),
+        st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)),
+    ),
+    "self_corrected": st.booleans(),
 }
 rows = st.fixed_dictionaries(COLUMNS)
 

@@ -90,3 +90,34 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     file = factory.django.FileField(filename="facture.pdf", data=b"%PDF-1.4\n% facture\n")
     file_format = "pdf"
     size = factory.LazyAttribute(lambda evidence: evidence.file.size)
+
+
+def reported(contract, year, values: dict, by, justifications: dict | None = None):
+    """The report of ``contract`` for ``year`` with ``values`` ({identifier: value})
+    entered by ``by`` through the service (a draft)."""
+    from contracts import services
+
+    justifications = justifications or {}
+    report = services.open_report(contract, year, by)
+    services.save_report_values(
+        report,
+        [
+            services.ReportedValue(
+                indicator(identifier), value, justification=justifications.get(identifier, "")
+            )
+            for identifier, value in values.items()
+        ],
+        by,
+    )
+    return report
+
+
+def published(contract, year, values: dict, officer, validator):
+    """A report entered and submitted by ``officer``, validated by ``validator``."""
+    from contracts import services
+
+    report = reported(contract, year, values, officer)
+    services.submit_report(report, officer)
+    services.validate_report(report, validator)
+    report.refresh_from_db()
+    return report

@@ -576,13 +576,14 @@ def submitted_report(agent):
         "COTRI-2021-FOURMIES", start_date=date(2021, 1, 1), end_date=date(2023, 12, 31)
     )
     services.sign_contract(contract, agent, signed_on=date(2021, 1, 1))
-    report = services.open_report(contract, 2022, agent)
+    referent = get_user_model().objects.get(username="referent.fourmies")
+    report = services.open_report(contract, 2022, referent)
     services.save_report_values(
         report,
         [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "187", "ORECA")],
-        agent,
+        referent,
     )
-    return services.submit_report(report, agent)
+    return services.submit_report(report, referent)
 
 
 @pytest.mark.parametrize(
@@ -639,6 +640,24 @@ def test_validating_a_report_publishes_its_values(agent_client, submitted_report
         agent,
         submitted_report,
     )
+
+
+def test_the_agent_who_entered_a_report_cannot_validate_it_in_the_admin(
+    agent_client, submitted_report, agent
+):
+    services.withdraw_report(submitted_report, submitted_report.submitted_by)
+    services.save_report_values(
+        submitted_report,
+        [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "188", "ORECA")],
+        agent,
+    )
+    services.submit_report(submitted_report, agent)
+
+    response = run_action(agent_client, REPORTS, "validate", [submitted_report])
+
+    assert "un autre agent doit le valider (principe des quatre yeux)" in page_text(response)
+    submitted_report.refresh_from_db()
+    assert submitted_report.status == ReportStatus.SUBMITTED
 
 
 def test_a_validated_report_cannot_be_validated_again(agent_client):

@@ -20,14 +20,19 @@ def staff(db):
 
 @pytest.fixture
 def validated_value(staff):
+    """Entered and submitted by one agent (on the collectivity's behalf), validated by
+    ``staff``."""
+    reporter = UserFactory(username="agent.saisie", is_staff=True)
     contract = ContractFactory()
     TargetFactory(contract=contract)
     services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    report = services.open_report(contract, 2018, staff)
+    report = services.open_report(contract, 2018, reporter)
     services.save_report_values(
-        report, [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "250")], staff
+        report,
+        [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "250")],
+        reporter,
     )
-    services.submit_report(report, staff)
+    services.submit_report(report, reporter)
     [value] = services.validate_report(report, staff)
     PendingRecompute.objects.all().delete()
     return value

@@ -27,7 +27,16 @@ from tests.contracts.factories import ContractFactory, TargetFactory, indicator
 from tests.contracts.spreadsheets import row_xml, sheet_xml, xlsx_with_sheet
 from tri_portal.models import ApiToken
 
-HEADER = ["code_territoire", "indicateur", "annee", "valeur", "unite", "source", "commentaire"]
+HEADER = [
+    "code_territoire",
+    "indicateur",
+    "annee",
+    "valeur",
+    "unite",
+    "source",
+    "commentaire",
+    "justification",
+]
 ARRAS = "200033579"  # CU d'Arras (SIREN)
 IMPORT_URL = "/espace/import/"
 
@@ -487,12 +496,12 @@ def test_year_outside_a_contract_that_is_not_signed_yet(officer, fourmies):
 def test_too_many_columns_hints_at_the_separator(officer, contract):
     file = SimpleUploadedFile(
         "valeurs.csv",
-        (",".join(HEADER) + "\n59249,cae_2.a,2018,1234,5,GWh,,\n").encode(),
+        (",".join(HEADER) + "\n59249,cae_2.a,2018,1234,5,GWh,,,\n").encode(),
     )
 
     result = imports.import_values(file, officer)
 
-    assert_errors(result, {(2, "plus de 7 colonnes")})
+    assert_errors(result, {(2, "plus de 8 colonnes")})
 
 
 # --- Invalid files -------------------------------------------------------------------

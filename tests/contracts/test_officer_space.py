@@ -111,7 +111,7 @@ def test_the_whole_path_from_draft_to_published_values(
     # Staff validates: values are published, in history, and the aggregates follow.
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(staff_url, {"action": "validate"})
+        client.post(staff_url, {"action": "validate", "confirm": "on"})
     value = IndicatorValue.objects.get(report=report)
     assert (value.status, value.value, value.validated_by) == (
         ValueStatus.VALIDATED,
@@ -357,7 +357,7 @@ def test_officers_cannot_validate(client, officer, fourmies_contract):
     client.post(report_url(fourmies_contract), {value_field("cae_2.a"): "250", "submit": ""})
     report = ProgressReport.objects.get()
 
-    client.post(reverse("staff_report", args=[report.pk]), {"action": "validate"})
+    client.post(reverse("staff_report", args=[report.pk]), {"action": "validate", "confirm": "on"})
 
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED

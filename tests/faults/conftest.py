@@ -56,9 +56,20 @@ def active_contract(territory, baseline_year: int = 2015, **fields):
     return contract
 
 
+def reporter():
+    """The agent who enters reports on the collectivities' behalf: never the one who
+    validates them (four eyes)."""
+    return UserFactory._meta.model.objects.get_or_create(
+        username="agent.saisie", defaults={"email": "saisie@region.example", "is_staff": True}
+    )[0]
+
+
 def submitted_report(contract, year: int, value, by):
+    """Entered and submitted by ``by`` (see :func:`reporter`)."""
     report = services.open_report(contract, year, by)
-    services.save_report_values(report, [services.ReportedValue(energy(), value)], by)
+    # Justified in advance: some scenarios report years far apart (plausibility checks).
+    entry = services.ReportedValue(energy(), value, justification="Valeur d'essai")
+    services.save_report_values(report, [entry], by)
     return services.submit_report(report, by)
 
 

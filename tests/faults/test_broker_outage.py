@@ -19,6 +19,7 @@ from tests.faults.conftest import (
     active_contract,
     aggregate_table,
     communes,
+    reporter,
     submitted_report,
     task_queue,
     token_for,
@@ -64,7 +65,7 @@ def percentile(values, fraction):
 def test_fifty_validations_with_the_broker_down_then_one_worker_run_converges(staff):
     with task_queue():  # submissions' e-mails: not the subject here
         reports = [
-            submitted_report(active_contract(commune), 2018, str(100 + index), staff)
+            submitted_report(active_contract(commune), 2018, str(100 + index), reporter())
             for index, commune in enumerate(communes(REPORTS))
         ]
     key = token_for(staff)

@@ -541,7 +541,7 @@ def test_public_query_strings_never_fail(client, db, target, hostile):
 
 # --- Spreadsheet import -----------------------------------------------------------------
 
-VALID_ROW = ["59249", "cae_2.a", "2018", "950", "GWh", "Observatoire", "RAS"]
+VALID_ROW = ["59249", "cae_2.a", "2018", "950", "GWh", "Observatoire", "RAS", ""]
 
 
 def csv_upload(rows) -> SimpleUploadedFile:
@@ -599,7 +599,9 @@ def test_import_refuses_in_french_or_stores_and_escapes(
             assert db_state() == before, name
             assert not (name == "valeur" and hostile in ZEROS), "0 est une valeur valide"
             continue
-        assert name in ("valeur", "source", "commentaire"), f"{name} accepté : {hostile[:40]!r}"
+        assert name in ("valeur", "source", "commentaire", "justification"), (
+            f"{name} accepté : {hostile[:40]!r}"
+        )
         stored = IndicatorValue.objects.get(
             report__contract=contract, year=2018, indicator__identifier="cae_2.a"
         )
@@ -608,7 +610,8 @@ def test_import_refuses_in_french_or_stores_and_escapes(
             assert hostile not in NOT_FINITE
             assert stored.value == Decimal(text)
         else:
-            assert getattr(stored, {"source": "source", "commentaire": "comment"}[name]) == text
+            field = {"source": "source", "commentaire": "comment"}.get(name, name)
+            assert getattr(stored, field) == text
             assert_escaped(officer_client.get(form_url), hostile, shown=text)
             report = services.submit_report(stored.report, officer)
             review = staff_client.get(reverse("staff_report", args=[report.pk]))

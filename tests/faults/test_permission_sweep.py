@@ -107,6 +107,7 @@ CLASSIFICATION = {
     "api_token_revoke": OFFICER,
     "officer:dashboard": OFFICER,
     "officer:report": OFFICER,
+    "officer:withdraw": OFFICER,
     "officer:import": OFFICER,
     "officer:import_template": OFFICER,
     "officer:evidence_upload": OFFICER,
@@ -150,6 +151,7 @@ CLASSIFICATION = {
     "api:report-submit": API_AUTH,
     "api:report-validate": API_AUTH,
     "api:report-reject": API_AUTH,
+    "api:report-withdraw": API_AUTH,
 }
 
 
@@ -519,6 +521,13 @@ def targets(w: World, key: str) -> list[Case]:
                 owner_status=404,  # a draft contract has no report, even for staff
             ),
         ],
+        "officer:withdraw": [
+            Case(
+                "retirer le rapport soumis de B",
+                reverse("officer:withdraw", args=[b.report_b_submitted.pk]),
+                owner="officer_b",
+            )
+        ],
         "officer:import": [Case("import", reverse("officer:import"), scoped=False)],
         "officer:evidence_upload": [
             Case(
@@ -645,6 +654,14 @@ def targets(w: World, key: str) -> list[Case]:
                 owner_status=405,
             )
         ],
+        "api:report-withdraw": [
+            Case(
+                "retirer le rapport soumis de B",
+                f"/api/v1/reports/{b.report_b_submitted.pk}/withdraw/",
+                owner="officer_b",
+                owner_status=405,
+            )
+        ],
         "api:report-reject": [
             Case(
                 "rejeter le rapport soumis de B",
@@ -667,7 +684,7 @@ def write_payload(w: World, key: str) -> dict:
     cae = indicator("cae_2.a").pk
     return {
         "officer:report": {f"valeur-{cae}": "1", f"source-{cae}": "pirate", "submit": ""},
-        "staff_report": {"action": "validate"},
+        "staff_report": {"action": "validate", "confirm": "on"},
         "correct_value": {"value": "1", "reason": "pirate"},
         "api:report-list": {"contract": w.contract_b.pk, "year": 2020},
         "api:report-values": {"values": [{"indicator": "cae_2.a", "value": "1"}]},

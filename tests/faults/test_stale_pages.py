@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from contracts import services
 from territories.models import Territory, TerritoryKind
-from tests.faults.conftest import active_contract, submitted_report, task_queue
+from tests.faults.conftest import active_contract, reporter, submitted_report, task_queue
 
 pytestmark = [pytest.mark.fault, pytest.mark.postgres, pytest.mark.redis]
 
@@ -22,7 +22,7 @@ def test_a_page_read_during_an_uncommitted_validation_is_not_kept_after_the_comm
     request after the commit renders the new data."""
     fourmies = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
     contract = active_contract(fourmies)  # cae_2.a: 1000 (2015) → 900 (2020)
-    report = submitted_report(contract, 2018, "950", staff)  # expected 940: late
+    report = submitted_report(contract, 2018, "950", reporter())  # expected 940: late
     url = reverse("contract", args=[contract.pk])
     assert "en retard" not in Client().get(url).content.decode()
     seen_meanwhile = []

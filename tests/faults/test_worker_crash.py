@@ -26,6 +26,7 @@ from tests.faults.conftest import (
     aggregate_table,
     communes,
     drop_queue,
+    reporter,
     submitted_report,
     task_queue,
 )
@@ -98,7 +99,9 @@ def test_a_worker_killed_mid_recompute_leaves_the_previous_aggregates_whole(staf
     contracts = [active_contract(commune) for commune in communes(CONTRACTS)]
     with task_queue():  # validations: recorded, not computed
         for index, contract in enumerate(contracts):
-            services.validate_report(submitted_report(contract, 2018, 100 + index, staff), staff)
+            services.validate_report(
+                submitted_report(contract, 2018, 100 + index, reporter()), staff
+            )
     aggregation.recompute_all()
     before = aggregate_table(with_computed_at=True)
     runs_before = RecomputeRun.objects.count()
@@ -106,7 +109,9 @@ def test_a_worker_killed_mid_recompute_leaves_the_previous_aggregates_whole(staf
     # the aggregates, so "unchanged after the crash" means something.
     with task_queue():
         for index, contract in enumerate(contracts):
-            services.validate_report(submitted_report(contract, 2019, 300 + index, staff), staff)
+            services.validate_report(
+                submitted_report(contract, 2019, 300 + index, reporter()), staff
+            )
     pending = PendingRecompute.objects.count()
     target = first_indicator_written(before)
     reader = APIClient()

@@ -45,10 +45,12 @@ def contract(staff):
 
 
 def submitted(contract, staff, year, value):
-    report = services.open_report(contract, year, staff)
+    """Entered and submitted by another agent than ``staff``, who validates (four eyes)."""
+    reporter = UserFactory(username=f"agent.saisie.{year}.{value}", is_staff=True)
+    report = services.open_report(contract, year, reporter)
     energy = Indicator.objects.get(identifier="cae_2.a")
-    services.save_report_values(report, [services.ReportedValue(energy, value)], staff)
-    return services.submit_report(report, staff)
+    services.save_report_values(report, [services.ReportedValue(energy, value)], reporter)
+    return services.submit_report(report, reporter)
 
 
 def nord_energy(year):
@@ -96,7 +98,7 @@ def test_validating_on_the_staff_page_reaches_a_real_worker(contract, staff, cli
     try:
         with celery_worker(queue):
             response = client.post(
-                reverse("staff_report", args=[report.pk]), {"action": "validate"}
+                reverse("staff_report", args=[report.pk]), {"action": "validate", "confirm": "on"}
             )
             aggregate = wait_until(lambda: nord_energy(2019), timeout=60)
     finally:

@@ -38,13 +38,15 @@ def fourmies_contract(staff):
 
 
 def validate(contract, staff, year, **values):
-    report = services.open_report(contract, year, staff)
+    """Entered and submitted by another agent (four eyes), validated by ``staff``."""
+    reporter = UserFactory(username=f"agent.saisie.{year}", is_staff=True)
+    report = services.open_report(contract, year, reporter)
     services.save_report_values(
         report,
         [services.ReportedValue(Indicator.objects.get(identifier=i), v) for i, v in values.items()],
-        staff,
+        reporter,
     )
-    services.submit_report(report, staff)
+    services.submit_report(report, reporter)
     return services.validate_report(report, staff)
 
 
