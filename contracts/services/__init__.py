@@ -2,7 +2,8 @@
 the current state, records who did it, and is the only way to make that change
 (admin actions, officer forms and the API all call these functions).
 
-One module per concern — a contract's status (``contract_status``), targets entered
+One module per concern — a contract's status (``contract_status``), its amendments
+and renewal (``life``), targets entered
 as relative changes (``targets``), the report workflow (``reports``), corrections of
 published values (``corrections``) — every public name re-exported here: callers
 write ``from contracts import services`` and ``services.validate_report(…)``."""
@@ -10,12 +11,21 @@ write ``from contracts import services`` and ``services.validate_report(…)``."
 from contracts.calendar import check_report_year
 from contracts.services.contract_status import (
     CONTRACT_TRANSITIONS,
+    VerdictInput,
     activate_contract,
     complete_contract,
+    proposed_verdicts,
     sign_contract,
     terminate_contract,
 )
 from contracts.services.corrections import correct_validated_value
+from contracts.services.life import (
+    AMENDABLE_STATUSES,
+    RENEWABLE_STATUSES,
+    Change,
+    record_amendment,
+    renew_contract,
+)
 from contracts.services.reports import (
     VERSION_BATCH,
     ReportedValue,
@@ -36,9 +46,13 @@ from contracts.services.targets import (
 )
 
 __all__ = [
+    "AMENDABLE_STATUSES",
     "CONTRACT_TRANSITIONS",
+    "RENEWABLE_STATUSES",
     "VERSION_BATCH",
+    "Change",
     "ReportedValue",
+    "VerdictInput",
     "activate_contract",
     "bump_report_versions",
     "check_report_year",
@@ -50,7 +64,10 @@ __all__ = [
     "open_report",
     "open_report_created",
     "parse_relative_change",
+    "proposed_verdicts",
+    "record_amendment",
     "reject_report",
+    "renew_contract",
     "save_report_values",
     "sign_contract",
     "submit_report",

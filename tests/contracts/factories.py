@@ -3,7 +3,14 @@ from decimal import Decimal
 
 import factory
 
-from contracts.models import Contract, ContractDocument, ProgressReport, Target
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    ContractTheme,
+    ProgressReport,
+    Signatory,
+    Target,
+)
 from indicators.models import Indicator
 from territories.models import Territory, TerritoryKind
 
@@ -57,3 +64,18 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     contract = factory.SubFactory(ContractFactory)
     title = "Délibération du conseil municipal"
     file = factory.django.FileField(filename="deliberation.pdf", data=b"%PDF-1.4\n% essai\n")
+
+
+def signable(contract: Contract) -> Contract:
+    """Give a draft what signing needs when it lacks it: a signatory, a theme and a
+    target (cae_2.a, 2015 → 2020)."""
+    if not contract.signatories.exists():
+        Signatory.objects.create(contract=contract, organisation="Région Hauts-de-France")
+    if not contract.themes.exists():
+        theme, _created = ContractTheme.objects.get_or_create(
+            slug="batiment", defaults={"name": "Bâtiment"}
+        )
+        contract.themes.add(theme)
+    if not contract.targets.exists():
+        TargetFactory(contract=contract)
+    return contract

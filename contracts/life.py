@@ -1,0 +1,143 @@
+"""Reads of a contract's life: the targets in force in a year (its original targets
+as changed by the amendments in force that year), the original targets, the verdict a
+target earns at the end, the series of renewals and the validated baseline of a new
+target. One home for each rule; the writes are in ``contracts.services.life``."""
+
+import copy
+from dataclasses import dataclass
+from decimal import Decimal
+
+from contracts.models import (
+    AmendmentChange,
+    AmendmentChangeKind,
+    Contract,
+    Target,
+    Verdict,
+)
+from indicators.models import IndicatorValue
+from indicators.trajectory import achievement, final_outcome, target_direction
+
+
+def _changes(contract: Contract) -> list[AmendmentChange]:
+    """The contract's amendment changes in the order they were applied (each amendment
+    takes effect no earlier than the previous one: ``record_amendment``); read from
+    ``amendments`` and their ``changes`` when prefetched."""
+    changes = []
+    for amendment in sorted(contract.amendments.all(), key=lambda a: (a.effective_year, a.pk)):
+        for change in sorted(amendment.changes.all(), key=lambda c: c.pk):
+            change.amendment = amendment
+            changes.append(change)
+    return changes
+
+
+def _undo(current: list[Target], changes: list[AmendmentChange], contract) -> list[Target]:
+    """The targets as they were before ``changes`` (applied in this order) were made."""
+    by_ref = {target.pk: copy.copy(target) for target in current}
+    for change in reversed(changes):
+        if change.kind == AmendmentChangeKind.CHANGE_TARGET and change.target_ref in by_ref:
+            target = by_ref[change.target_ref]
+            target.target_year = change.old_target_year
+            target.target_value = change.old_target_value
+        elif change.kind == AmendmentChangeKind.ADD_TARGET:
+            by_ref.pop(change.target_ref, None)
+        elif change.kind == AmendmentChangeKind.REMOVE_TARGET:
+            by_ref[change.target_ref] = Target(
+                pk=change.target_ref,
+                contract=contract,
+                indicator=change.indicator,
+                baseline_year=change.baseline_year,
+                baseline_value=change.baseline_value,
+                target_year=change.old_target_year,
+                target_value=change.old_target_value,
+            )
+    return sorted(by_ref.values(), key=lambda t: (t.indicator.identifier, t.target_year, t.pk))
+
+
+def targets_in_force(contract: Contract, year: int) -> list[Target]:
+    """The contract's targets in force in ``year``: the original ones as changed by the
+    amendments effective in ``year`` or before (unsaved copies keeping the target's id;
+    a removed target keeps its former id). No query when ``targets__indicator``,
+    ``amendments__changes__indicator`` are prefetched."""
+    current = list(contract.targets.all())
+    changes = _changes(contract)
+    later = [change for change in changes if change.amendment.effective_year > year]
+    if not later:
+        return sorted(current, key=lambda t: (t.indicator.identifier, t.target_year, t.pk))
+    return _undo(current, later, contract)
+
+
+def original_targets(contract: Contract) -> list[Target]:
+    """The targets as signed, before any amendment."""
+    return _undo(list(contract.targets.all()), _changes(contract), contract)
+
+
+def has_amendments(contract: Contract) -> bool:
+    return bool(contract.amendments.all())
+
+
+@dataclass(frozen=True)
+class EndValue:
+    """The verdict a target earns at the contract's end, on the last validated value
+    from its baseline year to the end year."""
+
+    verdict: str
+    year: int | None
+    value: Decimal | None
+
+
+def computed_verdict(target: Target, end_year: int, series) -> EndValue:
+    """Met when the last validated value up to ``end_year`` is at least as good as the
+    target; partly met when it moved from the baseline towards the target without
+    reaching it; not met otherwise (or without a value)."""
+    direction = target_direction(
+        target.indicator.direction, target.baseline_value, target.target_value
+    )
+    outcome = final_outcome(direction, target.baseline_year, target.target_value, end_year, series)
+    if outcome.met:
+        verdict = Verdict.MET
+    elif (
+        outcome.value is not None
+        and (achievement(target.baseline_value, target.target_value, outcome.value) or 0) > 0
+    ):
+        verdict = Verdict.PARTLY_MET
+    else:
+        verdict = Verdict.NOT_MET
+    return EndValue(verdict, outcome.year, outcome.value)
+
+
+def contract_series(contract: Contract) -> list[Contract]:
+    """The contract with its predecessors and successors, oldest first (a query per
+    link: a series has a few contracts)."""
+    series = [contract]
+    current = contract
+    while current.predecessor_id:
+        current = Contract.objects.select_related("territory").get(pk=current.predecessor_id)
+        series.insert(0, current)
+    current = contract
+    while (following := Contract.objects.filter(predecessor=current).first()) is not None:
+        series.append(following)
+        current = following
+    return series
+
+
+def validated_baseline(territory_id: int, indicator_id: int, year: int) -> Decimal | None:
+    """The territory's validated value of ``indicator`` in ``year`` (None without one):
+    what a new target's baseline is pre-filled with and checked against."""
+    return (
+        IndicatorValue.objects.validated()
+        .filter(territory_id=territory_id, indicator_id=indicator_id, year=year)
+        .values_list("value", flat=True)
+        .first()
+    )
+
+
+def last_validated(territory_id: int, indicator_id: int) -> tuple[int, Decimal] | None:
+    """The territory's last validated (year, value) of an indicator (a renewal's
+    baseline), None without one."""
+    return (
+        IndicatorValue.objects.validated()
+        .filter(territory_id=territory_id, indicator_id=indicator_id)
+        .order_by("-year")
+        .values_list("year", "value")
+        .first()
+    )
