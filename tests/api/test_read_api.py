@@ -15,7 +15,7 @@ from contracts.models import ContractTheme, Signatory
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from indicators.organisations import REGION, join_organisation
 from territories.models import Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import ContractFactory, TargetFactory, indicator, signable
 
 API = "/api/v1"
 FOURMIES_SIREN = "215902495"
@@ -84,7 +84,7 @@ def validate(contract, year, by, values: dict):
 def signed_contract(territory, staff, reference, signed_on, *, themes=()):
     contract = ContractFactory(territory=territory, reference=reference)
     contract.themes.set(ContractTheme.objects.filter(slug__in=themes))
-    services.sign_contract(contract, staff, signed_on=signed_on)
+    services.sign_contract(signable(contract), staff, signed_on=signed_on)
     return contract
 
 

@@ -79,3 +79,12 @@ def signable(contract: Contract) -> Contract:
     if not contract.targets.exists():
         TargetFactory(contract=contract)
     return contract
+
+
+def accept_verdicts(contract: Contract) -> dict:
+    """The final evaluation's verdicts as computed, for every target in force at the end."""
+    from contracts import services
+
+    return {
+        target.pk: services.VerdictInput() for target, _end in services.proposed_verdicts(contract)
+    }

@@ -29,6 +29,7 @@ from contracts.models import (
 )
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
+from tests.contracts.factories import signable
 from tri_portal.demo_contracts import later_references
 
 CONTRACTS = reverse("admin:contracts_contract_changelist")
@@ -575,7 +576,7 @@ def submitted_report(agent):
     contract = draft_contract(
         "COTRI-2021-FOURMIES", start_date=date(2021, 1, 1), end_date=date(2023, 12, 31)
     )
-    services.sign_contract(contract, agent, signed_on=date(2021, 1, 1))
+    services.sign_contract(signable(contract), agent, signed_on=date(2021, 1, 1))
     report = services.open_report(contract, 2022, agent)
     services.save_report_values(
         report,

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from contracts import services
 from indicators.models import Indicator, IndicatorValue, PendingRecompute
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 
 
@@ -22,7 +22,7 @@ def staff(db):
 def validated_value(staff):
     contract = ContractFactory()
     TargetFactory(contract=contract)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     report = services.open_report(contract, 2018, staff)
     services.save_report_values(
         report, [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "250")], staff

@@ -38,6 +38,7 @@ from tests.contracts.factories import (
     DocumentFactory,
     TargetFactory,
     indicator,
+    signable,
 )
 from tests.factories import UserFactory
 from tri_portal.models import ApiToken
@@ -278,8 +279,8 @@ class World:
 def active_contract(territory, staff, reference):
     contract = ContractFactory(territory=territory, reference=reference)
     TargetFactory(contract=contract)  # cae_2.a
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     return contract
 
 
