@@ -11,11 +11,16 @@ from rest_framework import serializers, viewsets
 from contracts.models import (
     JUDGED_ALIGNMENTS,
     PUBLIC_STATUSES,
+    Amendment,
+    AmendmentChange,
     Contract,
     ContractStatus,
     ContractTheme,
+    FinalEvaluation,
     Target,
+    TargetVerdict,
     alignment_filter_value,
+    assigned_territories,
 )
 from contracts.public import alignment_choices, search_condition
 from contracts.selectors import standings_of_targets
@@ -102,12 +107,85 @@ class TargetSerializer(ApiModelSerializer):
         return str(target.get_alignment_display())
 
 
+class AmendmentChangeSerializer(ApiModelSerializer):
+    indicator = serializers.CharField(
+        source="indicator.identifier", allow_null=True, default=None, read_only=True
+    )
+
+    class Meta:
+        model = AmendmentChange
+        fields = [
+            "kind",
+            "target_ref",
+            "indicator",
+            "baseline_year",
+            "baseline_value",
+            "old_target_year",
+            "old_target_value",
+            "new_target_year",
+            "new_target_value",
+            "old_end_date",
+            "new_end_date",
+        ]
+
+
+class AmendmentSerializer(ApiModelSerializer):
+    changes = AmendmentChangeSerializer(many=True)
+
+    class Meta:
+        model = Amendment
+        fields = ["number", "signed_on", "effective_year", "reason", "changes"]
+
+
+class TargetVerdictSerializer(ApiModelSerializer):
+    indicator = serializers.CharField(source="indicator.identifier")
+
+    class Meta:
+        model = TargetVerdict
+        fields = [
+            "indicator",
+            "baseline_year",
+            "baseline_value",
+            "target_year",
+            "target_value",
+            "value_year",
+            "value",
+            "computed_verdict",
+            "verdict",
+            "comment",
+        ]
+
+
+class FinalEvaluationSerializer(ApiModelSerializer):
+    verdicts = TargetVerdictSerializer(many=True)
+
+    class Meta:
+        model = FinalEvaluation
+        fields = ["assessment", "evaluated_at", "verdicts"]
+
+
 class ContractSerializer(ApiModelSerializer):
     territory = TerritoryRefSerializer()
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     signatories = serializers.SerializerMethodField()
     targets = TargetSerializer(many=True)
     page_url = serializers.SerializerMethodField(help_text=_("Page publique du contrat."))
+    amendments = AmendmentSerializer(
+        many=True,
+        help_text=_(
+            "Avenants : les objectifs (targets) sont ceux du dernier avenant ; chaque "
+            "modification donne l'objectif d'avant (old_…) et d'après (new_…)."
+        ),
+    )
+    final_evaluation = serializers.SerializerMethodField(
+        help_text=_("Évaluation finale d'un contrat achevé (null sinon).")
+    )
+    predecessor = serializers.SerializerMethodField(
+        help_text=_("Identifiant du contrat que celui-ci renouvelle (null sinon).")
+    )
+    successor = serializers.SerializerMethodField(
+        help_text=_("Identifiant du contrat qui renouvelle celui-ci (null sinon).")
+    )
 
     class Meta:
         model = Contract
@@ -120,14 +198,47 @@ class ContractSerializer(ApiModelSerializer):
             "signed_on",
             "start_date",
             "end_date",
+            "terminated_on",
+            "termination_reason",
             "territory",
             "themes",
             "signatories",
             "targets",
+            "amendments",
+            "final_evaluation",
+            "predecessor",
+            "successor",
             "page_url",
             "is_demo",
         ]
         extra_kwargs = {"is_demo": {"help_text": DEMO_HELP}}
+
+    @extend_schema_field(FinalEvaluationSerializer(allow_null=True))
+    def get_final_evaluation(self, contract):
+        evaluation = getattr(contract, "final_evaluation", None)
+        return FinalEvaluationSerializer(evaluation).data if evaluation else None
+
+    def _visible(self, contract) -> int | None:
+        """``contract``'s id if the reader may see it (a draft renewal: staff and its
+        territory's officers only, ``Contract.objects.visible_to``), else None."""
+        if contract is None:
+            return None
+        user = self.context["request"].user
+        if contract.status in PUBLIC_STATUSES or (user.is_authenticated and user.is_staff):
+            return contract.pk
+        if "assigned" not in self.context:
+            self.context["assigned"] = (
+                set(assigned_territories(user).values_list("territory_id", flat=True))
+                if user.is_authenticated
+                else set()
+            )
+        return contract.pk if contract.territory_id in self.context["assigned"] else None
+
+    def get_predecessor(self, contract) -> int | None:
+        return self._visible(contract.predecessor)
+
+    def get_successor(self, contract) -> int | None:
+        return self._visible(getattr(contract, "successor", None))
 
     def get_signatories(self, contract) -> list[str]:
         return [s.organisation for s in contract.signatories.all()]
@@ -275,10 +386,12 @@ class ContractViewSet(
     def get_queryset(self):
         return (
             Contract.objects.visible_to(self.request.user)
-            .select_related("territory")
+            .select_related("territory", "predecessor", "successor", "final_evaluation")
             .prefetch_related(
                 "themes",
                 "signatories",
+                "amendments__changes__indicator",
+                "final_evaluation__verdicts__indicator",
                 Prefetch(
                     "targets",
                     queryset=Target.objects.select_related("indicator").order_by(

@@ -141,3 +141,63 @@ def last_validated(territory_id: int, indicator_id: int) -> tuple[int, Decimal] 
         .values_list("year", "value")
         .first()
     )
+
+
+@dataclass
+class TargetLife:
+    """One target on the contract page: as signed (None: added by an amendment) and as
+    in force (None: removed by an amendment)."""
+
+    original: Target | None
+    in_force: Target | None
+
+    @property
+    def current(self) -> Target:
+        return self.in_force or self.original
+
+    @property
+    def indicator(self):
+        return self.current.indicator
+
+    @property
+    def baseline_year(self):
+        return self.current.baseline_year
+
+    @property
+    def baseline_value(self):
+        return self.current.baseline_value
+
+
+def in_force_year(contract: Contract, today) -> int:
+    """The year whose targets a page shows as in force: this year, within the
+    contract's years."""
+    return max(min(today.year, contract.end_date.year), contract.start_date.year)
+
+
+def contract_life(contract: Contract, today) -> dict:
+    """What the contract pages show of its life: each target as signed and in force
+    (``in_force_year``), the amendments with their changes, the final evaluation, the
+    predecessor and successor. Prefetch ``targets__indicator``,
+    ``amendments__changes__indicator`` first for a fixed number of queries."""
+    originals = {t.pk: t for t in original_targets(contract)}
+    in_force = {t.pk: t for t in targets_in_force(contract, in_force_year(contract, today))}
+    rows = [TargetLife(originals.get(ref), in_force.get(ref)) for ref in {**originals, **in_force}]
+    rows.sort(key=lambda row: (row.indicator.identifier, row.current.target_year))
+    evaluation = getattr(contract, "final_evaluation", None) if contract.pk else None
+    return {
+        "rows": rows,
+        "amended": any(
+            row.original is None
+            or row.in_force is None
+            or (
+                (row.original.target_year, row.original.target_value)
+                != (row.in_force.target_year, row.in_force.target_value)
+            )
+            for row in rows
+        ),
+        "amendments": sorted(contract.amendments.all(), key=lambda a: (a.effective_year, a.number)),
+        "evaluation": evaluation,
+        "verdicts": list(evaluation.verdicts.select_related("indicator") if evaluation else []),
+        "predecessor": contract.predecessor,
+        "successor": Contract.objects.filter(predecessor=contract).first(),
+    }
