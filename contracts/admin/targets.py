@@ -61,7 +61,8 @@ class TargetInline(BaselineCheckMixin, admin.TabularInline):
     autocomplete_fields = ["indicator"]
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs.setdefault("form", TargetForm)
+        if not signed(obj):  # read-only once signed: no form to pre-fill
+            kwargs.setdefault("form", TargetForm)
         return super().get_formset(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -196,6 +197,11 @@ class TargetAdmin(BaselineCheckMixin, SimpleHistoryAdmin):
     @admin.display(description=_("trajectoire"))
     def status_column(self, obj):
         return status_label(standing_of(obj))
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and signed(obj.contract):  # read-only: no form to pre-fill
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         """A signed contract's target is read-only: staff record an amendment."""

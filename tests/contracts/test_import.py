@@ -47,7 +47,7 @@ def contract(staff, fourmies):
 def arras_contract(staff):
     arras = Territory.objects.get(kind=TerritoryKind.EPCI, code=ARRAS)
     return services.sign_contract(
-        ContractFactory(territory=arras), staff, signed_on=date(2017, 10, 24)
+        signable(ContractFactory(territory=arras)), staff, signed_on=date(2017, 10, 24)
     )
 
 
@@ -656,7 +656,7 @@ def test_xlsx_with_two_sheets_imports_the_first_with_a_warning(officer, contract
 def test_xlsx_reads_aisne_codes_typed_as_numbers(staff, db):
     commune = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="02691")  # Saint-Quentin
     contract = services.sign_contract(
-        ContractFactory(territory=commune), staff, signed_on=date(2017, 10, 24)
+        signable(ContractFactory(territory=commune)), staff, signed_on=date(2017, 10, 24)
     )
 
     result = imports.import_values(xlsx_file([[2691, "cae_2.a", 2018, 900, "GWh"]]), staff)
