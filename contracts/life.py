@@ -201,3 +201,32 @@ def contract_life(contract: Contract, today) -> dict:
         "predecessor": contract.predecessor,
         "successor": Contract.objects.filter(predecessor=contract).first(),
     }
+
+
+def public_series(contracts) -> list[list[Contract]]:
+    """The renewal series (two contracts or more, oldest first) that ``contracts`` belong
+    to, public contracts only (a draft renewal is not shown): one query for the whole
+    region's linked contracts, whatever their number."""
+    from django.db.models import Q
+
+    linked = {
+        c.pk: c
+        for c in Contract.objects.public()
+        .filter(Q(predecessor__isnull=False) | Q(successor__isnull=False))
+        .select_related("territory")
+    }
+    following = {c.predecessor_id: c for c in linked.values() if c.predecessor_id in linked}
+    series, seen = [], set()
+    for contract in contracts:
+        if contract.pk not in linked or contract.pk in seen:
+            continue
+        first = linked[contract.pk]
+        while first.predecessor_id in linked:
+            first = linked[first.predecessor_id]
+        chain = [first]
+        while chain[-1].pk in following:
+            chain.append(following[chain[-1].pk])
+        seen.update(c.pk for c in chain)
+        if len(chain) > 1:
+            series.append(chain)
+    return series

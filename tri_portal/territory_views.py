@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from contracts.coverage import contracts_inside, covering_contracts
+from contracts.life import public_series
 from contracts.models import ContractStats
 from indicators.models import Indicator, IndicatorValue
 from indicators.provenance import series_and_provenances
@@ -92,6 +93,8 @@ def territory_page(territory: Territory) -> dict:
         "commune_count": commune_count,
         "members": members,
         "contracts": [c.contract for c in coverages if c.depth == 0],
+        # Renewals: each series of its contracts, predecessors first (across territories).
+        "contract_series": public_series([c.contract for c in coverages if c.depth == 0]),
         "covering": [c for c in coverages if c.depth > 0],
         "aggregates": aggregates,
         "charts": charts,

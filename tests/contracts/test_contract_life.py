@@ -233,6 +233,17 @@ def test_renewal_links_both_ways_on_the_pages_and_in_the_api(active, staff, clie
     assert (old_data["successor"], new_data["predecessor"]) == (successor.pk, active.pk)
 
 
+def test_territory_page_shows_the_series_of_contracts_in_order(active, staff, client):
+    successor = services.renew_contract(active, staff, "COTRI-2020-FOURMIES", date(2020, 10, 24))
+    services.sign_contract(successor, staff, signed_on=date(2020, 10, 24))
+
+    text = client.get(f"/territoires/{active.territory.slug}/").content.decode()
+
+    assert "Contrats successifs" in text
+    series = text[text.index("Contrats successifs") :]
+    assert series.index(active.reference) < series.index("COTRI-2020-FOURMIES")
+
+
 def test_draft_successor_is_not_shown_to_anonymous_readers(active, staff, client):
     services.renew_contract(active, staff, "COTRI-2020-FOURMIES", date(2020, 10, 24))
 
