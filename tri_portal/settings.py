@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "TerritoryKindEnum": "territories.models.TerritoryKind",
         "ContractStatusEnum": "contracts.models.ContractStatus",
         "ReportStatusEnum": "contracts.models.ReportStatus",
+        "VerdictEnum": "contracts.models.Verdict",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
