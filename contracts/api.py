@@ -8,17 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from contracts.api_life import AmendmentSerializer, FinalEvaluationSerializer
 from contracts.models import (
     JUDGED_ALIGNMENTS,
     PUBLIC_STATUSES,
-    Amendment,
-    AmendmentChange,
     Contract,
     ContractStatus,
     ContractTheme,
-    FinalEvaluation,
     Target,
-    TargetVerdict,
     alignment_filter_value,
     assigned_territories,
 )
@@ -105,63 +102,6 @@ class TargetSerializer(ApiModelSerializer):
         if target.alignment_computed_at is None:
             return None
         return str(target.get_alignment_display())
-
-
-class AmendmentChangeSerializer(ApiModelSerializer):
-    indicator = serializers.CharField(
-        source="indicator.identifier", allow_null=True, default=None, read_only=True
-    )
-
-    class Meta:
-        model = AmendmentChange
-        fields = [
-            "kind",
-            "target_ref",
-            "indicator",
-            "baseline_year",
-            "baseline_value",
-            "old_target_year",
-            "old_target_value",
-            "new_target_year",
-            "new_target_value",
-            "old_end_date",
-            "new_end_date",
-        ]
-
-
-class AmendmentSerializer(ApiModelSerializer):
-    changes = AmendmentChangeSerializer(many=True)
-
-    class Meta:
-        model = Amendment
-        fields = ["number", "signed_on", "effective_year", "reason", "changes"]
-
-
-class TargetVerdictSerializer(ApiModelSerializer):
-    indicator = serializers.CharField(source="indicator.identifier")
-
-    class Meta:
-        model = TargetVerdict
-        fields = [
-            "indicator",
-            "baseline_year",
-            "baseline_value",
-            "target_year",
-            "target_value",
-            "value_year",
-            "value",
-            "computed_verdict",
-            "verdict",
-            "comment",
-        ]
-
-
-class FinalEvaluationSerializer(ApiModelSerializer):
-    verdicts = TargetVerdictSerializer(many=True)
-
-    class Meta:
-        model = FinalEvaluation
-        fields = ["assessment", "evaluated_at", "verdicts"]
 
 
 class ContractSerializer(ApiModelSerializer):

@@ -304,6 +304,28 @@ def test_api_does_not_show_a_draft_contract_or_its_amendments_to_anonymous(clien
     assert client.get(f"/api/v1/contracts/{draft.pk}/").status_code == 404
 
 
+def test_amendments_endpoint_lists_them_by_contract(amended, client):
+    other = TargetFactory(contract=ContractFactory()).contract  # a draft: never listed
+
+    data = client.get("/api/v1/amendments/", {"contract": amended.pk}).json()
+    everything = client.get("/api/v1/amendments/").json()
+
+    [row] = data["results"]
+    assert (row["contract"], row["contract_reference"], row["number"]) == (
+        amended.pk,
+        amended.reference,
+        1,
+    )
+    assert {r["contract"] for r in everything["results"]} == {amended.pk}
+    assert other.pk != amended.pk
+
+
+def test_amendments_endpoint_refuses_a_bad_filter_in_french(client, db):
+    response = client.get("/api/v1/amendments/", {"contract": "abc"})
+
+    assert response.status_code == 400
+
+
 # --- Staff pages -----------------------------------------------------------------------
 
 
