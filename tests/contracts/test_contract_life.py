@@ -405,6 +405,27 @@ def test_staff_sign_and_terminate_on_the_contract_life_page(staff_client, db):
     )
 
 
+def test_contract_life_page_shows_targets_amendments_and_next_steps(amended, staff_client):
+    text = staff_client.get(f"/gestion/contrats/{amended.pk}/").content.decode()
+
+    assert "Objectifs chiffrés : signés et en vigueur" in text
+    assert "Avenant n° 1, signé le 1 mars 2019" in text
+    assert "Enregistrer un avenant" in text
+    assert "Achever avec l&#x27;évaluation finale" in text or "Achever avec l'évaluation" in text
+    assert "Créer le contrat suivant" in text
+
+
+def test_renewing_on_the_contract_life_page_opens_the_successor(active, staff_client):
+    response = staff_client.post(
+        f"/gestion/contrats/{active.pk}/",
+        {"action": "renew", "reference": "COTRI-2020-FOURMIES", "start_date": "2020-10-24"},
+    )
+
+    successor = Contract.objects.get(reference="COTRI-2020-FOURMIES")
+    assert response["Location"] == f"/gestion/contrats/{successor.pk}/"
+    assert successor.predecessor == active
+
+
 def test_contract_life_pages_are_for_staff_only(client, active):
     response = client.get(f"/gestion/contrats/{active.pk}/")
 
