@@ -14,9 +14,9 @@ from contracts import services
 from contracts.admin.bulk import run_service
 from contracts.admin.documents import DocumentInline
 from contracts.admin.reports import ReportInline
-from contracts.admin.targets import AmendmentInline, TargetInline
+from contracts.admin.targets import AmendmentInline, TargetInline, warn_baseline
 from contracts.life_forms import SignForm, TerminateForm
-from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory
+from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory, Target
 from territories.admin import DepartementFilter
 
 
@@ -134,6 +134,12 @@ class ContractAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("themes")
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for target in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            if isinstance(target, Target) and target.baseline_differs:
+                warn_baseline(self, request, target)
 
     @admin.display(description=_("thématiques"))
     def theme_list(self, obj):

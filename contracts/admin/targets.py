@@ -217,19 +217,25 @@ class TargetAdmin(BaselineCheckMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.baseline_differs:
-            self.message_user(
-                request,
-                _(
-                    "La valeur de référence (%(typed)s) diffère de la valeur validée de "
-                    "%(year)s (%(validated)s) : vérifiez-la."
-                )
-                % {
-                    "typed": number_format(obj.baseline_value),
-                    "year": obj.baseline_year,
-                    "validated": number_format(obj.validated_baseline_value),
-                },
-                messages.WARNING,
-            )
+            warn_baseline(self, request, obj)
+
+
+def warn_baseline(modeladmin, request, target: Target) -> None:
+    """Tell staff that a saved target's baseline differs from the validated value."""
+    modeladmin.message_user(
+        request,
+        _(
+            "%(indicator)s : la valeur de référence (%(typed)s) diffère de la valeur "
+            "validée de %(year)s (%(validated)s) : vérifiez-la."
+        )
+        % {
+            "indicator": target.indicator.name,
+            "typed": number_format(target.baseline_value),
+            "year": target.baseline_year,
+            "validated": number_format(target.validated_baseline_value),
+        },
+        messages.WARNING,
+    )
 
 
 class AmendmentChangeInline(admin.TabularInline):
