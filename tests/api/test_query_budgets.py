@@ -24,7 +24,7 @@ API = "/api/v1"
 BUDGETS = {
     "territories/": 3,  # count, page, départements and region of the page
     "indicators/": 2,
-    "contracts/": 6,  # + themes, signatories, targets, validated values
+    "contracts/": 7,  # + themes, signatories, targets, amendments, validated values
     "targets/": 3,  # + validated values
     "values/": 2,
     "aggregates/": 2,

@@ -115,6 +115,9 @@ CLASSIFICATION = {
     "staff_alignment": STAFF,
     "staff_report": STAFF,
     "correct_value": STAFF,
+    "staff_contract": STAFF,
+    "staff_amendment": STAFF,
+    "staff_evaluation": STAFF,
     "recompute_now": STAFF,
     # Open-data API
     "api:territory-list": API_PUBLIC,
@@ -125,6 +128,8 @@ CLASSIFICATION = {
     "api:contract-detail": API_PUBLIC,
     "api:target-list": API_PUBLIC,
     "api:target-detail": API_PUBLIC,
+    "api:amendment-list": API_PUBLIC,
+    "api:amendment-detail": API_PUBLIC,
     "api:value-list": API_PUBLIC,
     "api:value-detail": API_PUBLIC,
     "api:aggregate-list": API_PUBLIC,
@@ -533,6 +538,27 @@ def targets(w: World, key: str) -> list[Case]:
                 owner="staff",
             )
         ],
+        "staff_contract": [
+            Case(
+                "vie du contrat de B",
+                reverse("staff_contract", args=[b.contract_b.pk]),
+                owner="staff",
+            )
+        ],
+        "staff_amendment": [
+            Case(
+                "avenant au contrat de B",
+                reverse("staff_amendment", args=[b.contract_b.pk]),
+                owner="staff",
+            )
+        ],
+        "staff_evaluation": [
+            Case(
+                "évaluation finale du contrat de B",
+                reverse("staff_evaluation", args=[b.contract_b.pk]),
+                owner="staff",
+            )
+        ],
         "recompute_now": [
             Case("recalcul", reverse("recompute_now"), owner="staff", owner_status=405)
         ],
@@ -562,6 +588,11 @@ def targets(w: World, key: str) -> list[Case]:
                 public_status=404,
             )
         ],
+        "api:amendment-list": [
+            Case("avenants", "/api/v1/amendments/", public_status=200),
+            Case("du brouillon", f"/api/v1/amendments/?contract={b.draft_b.pk}", None),
+        ],
+        "api:amendment-detail": [Case("inexistant", "/api/v1/amendments/999999/", 404)],
         "api:value-list": [Case("valeurs", "/api/v1/values/", public_status=200)],
         "api:value-detail": [
             Case("validée de B", f"/api/v1/values/{b.value_b_validated.pk}/", 200),
