@@ -520,3 +520,13 @@ def test_signed_contract_target_is_read_only_in_the_admin(active, staff_client):
 
     assert response.status_code == 403
     assert Target.objects.get(pk=target.pk).target_value == Decimal("900")
+
+
+def test_signed_contract_targets_are_read_only_inline_and_a_draft_s_editable(active, staff_client):
+    draft = TargetFactory(contract=ContractFactory()).contract
+
+    signed_page = staff_client.get(f"/admin/contracts/contract/{active.pk}/change/")
+    draft_page = staff_client.get(f"/admin/contracts/contract/{draft.pk}/change/")
+
+    assert 'name="targets-0-target_value"' not in signed_page.content.decode()
+    assert 'name="targets-0-target_value"' in draft_page.content.decode()
