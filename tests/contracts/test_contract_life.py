@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contracts import services
 from contracts.models import (
@@ -530,3 +532,28 @@ def test_signed_contract_targets_are_read_only_inline_and_a_draft_s_editable(act
 
     assert 'name="targets-0-target_value"' not in signed_page.content.decode()
     assert 'name="targets-0-target_value"' in draft_page.content.decode()
+
+
+def test_contract_page_and_api_queries_do_not_grow_with_amendments(amended, staff, staff_client):
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(url).status_code == 200
+        return len(queries)
+
+    urls = [f"/contrats/{amended.pk}/", f"/api/v1/contracts/{amended.pk}/", "/api/v1/amendments/"]
+    for url in urls:
+        staff_client.get(url)  # warm-up: the mini-map's one-time cache
+    with_one = [count(url) for url in urls]
+    target = amended.targets.get()
+    for number, year, value in [(2, 2019, "790"), (3, 2020, "780")]:
+        services.record_amendment(
+            amended,
+            staff,
+            number=number,
+            signed_on=date(2020, 1, number),
+            effective_year=year,
+            reason="Ajustement",
+            changes=[services.Change("change_target", target=target, target_value=Decimal(value))],
+        )
+
+    assert [count(url) for url in urls] == with_one
