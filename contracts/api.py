@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from contracts.api_life import AmendmentSerializer, FinalEvaluationSerializer
+from contracts.life import with_current_targets
 from contracts.models import (
     JUDGED_ALIGNMENTS,
     PUBLIC_STATUSES,
@@ -108,7 +109,12 @@ class ContractSerializer(ApiModelSerializer):
     territory = TerritoryRefSerializer()
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     signatories = serializers.SerializerMethodField()
-    targets = TargetSerializer(many=True)
+    targets = serializers.SerializerMethodField(
+        help_text=_(
+            "Objectifs en vigueur la dernière année évaluée (un avenant entré en vigueur "
+            "plus tard n'y est pas encore : voir amendments)."
+        )
+    )
     page_url = serializers.SerializerMethodField(help_text=_("Page publique du contrat."))
     amendments = AmendmentSerializer(
         many=True,
@@ -152,6 +158,13 @@ class ContractSerializer(ApiModelSerializer):
             "is_demo",
         ]
         extra_kwargs = {"is_demo": {"help_text": DEMO_HELP}}
+
+    @extend_schema_field(TargetSerializer(many=True))
+    def get_targets(self, contract):
+        targets = getattr(contract, "current_targets", None)
+        if targets is None:
+            targets = contract.targets.all()
+        return TargetSerializer(targets, many=True, context=self.context).data
 
     @extend_schema_field(FinalEvaluationSerializer(allow_null=True))
     def get_final_evaluation(self, contract):
@@ -344,6 +357,19 @@ class ContractViewSet(
 
     def targets_of(self, contracts):
         return [target for contract in contracts for target in contract.targets.all()]
+
+    def get_serializer(self, *args, **kwargs):
+        """The targets in force in the latest year evaluated: those an amendment changed
+        later are evaluated again as they were (``contracts.life.with_current_targets``)."""
+        if args:
+            kwargs.setdefault("context", self.get_serializer_context())
+        serializer = super().get_serializer(*args, **kwargs)
+        if args:
+            contracts = args[0] if kwargs.get("many") else [args[0]]
+            standings = kwargs["context"]["standings"]
+            if changed := with_current_targets(contracts, standings):
+                standings.update(standings_of_targets(changed))
+        return serializer
 
     def geojson_of(self, contract) -> dict | None:
         territory = contract.territory

@@ -230,3 +230,35 @@ def public_series(contracts) -> list[list[Contract]]:
         if len(chain) > 1:
             series.append(chain)
     return series
+
+
+def with_current_targets(contracts, standings: dict) -> list[Target]:
+    """Set ``current_targets`` on each contract: the targets in force in the latest year
+    evaluated (the latest ``standings`` year of its target rows, ``{target id:
+    TargetStanding}``), the rows themselves without amendments. Returns the copies that
+    differ from the rows (their standings must be computed again). Prefetch
+    ``targets__indicator`` and ``amendments__changes__indicator``."""
+    changed = []
+    for contract in contracts:
+        rows = list(contract.targets.all())
+        if not has_amendments(contract):
+            contract.current_targets = rows
+            continue
+        years = [
+            standings[t.pk].latest_year
+            for t in rows
+            if t.pk in standings and standings[t.pk].latest_year is not None
+        ]
+        current = targets_in_force(contract, max(years, default=contract.start_date.year))
+        for target in current:
+            target.contract = contract
+        contract.current_targets = current
+        by_pk = {t.pk: t for t in rows}
+        changed += [
+            t
+            for t in current
+            if t.pk not in by_pk
+            or (t.target_year, t.target_value)
+            != (by_pk[t.pk].target_year, by_pk[t.pk].target_value)
+        ]
+    return changed

@@ -228,3 +228,21 @@ def test_target_of_another_contract_cannot_be_amended(contract, staff):
             reason="Motif",
             changes=[services.Change(K.CHANGE_TARGET, target=other, target_value=Decimal(8))],
         )
+
+
+@pytest.mark.parametrize(
+    ("effective_year", "in_force", "achievement"), [(2019, "800", "0.35"), (2020, "900", "0.7")]
+)
+def test_api_gives_the_targets_in_force_in_the_latest_year_evaluated(
+    contract, staff, client, effective_year, in_force, achievement
+):
+    lower_target(contract, staff, effective_year=effective_year)
+
+    data = client.get(f"/api/v1/contracts/{contract.pk}/").json()
+    listed = client.get("/api/v1/contracts/").json()["results"]
+
+    [target] = data["targets"]
+    assert Decimal(target["target_value"]) == Decimal(in_force)
+    assert Decimal(target["progress"]["achievement"]) == Decimal(achievement)
+    assert Decimal(listed[0]["targets"][0]["target_value"]) == Decimal(in_force)
+    assert [row.target.target_value for row in target_standings(contract)] == [Decimal(in_force)]
