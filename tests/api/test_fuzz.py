@@ -53,6 +53,7 @@ LISTS = [
     "indicators",
     "contracts",
     "targets",
+    "amendments",
     "values",
     "aggregates",
     "regional-goals",
