@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from contracts.api_life import AmendmentSerializer, FinalEvaluationSerializer
+from contracts.life import with_current_targets
 from contracts.models import (
     JUDGED_ALIGNMENTS,
     PUBLIC_STATUSES,
@@ -17,6 +19,7 @@ from contracts.models import (
     ContractTheme,
     Target,
     alignment_filter_value,
+    assigned_territories,
 )
 from contracts.public import alignment_choices, search_condition
 from contracts.selectors import standings_of_targets
@@ -131,9 +134,30 @@ class ContractSerializer(ApiModelSerializer):
     territory = TerritoryRefSerializer()
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     signatories = serializers.SerializerMethodField()
-    targets = TargetSerializer(many=True)
+    targets = serializers.SerializerMethodField(
+        help_text=_(
+            "Objectifs en vigueur la dernière année évaluée (un avenant entré en vigueur "
+            "plus tard n'y est pas encore : voir amendments)."
+        )
+    )
     documents = DocumentSerializer(many=True, source="visible_documents")
     page_url = serializers.SerializerMethodField(help_text=_("Page publique du contrat."))
+    amendments = AmendmentSerializer(
+        many=True,
+        help_text=_(
+            "Avenants : les objectifs (targets) sont ceux du dernier avenant ; chaque "
+            "modification donne l'objectif d'avant (old_…) et d'après (new_…)."
+        ),
+    )
+    final_evaluation = serializers.SerializerMethodField(
+        help_text=_("Évaluation finale d'un contrat achevé (null sinon).")
+    )
+    predecessor = serializers.SerializerMethodField(
+        help_text=_("Identifiant du contrat que celui-ci renouvelle (null sinon).")
+    )
+    successor = serializers.SerializerMethodField(
+        help_text=_("Identifiant du contrat qui renouvelle celui-ci (null sinon).")
+    )
 
     class Meta:
         model = Contract
@@ -146,15 +170,55 @@ class ContractSerializer(ApiModelSerializer):
             "signed_on",
             "start_date",
             "end_date",
+            "terminated_on",
+            "termination_reason",
             "territory",
             "themes",
             "signatories",
             "targets",
             "documents",
+            "amendments",
+            "final_evaluation",
+            "predecessor",
+            "successor",
             "page_url",
             "is_demo",
         ]
         extra_kwargs = {"is_demo": {"help_text": DEMO_HELP}}
+
+    @extend_schema_field(TargetSerializer(many=True))
+    def get_targets(self, contract):
+        targets = getattr(contract, "current_targets", None)
+        if targets is None:
+            targets = contract.targets.all()
+        return TargetSerializer(targets, many=True, context=self.context).data
+
+    @extend_schema_field(FinalEvaluationSerializer(allow_null=True))
+    def get_final_evaluation(self, contract):
+        evaluation = getattr(contract, "final_evaluation", None)
+        return FinalEvaluationSerializer(evaluation).data if evaluation else None
+
+    def _visible(self, contract) -> int | None:
+        """``contract``'s id if the reader may see it (a draft renewal: staff and its
+        territory's officers only, ``Contract.objects.visible_to``), else None."""
+        if contract is None:
+            return None
+        user = self.context["request"].user
+        if contract.status in PUBLIC_STATUSES or (user.is_authenticated and user.is_staff):
+            return contract.pk
+        if "assigned" not in self.context:
+            self.context["assigned"] = (
+                set(assigned_territories(user).values_list("territory_id", flat=True))
+                if user.is_authenticated
+                else set()
+            )
+        return contract.pk if contract.territory_id in self.context["assigned"] else None
+
+    def get_predecessor(self, contract) -> int | None:
+        return self._visible(contract.predecessor)
+
+    def get_successor(self, contract) -> int | None:
+        return self._visible(getattr(contract, "successor", None))
 
     def get_signatories(self, contract) -> list[str]:
         return [s.organisation for s in contract.signatories.all()]
@@ -302,10 +366,12 @@ class ContractViewSet(
     def get_queryset(self):
         return (
             Contract.objects.visible_to(self.request.user)
-            .select_related("territory")
+            .select_related("territory", "predecessor", "successor", "final_evaluation")
             .prefetch_related(
                 "themes",
                 "signatories",
+                "amendments__changes__indicator",
+                "final_evaluation__verdicts__indicator",
                 Prefetch(
                     "targets",
                     queryset=Target.objects.select_related("indicator").order_by(
@@ -323,6 +389,19 @@ class ContractViewSet(
 
     def targets_of(self, contracts):
         return [target for contract in contracts for target in contract.targets.all()]
+
+    def get_serializer(self, *args, **kwargs):
+        """The targets in force in the latest year evaluated: those an amendment changed
+        later are evaluated again as they were (``contracts.life.with_current_targets``)."""
+        if args:
+            kwargs.setdefault("context", self.get_serializer_context())
+        serializer = super().get_serializer(*args, **kwargs)
+        if args:
+            contracts = args[0] if kwargs.get("many") else [args[0]]
+            standings = kwargs["context"]["standings"]
+            if changed := with_current_targets(contracts, standings):
+                standings.update(standings_of_targets(changed))
+        return serializer
 
     def geojson_of(self, contract) -> dict | None:
         territory = contract.territory

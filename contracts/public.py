@@ -7,8 +7,10 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.life import contract_life
 from contracts.models import (
     JUDGED_ALIGNMENTS,
     NO_ALIGNMENT_FILTER,
@@ -195,8 +197,14 @@ def filter_choices() -> dict:
 def contract_page(contract: Contract) -> dict:
     contract = (
         Contract.objects.filter(pk=contract.pk)
-        .select_related("territory")
-        .prefetch_related("signatories", Prefetch("actions__theme"), "themes")
+        .select_related("territory", "predecessor")
+        .prefetch_related(
+            "signatories",
+            Prefetch("actions__theme"),
+            "themes",
+            "targets__indicator",
+            "amendments__changes__indicator",
+        )
         .get()
     )
     rows = target_standings(contract)
@@ -236,6 +244,7 @@ def contract_page(contract: Contract) -> dict:
     return {
         "contract": contract,
         "rows": list(zip(rows, charts, strict=True)),
+        "life": contract_life(contract, timezone.localdate()),
         "provenances": provenances,
         "has_demo": contract.is_demo or any(p.is_demo for p in provenances.values()),
     }

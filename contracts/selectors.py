@@ -3,8 +3,9 @@ trajectory."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F, Prefetch, prefetch_related_objects
 
+from contracts.life import has_amendments, original_targets, targets_in_force
 from contracts.models import (
     COVERING_STATUSES,
     ENDED_STATUSES,
@@ -49,15 +50,13 @@ def evaluate_target(target: Target, series) -> TargetStanding:
     return evaluate_objective(target, series)
 
 
-def target_standings(contract: Contract) -> list[TargetRow]:
-    """Every target of the contract with where it stands, from validated values only
-    (two queries whatever the number of targets); for a completed contract, also
-    whether each target was met at its end."""
-    targets = list(contract.targets.select_related("indicator"))
-    series = validated_series(contract.territory, {t.indicator for t in targets})
+def _rows(contract: Contract, targets, series, year: int | None = None) -> list[TargetRow]:
     rows = []
     for target in targets:
+        target.contract = contract
         observations = series[target.indicator.identifier]
+        if year is not None:
+            observations = [(y, value) for y, value in observations if y <= year]
         outcome = None
         if contract.status == ContractStatus.COMPLETED:
             outcome = final_outcome(
@@ -69,6 +68,48 @@ def target_standings(contract: Contract) -> list[TargetRow]:
             )
         rows.append(TargetRow(target, evaluate_target(target, observations), outcome))
     return rows
+
+
+def _with_life(contract: Contract) -> Contract:
+    """The contract with its targets and amendments prefetched (``targets_in_force``)."""
+    if hasattr(contract, "_prefetched_objects_cache") and "amendments" in (
+        contract._prefetched_objects_cache
+    ):
+        return contract
+    prefetch_related_objects([contract], "targets__indicator", "amendments__changes__indicator")
+    return contract
+
+
+def target_standings(contract: Contract) -> list[TargetRow]:
+    """Every target of the contract with where it stands, from validated values only
+    (a fixed number of queries whatever the number of targets): the targets in force
+    in the latest year evaluated (``contracts.life.targets_in_force``: an amendment
+    effective later does not count yet); for a completed contract, also whether each
+    target was met at its end."""
+    contract = _with_life(contract)
+    targets = list(contract.targets.all())
+    if not has_amendments(contract):
+        series = validated_series(contract.territory, {t.indicator for t in targets})
+        return _rows(contract, targets, series)
+    everything = original_targets(contract) + targets
+    series = validated_series(contract.territory, {t.indicator for t in everything})
+    years = [
+        year
+        for target in everything
+        for year, _value in series[target.indicator.identifier]
+        if contract.status not in ENDED_STATUSES or year <= contract.end_date.year
+    ]
+    latest = max(years, default=contract.start_date.year)
+    return _rows(contract, targets_in_force(contract, latest), series)
+
+
+def target_standings_in(contract: Contract, year: int) -> list[TargetRow]:
+    """Where the targets in force in ``year`` stood on the values validated up to that
+    year: the progress of ``year`` (an amendment effective later leaves it as it was)."""
+    contract = _with_life(contract)
+    targets = targets_in_force(contract, year)
+    series = validated_series(contract.territory, {t.indicator for t in targets})
+    return _rows(contract, targets, series, year)
 
 
 def standings_of_targets(targets) -> dict[int, TargetStanding]:

@@ -32,6 +32,7 @@ from indicators.services import PublishedValue, publish_validated_values
 from territories.models import OfficerAssignment, SyndicatNature, Territory, TerritoryKind
 from territories.services import set_members
 from tri_portal import demo_contracts as data
+from tri_portal.demo_life import complete_demo_contract, load_demo_life
 from tri_portal.demo_observatory import load_observatory_values
 from tri_portal.demo_story import load_demo_story
 
@@ -242,13 +243,11 @@ def _target(contract, identifier, baseline_year, baseline, target_year, goal: st
     return target
 
 
-def _sign_and_run(contract, validator, *, complete: bool, since: datetime) -> None:
-    """Sign, activate and (if ``complete``) complete the contract, its history dated
-    from its drafting (a month before signing) to its end date."""
+def _sign_and_run(contract, validator, *, since: datetime) -> None:
+    """Sign and activate the contract, its history dated from its drafting (a month
+    before signing); completion comes after its reports (``_complete``)."""
     services.sign_contract(contract, validator, signed_on=contract.start_date)
-    services.activate_contract(contract, validator)
-    if complete:
-        services.complete_contract(contract, validator)
+    services.activate_contract(contract, validator, activated_on=contract.start_date)
     steps = {
         "draft": _past(contract.start_date - timedelta(days=30)),
         "signed": _past(contract.start_date),
@@ -306,13 +305,23 @@ def _create_contract(spec, users) -> Contract:
     for identifier, (goal, series) in spec.theme_series.items():
         _target(contract, identifier, first, series[0], last, goal, validator)
 
-    _sign_and_run(contract, validator, complete=True, since=started)
+    _sign_and_run(contract, validator, since=started)
     officer = _officer_for(territory, users)
     for index, year in enumerate(data.YEARS):
         values = {identifier: core[identifier][index] for identifier in core}
         values.update({i: Decimal(s[index]) for i, (_, s) in spec.theme_series.items()})
         _publish(contract, year, values, officer, validator)
+    _complete(contract, validator)
     return contract
+
+
+def _complete(contract, validator) -> None:
+    """Complete the contract with its final evaluation, on the values of its years,
+    dated its end date."""
+    started = timezone.now()
+    completed_at = _past(contract.end_date)
+    complete_demo_contract(contract, validator, completed_at)
+    _backdate(Contract, [contract.pk], started, {"completed": completed_at})
 
 
 def _create_later_contract(spec: data.LaterContract, users, today: date) -> Contract:
@@ -361,7 +370,7 @@ def _create_later_contract(spec: data.LaterContract, users, today: date) -> Cont
         targets[identifier] = _target(
             contract, identifier, baseline_year, baseline, target_year, goal, validator
         ).target_value
-    _sign_and_run(contract, validator, complete=False, since=started)
+    _sign_and_run(contract, validator, since=started)
 
     officer = _officer_for(territory, users)
 
@@ -472,6 +481,7 @@ def load_demo_contracts(today: date | None = None) -> list[Contract]:
         )
         if not later.exists():
             created.append(_create_later_contract(spec, users, today))
+    load_demo_life(users["agent.region"], today)
     IndicatorValue.objects.filter(report__contract__is_demo=True, is_demo=False).update(
         is_demo=True
     )

@@ -7,12 +7,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from contracts.models import (
     Action,
+    Amendment,
+    AmendmentChange,
     Contract,
     ContractDocument,
     ContractStats,
     ContractTheme,
+    FinalEvaluation,
     Signatory,
     Target,
+    TargetVerdict,
 )
 from indicators.models import Indicator, IndicatorValue, RegionalGoal
 from indicators.signals import aggregates_recomputed
@@ -21,6 +25,10 @@ from territories.models import Membership, Territory
 
 for model in (
     Contract,
+    Amendment,
+    AmendmentChange,
+    FinalEvaluation,
+    TargetVerdict,
     ContractDocument,
     Target,
     Signatory,

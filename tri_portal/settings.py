@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "contracts.models.ContractStatus",
         "ReportStatusEnum": "contracts.models.ReportStatus",
         "ActionStatusEnum": "contracts.models.ActionStatus",
+        "VerdictEnum": "contracts.models.Verdict",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

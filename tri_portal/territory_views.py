@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from contracts.coverage import contracts_inside, covering_contracts
+from contracts.life import public_series
 from contracts.models import ContractStats
 from indicators.models import Indicator, IndicatorValue
 from indicators.provenance import series_and_provenances
@@ -79,6 +80,7 @@ def territory_page(territory: Territory) -> dict:
         if len(members) > MAX_LISTED_MEMBERS:
             members = None
     coverages = covering_contracts(territory)
+    own = [c.contract for c in coverages if c.depth == 0]
     charts = key_indicator_charts(territory)
     nearest, nearest_charts = (None, []) if charts else nearest_reporting_charts(ancestors)
     is_scope = territory.kind in SCOPE_KINDS
@@ -91,7 +93,9 @@ def territory_page(territory: Territory) -> dict:
         "is_grouping": is_grouping,
         "commune_count": commune_count,
         "members": members,
-        "contracts": [c.contract for c in coverages if c.depth == 0],
+        "contracts": own,
+        # Renewals: each series of its contracts, predecessors first (across territories).
+        "contract_series": public_series(own) if own else [],
         "covering": [c for c in coverages if c.depth > 0],
         "aggregates": aggregates,
         "charts": charts,

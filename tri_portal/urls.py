@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from contracts import public_views
+from contracts import life_views, public_views
 from contracts import views as contract_views
 from tri_portal import (
     accounts,
@@ -98,6 +98,19 @@ urlpatterns = [
         "gestion/valeurs/<int:pk>/corriger/",
         contract_views.CorrectValueView.as_view(),
         name="correct_value",
+    ),
+    path(
+        "gestion/contrats/<int:pk>/", life_views.StaffContractView.as_view(), name="staff_contract"
+    ),
+    path(
+        "gestion/contrats/<int:pk>/avenant/",
+        life_views.AmendmentView.as_view(),
+        name="staff_amendment",
+    ),
+    path(
+        "gestion/contrats/<int:pk>/evaluation/",
+        life_views.EvaluationView.as_view(),
+        name="staff_evaluation",
     ),
     path("gestion/recalculer/", views.RecomputeNowView.as_view(), name="recompute_now"),
     path("api/v1/", include("tri_portal.api.urls")),

@@ -4,6 +4,9 @@ reports inline), their themes and their statistics."""
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models.functions import ExtractYear
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -11,8 +14,9 @@ from contracts import services
 from contracts.admin.bulk import run_service
 from contracts.admin.documents import DocumentInline
 from contracts.admin.reports import ReportInline
-from contracts.admin.targets import TargetInline
-from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory
+from contracts.admin.targets import AmendmentInline, TargetInline, warn_baseline
+from contracts.life_forms import SignForm, TerminateForm
+from contracts.models import Action, Contract, ContractStats, ContractTheme, Signatory, Target
 from territories.admin import DepartementFilter
 
 
@@ -89,43 +93,113 @@ class ContractAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["territory"]
     filter_horizontal = ["themes"]
     readonly_fields = [
+        "life_link",
         "status",
         "signed_on",
         "status_changed_at",
         "status_changed_by",
         "termination_reason",
+        "terminated_on",
+        "predecessor",
     ]
     fieldsets = [
         (None, {"fields": ["territory", "reference", "title", "summary", "themes"]}),
         (_("Dates"), {"fields": [("start_date", "end_date"), "duration_override_reason"]}),
         (
-            _("Statut (modifiable par les actions de la liste)"),
+            _("Statut (modifiable par les actions de la liste ou la page de sa vie)"),
             {
                 "fields": [
+                    "life_link",
                     "status",
                     "signed_on",
                     "status_changed_at",
                     "status_changed_by",
                     "termination_reason",
+                    "terminated_on",
+                    "predecessor",
                 ]
             },
         ),
         (_("Démonstration"), {"fields": ["is_demo"], "classes": ["collapse"]}),
     ]
-    inlines = [SignatoryInline, TargetInline, ActionInline, DocumentInline, ReportInline]
-    actions = ["sign", "activate", "complete"]
+    inlines = [
+        SignatoryInline,
+        TargetInline,
+        AmendmentInline,
+        ActionInline,
+        DocumentInline,
+        ReportInline,
+    ]
+    actions = ["sign", "activate", "terminate"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("themes")
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for target in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            if isinstance(target, Target) and target.baseline_differs:
+                warn_baseline(self, request, target)
 
     @admin.display(description=_("thématiques"))
     def theme_list(self, obj):
         return ", ".join(t.name for t in obj.themes.all())
 
-    @admin.action(description=_("Signer les contrats sélectionnés (date du jour)"))
+    def _with_form(self, request, queryset, form_class, action, title, submit, apply):
+        """An action asking for a date or a reason first: its form page, then
+        ``apply(form.cleaned_data)`` once the form is valid."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            apply(form.cleaned_data)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "submit": submit,
+            "form": form,
+            "action": action,
+            "queryset": queryset,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/contracts/contract_action_form.html", context)
+
+    @admin.action(description=_("Signer les contrats sélectionnés (date de signature)"))
     def sign(self, request, queryset):
-        run_service(
-            self, request, queryset, services.sign_contract, _("%(count)d contrat(s) signé(s).")
+        def apply(data):
+            run_service(
+                self,
+                request,
+                queryset,
+                services.sign_contract,
+                _("%(count)d contrat(s) signé(s)."),
+                signed_on=data["signed_on"],
+            )
+
+        return self._with_form(
+            request, queryset, SignForm, "sign", _("Signer les contrats"), _("Signer"), apply
+        )
+
+    @admin.action(description=_("Résilier les contrats sélectionnés (motif et date)"))
+    def terminate(self, request, queryset):
+        def apply(data):
+            run_service(
+                self,
+                request,
+                queryset,
+                services.terminate_contract,
+                _("%(count)d contrat(s) résilié(s)."),
+                reason=data["reason"],
+                terminated_on=data["terminated_on"],
+            )
+
+        return self._with_form(
+            request,
+            queryset,
+            TerminateForm,
+            "terminate",
+            _("Résilier les contrats"),
+            _("Résilier"),
+            apply,
         )
 
     @admin.action(description=_("Mettre en cours les contrats sélectionnés"))
@@ -138,14 +212,14 @@ class ContractAdmin(SimpleHistoryAdmin):
             _("%(count)d contrat(s) mis en cours."),
         )
 
-    @admin.action(description=_("Clore (achevé) les contrats sélectionnés"))
-    def complete(self, request, queryset):
-        run_service(
-            self,
-            request,
-            queryset,
-            services.complete_contract,
-            _("%(count)d contrat(s) achevé(s)."),
+    @admin.display(description=_("vie du contrat"))
+    def life_link(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("staff_contract", args=[obj.pk]),
+            _("Signer, avenants, évaluation finale, renouvellement"),
         )
 
 

@@ -146,6 +146,16 @@ class Contract(models.Model):
         verbose_name=_("statut modifié par"),
     )
     termination_reason = models.CharField(_("motif de résiliation"), max_length=300, blank=True)
+    terminated_on = models.DateField(_("résilié le"), null=True, blank=True)
+    predecessor = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successor",
+        verbose_name=_("contrat précédent"),
+        help_text=_("Le contrat que celui-ci renouvelle."),
+    )
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
 
     history = HistoricalRecords(m2m_fields=[themes])
@@ -177,6 +187,11 @@ class Contract(models.Model):
                 condition=~Q(status="terminated") | ~Q(termination_reason=""),
                 name="contract_terminated_has_reason",
                 violation_error_message=_("Une résiliation doit être motivée."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="terminated") | Q(terminated_on__isnull=False),
+                name="contract_terminated_has_date",
+                violation_error_message=_("Une résiliation doit être datée."),
             ),
         ]
 

@@ -6,8 +6,22 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from contracts.models.contracts import Contract
+from contracts.models.contracts import Contract, ContractStatus
 from indicators.models import VALUE_DECIMALS, VALUE_DIGITS, Objective, TargetEntry  # noqa: F401
+
+SIGNED_TARGET_MESSAGE = _(
+    "Le contrat est signé : ses objectifs ne se modifient plus que par un avenant."
+)
+
+
+# What makes a target: frozen once its contract is signed (amendments change them).
+AMENDED_FIELDS = (
+    "indicator_id",
+    "baseline_year",
+    "baseline_value",
+    "target_year",
+    "target_value",
+)
 
 
 class TargetAlignment(models.TextChoices):
@@ -54,6 +68,16 @@ class Target(Objective):
         verbose_name=_("indicateur"),
     )
     comment = models.CharField(_("commentaire"), max_length=300, blank=True)
+    # The territory's validated value of the baseline year when the target was entered
+    # (``contracts.life.validated_baseline``): a baseline typed otherwise is flagged.
+    validated_baseline_value = models.DecimalField(
+        _("valeur validée de l'année de référence"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_DECIMALS,
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     # Against the regional 2050 path: written by contracts.alignment.refresh_alignments
     # only (in the aggregate jobs), never on page view.
@@ -118,5 +142,32 @@ class Target(Objective):
 
     def clean(self):
         super().clean()
+        if self.contract_id and self.contract.status != ContractStatus.DRAFT:
+            raise ValidationError(SIGNED_TARGET_MESSAGE)
         if errors := self.objective_errors():
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        """Refuses to change a signed contract's target in place (only
+        ``contracts.services.record_amendment`` does, setting ``_amending``)."""
+        if self.pk and not getattr(self, "_amending", False):
+            before = (
+                Target.objects.filter(pk=self.pk)
+                .exclude(contract__status=ContractStatus.DRAFT)
+                .values_list(*AMENDED_FIELDS)
+                .first()
+            )
+            if before is not None and before != tuple(
+                getattr(self, name) for name in AMENDED_FIELDS
+            ):
+                raise ValidationError(SIGNED_TARGET_MESSAGE)
+        super().save(*args, **kwargs)
+
+    @property
+    def baseline_differs(self) -> bool:
+        """Whether the baseline differs from the validated value of its year."""
+        return (
+            self.validated_baseline_value is not None
+            and self.baseline_value is not None
+            and self.validated_baseline_value != self.baseline_value
+        )

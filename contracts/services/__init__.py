@@ -2,7 +2,8 @@
 the current state, records who did it, and is the only way to make that change
 (admin actions, officer forms and the API all call these functions).
 
-One module per concern — a contract's status (``contract_status``), targets entered
+One module per concern — a contract's status (``contract_status``), its amendments
+and renewal (``life``), targets entered
 as relative changes (``targets``), the report workflow (``reports``), corrections of
 published values (``corrections``), what a reviewer checks (``review``: four eyes,
 plausibility) — every public name re-exported here: callers
@@ -11,12 +12,21 @@ write ``from contracts import services`` and ``services.validate_report(…)``."
 from contracts.calendar import check_report_year
 from contracts.services.contract_status import (
     CONTRACT_TRANSITIONS,
+    VerdictInput,
     activate_contract,
     complete_contract,
+    proposed_verdicts,
     sign_contract,
     terminate_contract,
 )
 from contracts.services.corrections import correct_validated_value
+from contracts.services.life import (
+    AMENDABLE_STATUSES,
+    RENEWABLE_STATUSES,
+    Change,
+    record_amendment,
+    renew_contract,
+)
 from contracts.services.reports import (
     VERSION_BATCH,
     ReportedValue,
@@ -55,12 +65,16 @@ from contracts.services.targets import (
 )
 
 __all__ = [
+    "AMENDABLE_STATUSES",
     "CONTRACT_TRANSITIONS",
     "FOUR_EYES",
     "JUSTIFICATION_REQUIRED",
+    "RENEWABLE_STATUSES",
     "VERSION_BATCH",
     "ActionEntry",
+    "Change",
     "ReportedValue",
+    "VerdictInput",
     "activate_contract",
     "add_evidence",
     "bump_report_versions",
@@ -77,8 +91,11 @@ __all__ = [
     "parse_amount",
     "parse_relative_change",
     "previous_points",
+    "proposed_verdicts",
     "publish_action_statuses",
+    "record_amendment",
     "reject_report",
+    "renew_contract",
     "report_editors",
     "save_report_story",
     "save_report_values",

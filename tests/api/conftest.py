@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from contracts import services
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 from tri_portal.models import ApiToken
 
@@ -26,8 +26,8 @@ def _no_dashboard_figures(monkeypatch):
 def active_contract(territory, staff, reference):
     contract = ContractFactory(territory=territory, reference=reference)
     TargetFactory(contract=contract)  # cae_2.a: 1000 (2015) → 900 (2020)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     return contract
 
 

@@ -40,7 +40,7 @@ from contracts.models import Contract, ContractTheme, ProgressReport, Target
 from indicators.aggregation import recompute_all
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import ContractFactory, TargetFactory, indicator, signable
 from tri_portal.models import ApiToken
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
@@ -53,6 +53,7 @@ LISTS = [
     "indicators",
     "contracts",
     "targets",
+    "amendments",
     "values",
     "aggregates",
     "regional-goals",
@@ -277,8 +278,8 @@ def demo(django_db_setup, django_db_blocker):
             end_date=date(2023, 10, 31),
         )
         TargetFactory(contract=contract, baseline_year=2019, target_year=2023)
-        services.sign_contract(contract, staff)
-        services.activate_contract(contract, staff)
+        services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+        services.activate_contract(contract, staff, activated_on=contract.signed_on)
         report = services.open_report(contract, 2021, by=officer)
         services.save_report_values(
             report, [services.ReportedValue(indicator("cae_2.a"), "950.5")], officer

@@ -24,7 +24,7 @@ API = "/api/v1"
 BUDGETS = {
     "territories/": 3,  # count, page, départements and region of the page
     "indicators/": 2,
-    "contracts/": 7,  # + themes, signatories, targets, documents, validated values
+    "contracts/": 8,  # + themes, signatories, targets, documents, amendments, validated values
     "targets/": 3,  # + validated values
     "values/": 2,
     "aggregates/": 2,

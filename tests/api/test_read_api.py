@@ -16,7 +16,7 @@ from contracts.models import ContractTheme, Signatory
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from indicators.organisations import REGION, join_organisation
 from territories.models import Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import ContractFactory, TargetFactory, indicator, signable
 
 API = "/api/v1"
 FOURMIES_SIREN = "215902495"
@@ -89,7 +89,10 @@ def validate(contract, year, by, values: dict):
 def signed_contract(territory, staff, reference, signed_on, *, themes=()):
     contract = ContractFactory(territory=territory, reference=reference)
     contract.themes.set(ContractTheme.objects.filter(slug__in=themes))
-    services.sign_contract(contract, staff, signed_on=signed_on)
+    services.sign_contract(signable(contract), staff, signed_on=signed_on)
+    # What signing needed gives way to the signatories and targets each test sets.
+    contract.signatories.all().delete()
+    contract.targets.all().delete()
     return contract
 
 
@@ -320,6 +323,7 @@ def test_contract_detail_represents_territory_themes_signatories_and_dates(
     contract_a.themes.set(
         ContractTheme.objects.filter(slug__in=["mobilite-decarbonee", "batiment"])
     )
+    contract_a.signatories.all().delete()  # the one signing needed
     Signatory.objects.create(contract=contract_a, organisation="Ville de Fourmies")
     Signatory.objects.create(contract=contract_a, organisation="ADEME")
 

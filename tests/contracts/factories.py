@@ -10,6 +10,7 @@ from contracts.models import (
     ContractTheme,
     EvidenceFile,
     ProgressReport,
+    Signatory,
     Target,
 )
 from indicators.models import Indicator
@@ -121,3 +122,27 @@ def published(contract, year, values: dict, officer, validator):
     services.validate_report(report, validator)
     report.refresh_from_db()
     return report
+
+
+def signable(contract: Contract) -> Contract:
+    """Give a draft what signing needs when it lacks it: a signatory, a theme and a
+    target (cae_2.a, 2015 → 2020)."""
+    if not contract.signatories.exists():
+        Signatory.objects.create(contract=contract, organisation="Région Hauts-de-France")
+    if not contract.themes.exists():
+        theme, _created = ContractTheme.objects.get_or_create(
+            slug="batiment", defaults={"name": "Bâtiment"}
+        )
+        contract.themes.add(theme)
+    if not contract.targets.exists():
+        TargetFactory(contract=contract)
+    return contract
+
+
+def accept_verdicts(contract: Contract) -> dict:
+    """The final evaluation's verdicts as computed, for every target in force at the end."""
+    from contracts import services
+
+    return {
+        target.pk: services.VerdictInput() for target, _end in services.proposed_verdicts(contract)
+    }

@@ -29,6 +29,7 @@ from contracts.models import (
 )
 from indicators.models import Indicator, IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
+from tests.contracts.factories import signable
 from tri_portal.demo_contracts import later_references
 
 CONTRACTS = reverse("admin:contracts_contract_changelist")
@@ -96,6 +97,26 @@ def form_data(response, **changes) -> dict:
 
 def target(reference, identifier) -> Target:
     return Target.objects.get(contract__reference=reference, indicator__identifier=identifier)
+
+
+def draft_copy(signed: Target) -> Target:
+    """The same target on a draft contract: a signed contract's targets are read-only
+    (they change by amendment), a draft's are edited in the admin."""
+    return Target.objects.create(
+        contract=draft_contract(f"COTRI-BROUILLON-{signed.pk}"),
+        **{
+            name: getattr(signed, name)
+            for name in (
+                "indicator",
+                "baseline_year",
+                "baseline_value",
+                "target_year",
+                "target_value",
+                "entered_as",
+                "relative_change",
+            )
+        },
+    )
 
 
 def draft_contract(reference="COTRI-2026-ESSAI", **fields) -> Contract:
@@ -288,7 +309,7 @@ def edit_target(client, target_to_edit, **changes):
 
 
 def test_an_agent_edits_a_target_and_its_history_shows_the_change(agent_client):
-    energy = target("COTRI-2017-FOURMIES", "cae_2.a")
+    energy = draft_copy(target("COTRI-2017-FOURMIES", "cae_2.a"))
 
     response = edit_target(agent_client, energy, target_value="226.71", comment="Objectif relevé")
 
@@ -361,7 +382,7 @@ def test_a_new_relative_target_is_stored_as_an_absolute_value(
 def test_a_target_changed_to_a_relative_goal_is_stored_as_an_absolute_value(
     agent_client, relative, expected, entered_as, change
 ):
-    energy = target("COTRI-2017-FOURMIES", "cae_2.a")
+    energy = draft_copy(target("COTRI-2017-FOURMIES", "cae_2.a"))
 
     response = edit_target(agent_client, energy, relative_change_text=relative)
 
@@ -375,7 +396,7 @@ def test_a_target_changed_to_a_relative_goal_is_stored_as_an_absolute_value(
 
 
 def test_a_target_divided_by_three_is_stored_rounded(agent_client):
-    energy = target("COTRI-2017-FOURMIES", "cae_2.a")
+    energy = draft_copy(target("COTRI-2017-FOURMIES", "cae_2.a"))
 
     response = edit_target(agent_client, energy, baseline_value="251.9", relative_change_text="÷3")
 
@@ -386,7 +407,9 @@ def test_a_target_divided_by_three_is_stored_rounded(agent_client):
 
 
 def test_a_relative_target_on_a_zero_baseline_is_refused_in_french(agent_client):
-    dwellings = target("COTRI-2017-ARRAS", "tri_logements_renoves")  # 0 dwellings in 2015
+    dwellings = draft_copy(
+        target("COTRI-2017-ARRAS", "tri_logements_renoves")
+    )  # 0 dwellings in 2015
 
     response = edit_target(agent_client, dwellings, relative_change_text="−50 %")
 
@@ -399,7 +422,7 @@ def test_a_relative_target_on_a_zero_baseline_is_refused_in_french(agent_client)
 
 
 def test_an_unreadable_relative_target_is_refused_in_french(agent_client):
-    energy = target("COTRI-2017-FOURMIES", "cae_2.a")
+    energy = draft_copy(target("COTRI-2017-FOURMIES", "cae_2.a"))
 
     response = edit_target(agent_client, energy, relative_change_text="moins soixante")
 
@@ -410,7 +433,7 @@ def test_an_unreadable_relative_target_is_refused_in_french(agent_client):
 
 
 def test_editing_only_the_comment_keeps_how_the_target_was_entered(agent_client):
-    energy = target("COTRI-2017-ARRAS", "cae_2.a")  # entered as −8 %
+    energy = draft_copy(target("COTRI-2017-ARRAS", "cae_2.a"))  # entered as −8 %
 
     response = edit_target(agent_client, energy, comment="Objectif du plan climat")
 
@@ -464,21 +487,54 @@ def run_action(client, changelist, action, objects, **extra):
     )
 
 
-def test_signing_a_draft_contract_from_the_list_signs_it_today(agent_client, agent):
-    draft = draft_contract()
+SIGN = {"apply": "Signer", "signed_on": "2025-12-15"}
 
-    response = run_action(agent_client, CONTRACTS, "sign", [draft])
 
+def test_signing_from_the_list_asks_the_date_actually_signed(agent_client, agent):
+    draft = signable(draft_contract())
+
+    asked = run_action(agent_client, CONTRACTS, "sign", [draft])
+    response = run_action(agent_client, CONTRACTS, "sign", [draft], **SIGN)
+
+    assert "Date de signature" in page_text(asked)
     draft.refresh_from_db()
     assert draft.status == ContractStatus.SIGNED
-    assert draft.signed_on == timezone.localdate()
+    assert draft.signed_on == date(2025, 12, 15)
     assert draft.status_changed_by == agent
     assert "1 contrat(s) signé(s)." in page_text(response)
 
 
-@pytest.mark.parametrize(
-    ("action", "new_status"), [("activate", "en cours"), ("complete", "achevé")]
-)
+def test_signing_from_the_list_in_the_future_is_refused(agent_client):
+    draft = signable(draft_contract())
+
+    response = run_action(
+        agent_client, CONTRACTS, "sign", [draft], apply="Signer", signed_on="2099-01-01"
+    )
+
+    assert "ne peut pas être future" in page_text(response)
+    draft.refresh_from_db()
+    assert draft.status == ContractStatus.DRAFT
+
+
+def test_terminating_from_the_list_asks_a_reason_and_a_date(agent_client):
+    draft = signable(draft_contract())
+    run_action(agent_client, CONTRACTS, "sign", [draft], **SIGN)
+
+    run_action(
+        agent_client,
+        CONTRACTS,
+        "terminate",
+        [draft],
+        apply="Résilier",
+        reason="Dissolution",
+        terminated_on="2026-02-01",
+    )
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.terminated_on) == (ContractStatus.TERMINATED, date(2026, 2, 1))
+
+
+@pytest.mark.parametrize(("action", "new_status"), [("activate", "en cours")])
 def test_a_draft_contract_cannot_skip_its_signature(agent_client, action, new_status):
     draft = draft_contract()
 
@@ -496,7 +552,7 @@ def test_a_draft_contract_cannot_skip_its_signature(agent_client, action, new_st
 def test_signing_a_completed_contract_again_changes_nothing(agent_client):
     fourmies = Contract.objects.get(reference="COTRI-2017-FOURMIES")
 
-    response = run_action(agent_client, CONTRACTS, "sign", [fourmies])
+    response = run_action(agent_client, CONTRACTS, "sign", [fourmies], **SIGN)
 
     assert "Passage impossible de « achevé » à « signé »" in page_text(response)
     fourmies.refresh_from_db()
@@ -504,10 +560,10 @@ def test_signing_a_completed_contract_again_changes_nothing(agent_client):
 
 
 def test_an_action_on_several_contracts_applies_to_those_it_can(agent_client):
-    draft = draft_contract()
+    draft = signable(draft_contract())
     fourmies = Contract.objects.get(reference="COTRI-2017-FOURMIES")
 
-    response = run_action(agent_client, CONTRACTS, "sign", [draft, fourmies])
+    response = run_action(agent_client, CONTRACTS, "sign", [draft, fourmies], **SIGN)
 
     text = page_text(response)
     assert "1 contrat(s) signé(s)." in text
@@ -575,7 +631,7 @@ def submitted_report(agent):
     contract = draft_contract(
         "COTRI-2021-FOURMIES", start_date=date(2021, 1, 1), end_date=date(2023, 12, 31)
     )
-    services.sign_contract(contract, agent, signed_on=date(2021, 1, 1))
+    services.sign_contract(signable(contract), agent, signed_on=date(2021, 1, 1))
     referent = get_user_model().objects.get(username="referent.fourmies")
     report = services.open_report(contract, 2022, referent)
     services.save_report_values(
@@ -703,7 +759,7 @@ def test_contract_list_speaks_french(agent_client):
         "Par département",
         "Par thématiques",
         "Par année de signature",
-        "Signer les contrats sélectionnés (date du jour)",
+        "Signer les contrats sélectionnés (date de signature)",
         "Mettre en cours les contrats sélectionnés",
         "en préparation",
         "achevé",

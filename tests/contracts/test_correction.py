@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from contracts import services
 from indicators.models import Indicator, IndicatorValue, PendingRecompute
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 
 
@@ -25,7 +25,7 @@ def validated_value(staff):
     reporter = UserFactory(username="agent.saisie", is_staff=True)
     contract = ContractFactory()
     TargetFactory(contract=contract)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     report = services.open_report(contract, 2018, reporter)
     services.save_report_values(
         report,

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from contracts import services
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import ContractFactory, TargetFactory, indicator, signable
 from tests.indicators.factories import ValidatedValueFactory
 from tests.pages import visible_text
 
@@ -30,8 +30,8 @@ def dwellings_contract(staff, fourmies):
         target_value=Decimal("900"),
     )
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     ValidatedValueFactory(territory=fourmies, indicator=DWELLINGS, year=2019, value=Decimal("512"))
     return contract
 

@@ -42,8 +42,13 @@ def test_a_commune_is_covered_by_its_own_contract_then_its_epcis(fourmies, sud_a
 
 @pytest.mark.parametrize("status", [ContractStatus.DRAFT, ContractStatus.TERMINATED])
 def test_a_contract_that_is_not_public_covers_nothing(fourmies, sud_avesnois, status):
-    reason = "Résilié d'un commun accord" if status == ContractStatus.TERMINATED else ""
-    contract(sud_avesnois, status, termination_reason=reason)
+    terminated = status == ContractStatus.TERMINATED
+    contract(
+        sud_avesnois,
+        status,
+        termination_reason="Résilié d'un commun accord" if terminated else "",
+        terminated_on=date(2019, 6, 30) if terminated else None,
+    )
 
     assert covering_contracts(fourmies) == []
 

@@ -121,6 +121,7 @@ def test_a_document_is_not_served_under_another_contracts_address(client, signed
 def test_public_documents_of_a_terminated_contract_are_no_longer_public(client, signed, draft):
     document = make_document("public", signed, draft)
     signed.status, signed.termination_reason = ContractStatus.TERMINATED, "Fusion"
+    signed.terminated_on = signed.end_date
     signed.save()
 
     assert client.get(url_of(document)).status_code == 404

@@ -27,12 +27,14 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from contracts import services
 from contracts.models import Contract, ContractStatus, EffortHorizon, EffortShare, Target
 from contracts.stats import refresh_contract_stats
 from indicators.models import Aggregate, Indicator, RegionalGoal
 from territories.models import Membership, Territory, TerritoryKind
 from territories.services import rebuild_closure
 from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.factories import UserFactory
 from tests.territories.factories import luhn_siren
 
 
@@ -216,15 +218,23 @@ def test_a_scope_without_active_contracts_has_no_row(world):
     assert not EffortShare.objects.filter(scope=world.region).exists()
 
 
-def test_editing_a_target_refreshes_the_figures_after_commit(
+def test_amending_a_target_refreshes_the_figures_after_commit(
     world, eager_tasks, django_capture_on_commit_callbacks
 ):
     refresh_contract_stats()
     target = Target.objects.get(contract__reference="COTRI-T-C")
 
     with django_capture_on_commit_callbacks(execute=True):
-        target.target_value = Decimal("140")  # 300 → 140 by 2034: −80 by 2026
-        target.save()
+        # 300 → 140 by 2034: −80 by 2026 (a signed contract's target changes by amendment)
+        services.record_amendment(
+            target.contract,
+            UserFactory(username="agent.avenant", is_staff=True),
+            number=1,
+            signed_on=date(2025, 1, 15),
+            effective_year=2025,
+            reason="Objectif relevé",
+            changes=[services.Change("change_target", target=target, target_value=Decimal(140))],
+        )
 
     row = share(world.region, EffortHorizon.CONTRACTS_END)
     assert row.committed_change == Decimal("-180")

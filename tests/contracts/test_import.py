@@ -23,7 +23,7 @@ from contracts.imports import reading
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import ContractFactory, TargetFactory, indicator, signable
 from tests.contracts.spreadsheets import row_xml, sheet_xml, xlsx_with_sheet
 from tri_portal.models import ApiToken
 
@@ -49,14 +49,14 @@ def contract(staff, fourmies):
     """Fourmies' signed contract, 2017-2020, with a 2015 baseline: years 2015 to 2020."""
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract)  # cae_2.a, baseline 2015
-    return services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    return services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
 
 
 @pytest.fixture
 def arras_contract(staff):
     arras = Territory.objects.get(kind=TerritoryKind.EPCI, code=ARRAS)
     return services.sign_contract(
-        ContractFactory(territory=arras), staff, signed_on=date(2017, 10, 24)
+        signable(ContractFactory(territory=arras)), staff, signed_on=date(2017, 10, 24)
     )
 
 
@@ -262,7 +262,7 @@ def test_a_renewal_receives_the_years_after_the_last_one_of_the_earlier_contract
     renewal = ContractFactory(
         territory=fourmies, start_date=date(2020, 1, 1), end_date=date(2022, 12, 31)
     )
-    services.sign_contract(renewal, staff, signed_on=date(2019, 12, 15))
+    services.sign_contract(signable(renewal), staff, signed_on=date(2019, 12, 15))
     rows = [
         ["59249", "cae_2.a", "2020", "1000", "GWh", "", ""],
         ["59249", "cae_2.a", "2021", "990", "GWh", "", ""],
@@ -665,7 +665,7 @@ def test_xlsx_with_two_sheets_imports_the_first_with_a_warning(officer, contract
 def test_xlsx_reads_aisne_codes_typed_as_numbers(staff, db):
     commune = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="02691")  # Saint-Quentin
     contract = services.sign_contract(
-        ContractFactory(territory=commune), staff, signed_on=date(2017, 10, 24)
+        signable(ContractFactory(territory=commune)), staff, signed_on=date(2017, 10, 24)
     )
 
     result = imports.import_values(xlsx_file([[2691, "cae_2.a", 2018, 900, "GWh"]]), staff)
@@ -928,7 +928,7 @@ def test_ten_thousand_rows_import_in_bulk(staff, django_assert_max_num_queries):
     for commune in communes:
         contract = ContractFactory(territory=commune)
         TargetFactory(contract=contract, baseline_year=2001)
-        services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+        services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     identifiers = [
         "cae_1.a",
         "cae_1.c",

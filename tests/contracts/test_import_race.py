@@ -12,7 +12,7 @@ from contracts import imports, services
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue
 from territories.models import OfficerAssignment
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import ContractFactory, TargetFactory, indicator, signable
 from tests.factories import UserFactory
 
 
@@ -24,7 +24,7 @@ def test_a_report_submitted_between_the_checks_and_the_write_receives_nothing(
     OfficerAssignment.objects.create(user=officer, territory=fourmies)
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract)
-    contract = services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    contract = services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     submitted = services.open_report(contract, 2018, officer)
     services.save_report_values(
         submitted, [services.ReportedValue(indicator("cae_2.a"), "900")], officer

@@ -11,7 +11,7 @@ from contracts.models import ProgressReport
 from indicators.models import Indicator
 from kit.cache import bump_data_version
 from territories.models import OfficerAssignment
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 
 
@@ -33,7 +33,7 @@ def contract(staff, fourmies):
         territory=fourmies, start_date=date(2023, 3, 1), end_date=date(2026, 2, 28)
     )
     TargetFactory(contract=contract, baseline_year=2022, target_year=2025)
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     return contract
 
 

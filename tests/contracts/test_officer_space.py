@@ -14,7 +14,7 @@ from contracts.models import Contract, ProgressReport, ReportStatus
 from contracts.reporting import late_reports
 from indicators.models import Aggregate, Indicator, IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 
 PASSWORD = "mot-de-passe-solide-2026"
@@ -28,8 +28,8 @@ def staff(db):
 def contract_of(territory, staff, reference):
     contract = ContractFactory(territory=territory, reference=reference)
     TargetFactory(contract=contract)  # cae_2.a: 1000 (2015) → 900 (2020)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     return contract
 
 

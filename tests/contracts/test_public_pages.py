@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from contracts import services
 from contracts.models import Contract
-from tests.contracts.factories import ContractFactory
+from tests.contracts.factories import ContractFactory, accept_verdicts, signable
 from tests.factories import UserFactory
 
 LIST = reverse("contracts")
@@ -122,7 +122,7 @@ def test_the_list_costs_the_same_queries_for_1_and_many_contracts(
         contract = ContractFactory(
             reference=f"COTRI-X-{n}", start_date=date(2024, 1, 1), end_date=date(2026, 12, 31)
         )
-        services.sign_contract(contract, staff)
+        services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     cache.clear()
     with django_assert_max_num_queries(12):
         response = client.get(LIST)
@@ -220,7 +220,7 @@ def test_a_value_measured_before_the_baseline_year_is_not_shown_as_progress(clie
     staff = UserFactory(username="agent.test", is_staff=True)
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)  # 1000 → 900 GWh
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     ValidatedValueFactory(territory=fourmies, year=2015, value=Decimal("728"))  # before 2017
 
     page = client.get(reverse("contract", args=[contract.pk])).content.decode()
@@ -241,9 +241,11 @@ def _completed_contract(fourmies, values: dict[int, str]):
     staff = UserFactory(username="agent.bilan", is_staff=True)
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
-    services.complete_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
+    services.complete_contract(
+        contract, staff, "Bilan de fin de contrat.", accept_verdicts(contract)
+    )
     for year, value in values.items():
         ValidatedValueFactory(territory=fourmies, year=year, value=Decimal(value))
     return contract

@@ -12,7 +12,7 @@ from contracts import calendar, services
 from contracts.models import HANDED_IN_REPORT_STATUSES
 from contracts.officer import officer_contracts
 from contracts.reporting import late_reports
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 
 TODAY = date(2026, 12, 6)
 
@@ -23,8 +23,8 @@ def contract(staff, fourmies):
     start the officer may fill (the baseline values)."""
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract)  # cae_2.a: 1000 (2015) → 900 (2020)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     return contract
 
 
@@ -92,8 +92,8 @@ def renewal(contract, staff):
         end_date=date(2023, 10, 23),
     )
     TargetFactory(contract=renewal, baseline_year=2019, target_year=2023)
-    services.sign_contract(renewal, staff, signed_on=date(2020, 10, 24))
-    services.activate_contract(renewal, staff)
+    services.sign_contract(signable(renewal), staff, signed_on=date(2020, 10, 24))
+    services.activate_contract(renewal, staff, activated_on=renewal.signed_on)
     return renewal
 
 

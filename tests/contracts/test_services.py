@@ -11,7 +11,13 @@ from contracts import services
 from contracts.models import ContractStatus, ReportStatus
 from indicators.models import IndicatorValue, PendingRecompute, ValueStatus
 from kit.cache import bump_data_version
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import (
+    ContractFactory,
+    TargetFactory,
+    accept_verdicts,
+    indicator,
+    signable,
+)
 from tests.factories import UserFactory
 
 S = ContractStatus
@@ -31,8 +37,8 @@ def officer(db):
 def active_contract(staff):
     contract = ContractFactory()
     TargetFactory(contract=contract)  # cae_2.a, baseline 2015 → 2020
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     return contract
 
 
@@ -62,10 +68,14 @@ def submitted_report(contract, officer, values: dict, year=2018):
 def test_allowed_contract_transitions(staff, path, final):
     contract = ContractFactory()
     steps = {
-        "sign": lambda c: services.sign_contract(c, staff, signed_on=date(2017, 10, 24)),
-        "activate": lambda c: services.activate_contract(c, staff),
-        "complete": lambda c: services.complete_contract(c, staff),
-        "terminate": lambda c: services.terminate_contract(c, staff, "Dissolution du syndicat"),
+        "sign": lambda c: services.sign_contract(signable(c), staff, signed_on=date(2017, 10, 24)),
+        "activate": lambda c: services.activate_contract(c, staff, activated_on=c.signed_on),
+        "complete": lambda c: services.complete_contract(
+            c, staff, "Bilan de fin de contrat.", accept_verdicts(c)
+        ),
+        "terminate": lambda c: services.terminate_contract(
+            c, staff, "Dissolution du syndicat", date(2019, 5, 1)
+        ),
     }
     for step in path:
         steps[step](contract)
@@ -91,10 +101,12 @@ def test_allowed_contract_transitions(staff, path, final):
 def test_refused_contract_transitions_change_nothing(staff, path, refused):
     contract = ContractFactory()
     steps = {
-        "sign": lambda c: services.sign_contract(c, staff, signed_on=date(2017, 10, 24)),
-        "activate": lambda c: services.activate_contract(c, staff),
-        "complete": lambda c: services.complete_contract(c, staff),
-        "terminate": lambda c: services.terminate_contract(c, staff, "motif"),
+        "sign": lambda c: services.sign_contract(signable(c), staff, signed_on=date(2017, 10, 24)),
+        "activate": lambda c: services.activate_contract(c, staff, activated_on=c.signed_on),
+        "complete": lambda c: services.complete_contract(
+            c, staff, "Bilan de fin de contrat.", accept_verdicts(c)
+        ),
+        "terminate": lambda c: services.terminate_contract(c, staff, "motif", date(2019, 5, 1)),
     }
     for step in path:
         steps[step](contract)
@@ -111,9 +123,9 @@ def test_refused_contract_transitions_change_nothing(staff, path, refused):
 
 def test_terminating_requires_a_reason(staff):
     contract = ContractFactory()
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     with pytest.raises(ValidationError, match="motif de la résiliation"):
-        services.terminate_contract(contract, staff, "  ")
+        services.terminate_contract(contract, staff, "  ", date(2019, 5, 1))
     contract.refresh_from_db()
     assert contract.status == S.SIGNED
 
@@ -122,7 +134,7 @@ def test_signing_a_contract_with_bad_dates_is_refused(staff):
     contract = ContractFactory()
     type(contract).objects.filter(pk=contract.pk).update(end_date=date(2022, 1, 1))
     with pytest.raises(ValidationError, match="dure trois ans"):
-        services.sign_contract(contract, staff)
+        services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     contract.refresh_from_db()
     assert contract.status == S.DRAFT
 
@@ -326,7 +338,7 @@ def test_a_report_for_a_future_year_is_refused(staff, officer):
     )
     contract.duration_override_reason = "test"
     contract.save()
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     with pytest.raises(ValidationError, match="dans le futur"):
         services.open_report(contract, this_year + 1, officer)
 
@@ -342,7 +354,7 @@ def test_a_newer_validated_value_supersedes_the_old_one_which_stays_in_the_recor
     services.validate_report(submitted_report(active_contract, officer, {"cae_2.a": "950"}), staff)
     other = ContractFactory(territory=active_contract.territory)
     TargetFactory(contract=other)
-    services.sign_contract(other, staff)
+    services.sign_contract(signable(other), staff, signed_on=date(2017, 10, 24))
 
     services.validate_report(submitted_report(other, officer, {"cae_2.a": "960"}), staff)
 

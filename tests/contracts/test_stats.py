@@ -10,7 +10,7 @@ from contracts.models import ContractStats, Target
 from contracts.stats import refresh_contract_stats
 from territories.models import Territory, TerritoryKind
 from territories.selectors import communes_of
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 from tests.indicators.factories import ValidatedValueFactory
 
@@ -70,7 +70,7 @@ def test_a_newly_signed_contract_covers_its_population(demo):
         territory=grande_synthe, start_date=date(2025, 1, 1), end_date=date(2027, 12, 31)
     )
 
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
 
     stats = region_stats()
     assert stats.covered_population == before + grande_synthe.population
@@ -113,7 +113,7 @@ def test_a_target_without_data_counts_as_targeted_not_achieved(db, fourmies):
     staff = UserFactory(username="agent.test", is_staff=True)
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract)  # 1000 → 900 GWh
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
 
     energy = region_stats().changes["cae_2.a"]
 
@@ -153,7 +153,7 @@ def test_a_value_older_than_the_baseline_is_not_an_achieved_change(db, fourmies)
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)  # 1000 → 900 GWh
     ValidatedValueFactory(territory=fourmies, year=2015, value=Decimal("700"))  # before 2017
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
 
     energy = region_stats().changes["cae_2.a"]
 
@@ -168,7 +168,7 @@ def test_a_validation_reaches_the_figures_through_the_incremental_recompute(db, 
     officer = UserFactory(username="referent.test")
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract)  # 1000 → 900 GWh
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     report = services.open_report(contract, 2018, officer)
     services.save_report_values(
         report, [services.ReportedValue(indicator("cae_2.a"), "950")], officer

@@ -33,7 +33,7 @@ from contracts.imports import COLUMNS
 from contracts.models import ProgressReport, ReportStatus
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory, indicator
+from tests.contracts.factories import ContractFactory, TargetFactory, indicator, signable
 from tests.contracts.spreadsheets import row_xml, sheet_xml, xlsx_with_sheet
 from tests.factories import UserFactory
 from tri_portal.models import ApiToken
@@ -154,8 +154,8 @@ def contract(staff, officer, monkeypatch):
     fourmies = Territory.objects.get(kind=TerritoryKind.COMMUNE, code="59249")
     contract = ContractFactory(territory=fourmies, reference="COTRI-FOURMIES")
     TargetFactory(contract=contract)  # cae_2.a, in GWh
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     return contract
 
 

@@ -39,6 +39,7 @@ from tests.contracts.factories import (
     EvidenceFactory,
     TargetFactory,
     indicator,
+    signable,
 )
 from tests.factories import UserFactory
 from tri_portal.models import ApiToken
@@ -119,6 +120,9 @@ CLASSIFICATION = {
     "staff_alignment": STAFF,
     "staff_report": STAFF,
     "correct_value": STAFF,
+    "staff_contract": STAFF,
+    "staff_amendment": STAFF,
+    "staff_evaluation": STAFF,
     "recompute_now": STAFF,
     # Open-data API
     "api:territory-list": API_PUBLIC,
@@ -129,6 +133,8 @@ CLASSIFICATION = {
     "api:contract-detail": API_PUBLIC,
     "api:target-list": API_PUBLIC,
     "api:target-detail": API_PUBLIC,
+    "api:amendment-list": API_PUBLIC,
+    "api:amendment-detail": API_PUBLIC,
     "api:value-list": API_PUBLIC,
     "api:value-detail": API_PUBLIC,
     "api:aggregate-list": API_PUBLIC,
@@ -286,8 +292,8 @@ class World:
 def active_contract(territory, staff, reference):
     contract = ContractFactory(territory=territory, reference=reference)
     TargetFactory(contract=contract)  # cae_2.a
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     return contract
 
 
@@ -572,6 +578,27 @@ def targets(w: World, key: str) -> list[Case]:
                 owner="staff",
             )
         ],
+        "staff_contract": [
+            Case(
+                "vie du contrat de B",
+                reverse("staff_contract", args=[b.contract_b.pk]),
+                owner="staff",
+            )
+        ],
+        "staff_amendment": [
+            Case(
+                "avenant au contrat de B",
+                reverse("staff_amendment", args=[b.contract_b.pk]),
+                owner="staff",
+            )
+        ],
+        "staff_evaluation": [
+            Case(
+                "évaluation finale du contrat de B",
+                reverse("staff_evaluation", args=[b.contract_b.pk]),
+                owner="staff",
+            )
+        ],
         "recompute_now": [
             Case("recalcul", reverse("recompute_now"), owner="staff", owner_status=405)
         ],
@@ -601,6 +628,11 @@ def targets(w: World, key: str) -> list[Case]:
                 public_status=404,
             )
         ],
+        "api:amendment-list": [
+            Case("avenants", "/api/v1/amendments/", public_status=200),
+            Case("du brouillon", f"/api/v1/amendments/?contract={b.draft_b.pk}", None),
+        ],
+        "api:amendment-detail": [Case("inexistant", "/api/v1/amendments/999999/", 404)],
         "api:value-list": [Case("valeurs", "/api/v1/values/", public_status=200)],
         "api:value-detail": [
             Case("validée de B", f"/api/v1/values/{b.value_b_validated.pk}/", 200),

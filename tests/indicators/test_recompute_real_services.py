@@ -16,7 +16,7 @@ from contracts import services
 from indicators import aggregation
 from indicators.models import Aggregate, Indicator, IndicatorValue, PendingRecompute, ValueStatus
 from territories.models import TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 from tests.realservices import (
     ROOT,
@@ -40,7 +40,7 @@ def staff():
 def contract(staff):
     contract = ContractFactory()  # Fourmies
     TargetFactory(contract=contract)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     return contract
 
 

@@ -20,7 +20,7 @@ from indicators.models import (
     ValueStatus,
 )
 from territories.models import Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.factories import UserFactory
 
 
@@ -33,7 +33,7 @@ def staff(db):
 def fourmies_contract(staff):
     contract = ContractFactory()  # Fourmies, 2017-10-24 → 2020-10-23
     TargetFactory(contract=contract)  # cae_2.a, baseline 2015
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     return contract
 
 

@@ -335,13 +335,14 @@ def test_the_page_runs_a_fixed_number_of_queries(
         for identifier in ("cae_2.a", "cae_1.a", "cae_3.b")[: min(rows, 3)]:
             RegionalGoalFactory(territory=territory, indicator=identifier)
 
-    # Territory, ancestors, contracts, key indicators, values; + communes, members and
+    # Territory, ancestors, contracts (and their renewal series), key indicators, values;
+    # + communes, members and
     # aggregates (with their coverage); + for a département or the region, the contracts
     # inside it and its contract figures; + a region's goals and their aggregates; + the
     # mini-map (the département and region above, their communes' codes); + for a
     # commune or an EPCI with values, its comparison with its peers (the catalogue, the
     # stored statistics, its group's values and their regions).
-    budget = {TerritoryKind.COMMUNE: 11, TerritoryKind.REGION: 14}.get(territory.kind, 14)
+    budget = {TerritoryKind.COMMUNE: 12, TerritoryKind.REGION: 15}.get(territory.kind, 15)
     with django_assert_max_num_queries(budget):
         html = page(client, territory)
 

@@ -558,3 +558,41 @@ class TestWhatTheDemoReportsTell:
         assert content.startswith(b"%PDF-1.4")
         assert content.rstrip().endswith(b"%%EOF")
         assert len(content) == evidence.size < 2000
+
+
+# --- The contracts' life: final evaluations, renewals, an amendment ------------------
+
+
+def test_the_2017_contracts_are_completed_with_their_final_evaluation(demo):
+    contracts = Contract.objects.filter(reference__startswith="COTRI-2017-")
+
+    assert contracts.count() == 6
+    for contract in contracts:
+        assert contract.status == ContractStatus.COMPLETED
+        evaluation = contract.final_evaluation
+        assert evaluation.assessment.startswith("Bilan de démonstration")
+        assert evaluation.verdicts.count() == contract.targets.count()
+        assert evaluation.verdicts.filter(value__isnull=False).exists()
+
+
+def test_the_later_contracts_are_linked_to_the_contracts_they_renew(demo, client):
+    renewal = Contract.objects.get(predecessor__reference="COTRI-2017-FOURMIES")
+    predecessor = renewal.predecessor
+
+    page = client.get(f"/contrats/{predecessor.pk}/").content.decode()
+
+    assert Contract.objects.filter(predecessor__isnull=False).count() == 4
+    assert f'href="/contrats/{renewal.pk}/"' in page
+    assert "Évaluation finale" in page
+
+
+def test_the_later_fourmies_contract_carries_an_amendment(demo, client):
+    contract = Contract.objects.get(predecessor__reference="COTRI-2017-FOURMIES")
+
+    amendment = contract.amendments.get()
+    page = client.get(f"/contrats/{contract.pk}/").content.decode()
+
+    assert amendment.number == 1
+    assert amendment.changes.get().indicator.identifier == "cae_3.a"
+    assert "Avenants et objectifs en vigueur" in page
+    assert "Avenant n° 1" in page

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from contracts import services
 from indicators.models import Indicator
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, accept_verdicts, signable
 from tests.indicators.factories import ValidatedValueFactory
 from tests.pages import visible_text
 
@@ -128,8 +128,8 @@ def active_contract(staff, fourmies):
     value for 2019."""
     contract = ContractFactory(territory=fourmies)
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=contract.signed_on)
     ValidatedValueFactory(territory=fourmies, year=2019, value=Decimal("950"))
     return contract
 
@@ -149,7 +149,9 @@ def test_the_contract_list_badges_link_to_their_definition(client, active_contra
 
 
 def test_a_completed_contracts_outcome_links_to_its_definition(client, active_contract, staff):
-    services.complete_contract(active_contract, staff)
+    services.complete_contract(
+        active_contract, staff, "Bilan de fin de contrat.", accept_verdicts(active_contract)
+    )
 
     html = client.get(reverse("contract", args=[active_contract.pk])).content.decode()
 

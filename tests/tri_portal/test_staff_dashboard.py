@@ -9,7 +9,7 @@ from contracts.models import ProgressReport
 from contracts.reporting import late_reports
 from indicators.models import Aggregate, Indicator, RecomputeRun
 from territories.models import Territory
-from tests.contracts.factories import ContractFactory
+from tests.contracts.factories import ContractFactory, signable
 from tests.factories import UserFactory
 
 URL = reverse("staff_dashboard")
@@ -57,7 +57,7 @@ def test_the_dashboard_shows_the_coverage_counted_on_communes(demo_recomputed, a
 def test_submitted_reports_are_listed_for_validation(demo_recomputed, agent_client):
     staff = UserFactory(username="agent.region.test", is_staff=True)
     contract = ContractFactory(start_date=date(2024, 1, 1), end_date=date(2026, 12, 31))
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     report = services.open_report(contract, 2024, staff)
     services.save_report_values(
         report, [services.ReportedValue(Indicator.objects.get(identifier="cae_2.a"), "250")], staff
@@ -77,7 +77,7 @@ def test_a_missing_report_after_its_deadline_is_late():
 def test_late_reports_are_those_past_deadline_not_submitted(db):
     staff = UserFactory(username="agent.late", is_staff=True)
     contract = ContractFactory(start_date=date(2023, 3, 1), end_date=date(2026, 2, 28))
-    services.sign_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     ProgressReport.objects.create(contract=contract, year=2024)  # draft only
 
     late = late_reports(date(2025, 7, 1))

@@ -14,7 +14,7 @@ from contracts.models import Contract, ContractStatus, ProgressReport, ReportSta
 from indicators.models import Indicator
 from indicators.trajectory import TrackStatus
 from territories.models import Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory
+from tests.contracts.factories import ContractFactory, signable
 from tests.pages import visible_text
 
 RAW_STATUSES = sorted(
@@ -43,7 +43,7 @@ def every_status(demo_recomputed):
     contract = ContractFactory(
         territory=fourmies, start_date=date(2023, 3, 1), end_date=date(2026, 2, 28)
     )
-    services.sign_contract(contract, region, signed_on=date(2023, 2, 1))
+    services.sign_contract(signable(contract), region, signed_on=date(2023, 2, 1))
     energy = Indicator.objects.get(identifier="cae_2.a")
     officer = users["referent.fourmies"]
     reports = {}

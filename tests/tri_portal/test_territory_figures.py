@@ -12,7 +12,7 @@ from contracts import services
 from indicators.aggregation import recompute_all
 from indicators.models import IndicatorValue
 from territories.models import Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, TargetFactory, signable
 from tests.indicators.factories import ValidatedValueFactory
 from tests.pages import visible_text
 
@@ -104,7 +104,7 @@ def test_a_departement_without_aggregates_says_so(client, db):
 def fourmies_contract(staff, fourmies):
     contract = ContractFactory(territory=fourmies, title="Contrat de Fourmies")
     TargetFactory(contract=contract, baseline_year=2017, target_year=2020)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     return contract
 
 

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from contracts.api import ContractViewSet, TargetViewSet
 from contracts.api_effort import EffortShareViewSet
+from contracts.api_life import AmendmentViewSet
 from contracts.api_reports import ReportViewSet
 from indicators.api import AggregateViewSet, IndicatorViewSet, ValueViewSet
 from indicators.api_objectives import RegionalGoalViewSet
@@ -27,6 +28,7 @@ router.register("territories", TerritoryViewSet, basename="territory")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("targets", TargetViewSet, basename="target")
+router.register("amendments", AmendmentViewSet, basename="amendment")
 router.register("values", ValueViewSet, basename="value")
 router.register("aggregates", AggregateViewSet, basename="aggregate")
 router.register("regional-goals", RegionalGoalViewSet, basename="regional-goal")

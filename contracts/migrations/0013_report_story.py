@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0011_effort_share'),
+        ('contracts', '0012_contract_life'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
