@@ -115,7 +115,7 @@ HOSTILE_VALUES = [
     ("values-object", {"values": e()}, "values.non_field_errors"),
     ("values-empty", {"values": []}, "values.non_field_errors"),
     ("values-201", {"values": [e()] * 201}, "values.non_field_errors"),
-    ("no-values", {}, "values"),
+    ("no-values", {}, "non_field_errors"),  # nor action updates nor a comment
     ("body-list", [e()], "non_field_errors"),
     # One bad entry and the good ones before it are not saved either.
     ("batch-then-not-a-number", {"values": [e("1"), e("x", indicator="cae_3.a")]}, "cae_3.a"),

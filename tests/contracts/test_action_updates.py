@@ -14,7 +14,7 @@ from django.urls import reverse
 from contracts import services
 from contracts.models import ActionStatus, ActionUpdate, ProgressReport
 from indicators.models import Indicator
-from tests.contracts.factories import ActionFactory, ContractFactory, TargetFactory
+from tests.contracts.factories import ActionFactory, ContractFactory, TargetFactory, signable
 
 
 def page_text(response) -> str:
@@ -25,8 +25,8 @@ def page_text(response) -> str:
 def contract(staff, fourmies):
     contract = ContractFactory(territory=fourmies, reference="COTRI-FOURMIES")
     TargetFactory(contract=contract)  # cae_2.a
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=date(2017, 10, 24))
     return contract
 
 

@@ -17,7 +17,7 @@ from contracts import services
 from contracts.models import EVIDENCE_PREFIX, MAX_EVIDENCE_BYTES, EvidenceFile, ProgressReport
 from indicators.models import Indicator
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, EvidenceFactory, TargetFactory
+from tests.contracts.factories import ContractFactory, EvidenceFactory, TargetFactory, signable
 from tests.factories import UserFactory
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
@@ -37,8 +37,8 @@ def page_text(response) -> str:
 def contract(staff, fourmies):
     contract = ContractFactory(territory=fourmies, reference="COTRI-FOURMIES")
     TargetFactory(contract=contract)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
-    services.activate_contract(contract, staff)
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
+    services.activate_contract(contract, staff, activated_on=date(2017, 10, 24))
     return contract
 
 

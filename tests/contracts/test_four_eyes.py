@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from contracts import services
 from contracts.models import ReportStatus
-from tests.contracts.factories import ContractFactory, TargetFactory, published, reported
+from tests.contracts.factories import ContractFactory, TargetFactory, published, reported, signable
 from tests.factories import UserFactory
 
 FOUR_EYES = "un autre agent doit le valider (principe des quatre yeux)"
@@ -26,7 +26,7 @@ def text(response) -> str:
 def contract(staff):
     contract = ContractFactory()
     TargetFactory(contract=contract)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     return contract
 
 
@@ -153,7 +153,7 @@ def test_a_correction_by_a_second_person_is_not_self_corrected(value, second_sta
 def test_the_public_page_says_the_value_was_corrected(client, contract, value, staff):
     services.correct_validated_value(value, "245", "Erreur de saisie", staff)
     value.refresh_from_db()
-    services.activate_contract(contract, staff)
+    services.activate_contract(contract, staff, activated_on=date(2017, 10, 24))
 
     page = text(client.get(reverse("contract", args=[contract.pk])))
 

@@ -16,7 +16,7 @@ from contracts import imports, services
 from contracts.models import ReportStatus
 from indicators.models import Indicator
 from indicators.plausibility import FindingKind, check_plausibility, format_change
-from tests.contracts.factories import ContractFactory, TargetFactory, published, reported
+from tests.contracts.factories import ContractFactory, TargetFactory, published, reported, signable
 from tests.factories import UserFactory
 
 
@@ -34,7 +34,7 @@ def plain(message: str) -> str:
 def contract(staff):
     contract = ContractFactory()
     TargetFactory(contract=contract)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     return contract
 
 

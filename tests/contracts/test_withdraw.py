@@ -12,7 +12,7 @@ from contracts import services
 from contracts.models import ReportStatus
 from indicators.models import ValueStatus
 from territories.models import OfficerAssignment, Territory, TerritoryKind
-from tests.contracts.factories import ContractFactory, TargetFactory, reported
+from tests.contracts.factories import ContractFactory, TargetFactory, reported, signable
 from tests.factories import UserFactory
 
 
@@ -20,7 +20,7 @@ from tests.factories import UserFactory
 def submitted(officer, staff):
     contract = ContractFactory()
     TargetFactory(contract=contract)
-    services.sign_contract(contract, staff, signed_on=date(2017, 10, 24))
+    services.sign_contract(signable(contract), staff, signed_on=date(2017, 10, 24))
     report = reported(contract, 2018, {"cae_2.a": "250"}, officer)
     return services.submit_report(report, officer)
 
