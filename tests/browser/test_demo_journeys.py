@@ -90,6 +90,7 @@ def test_citizen_officer_and_staff_on_the_fresh_demo(demo_site, browser_page, mo
     assert str(year) in row.inner_text()
     with staff_page.expect_navigation():
         row.get_by_role("link", name=SCOT).click()
+    staff_page.get_by_label("Je confirme", exact=False).check()  # validation publishes
     with staff_page.expect_navigation():
         staff_page.get_by_role("button", name="Valider et publier les valeurs").click()
     report.refresh_from_db()
