@@ -2,10 +2,8 @@
 with charts and documents, CSV of the page's data (cached for anonymous visitors);
 the documents themselves, each to whom may see it."""
 
-import logging
-
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -36,8 +34,7 @@ from indicators.models import Indicator
 from indicators.peers import compared_indicators, peer_comparisons, peer_rows
 from kit.api import exports
 from kit.cache import BROWSER_MAX_AGE, public_page
-
-logger = logging.getLogger(__name__)
+from kit.files import stored_file_download
 
 PAGE_SIZE = 20
 
@@ -143,20 +140,9 @@ class ContractDocumentView(View):
             contract_id=pk,
             pk=doc_pk,
         )
-        try:
-            stream = document.file.storage.open(document.file.name, "rb")
-        except OSError:
-            logger.error(
-                "Document %s : fichier absent du stockage : %s", document.pk, document.file.name
-            )
-            raise Http404 from None
-        response = FileResponse(
-            stream,
-            as_attachment=True,
-            filename=document.download_name,
-            content_type=document.content_type,
+        response = stored_file_download(
+            document.file, document.download_name, document.content_type
         )
-        response["X-Content-Type-Options"] = "nosniff"
         if document.is_public:
             patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
         else:

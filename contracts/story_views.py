@@ -2,13 +2,10 @@
 is editable), download (whoever may see the report: staff and the territory's
 officers — anyone else gets a 404, as if the file did not exist)."""
 
-import logging
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -18,8 +15,7 @@ from contracts import services
 from contracts.models import EvidenceFile, ProgressReport
 from contracts.story_forms import EvidenceForm
 from contracts.views import ReportView
-
-logger = logging.getLogger(__name__)
+from kit.files import stored_file_download
 
 
 @method_decorator(login_required, name="dispatch")
@@ -78,19 +74,8 @@ class EvidenceDownloadView(View):
 
     def get(self, request, report_id, pk):
         evidence = _visible_evidence(request.user, report_id, pk)
-        try:
-            stream = evidence.file.storage.open(evidence.file.name, "rb")
-        except OSError:
-            logger.error(
-                "Pièce %s : fichier absent du stockage : %s", evidence.pk, evidence.file.name
-            )
-            raise Http404 from None
-        response = FileResponse(
-            stream,
-            as_attachment=True,
-            filename=evidence.download_name,
-            content_type=evidence.content_type,
+        response = stored_file_download(
+            evidence.file, evidence.download_name, evidence.content_type
         )
-        response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response

@@ -2,12 +2,14 @@
 place where the portal recognises PDF, images, office and CSV files. Contract documents
 and the evidence files of progress reports both check their uploads here."""
 
+import logging
 import re
 import zipfile
 from contextlib import suppress
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 # Each format: the extensions it may carry and the type it is served as.
@@ -129,3 +131,19 @@ def safe_download_name(title: str, extension: str = "", fallback: str = "documen
 def content_type_of(file_format: str) -> str:
     """The type a file of this format is served as (opaque for anything unknown)."""
     return FORMATS[file_format][1] if file_format in FORMATS else "application/octet-stream"
+
+
+def stored_file_download(stored, filename: str, content_type: str) -> FileResponse:
+    """A stored file (a model's ``FieldFile``) as a download a browser never renders nor
+    sniffs (``Content-Disposition: attachment``, ``nosniff``); 404 — and an error in the
+    log — when the storage no longer has it."""
+    try:
+        stream = stored.storage.open(stored.name, "rb")
+    except OSError:
+        logging.getLogger(__name__).error("Fichier absent du stockage : %s", stored.name)
+        raise Http404 from None
+    response = FileResponse(
+        stream, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

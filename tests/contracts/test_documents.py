@@ -244,7 +244,7 @@ def test_a_document_whose_file_is_missing_is_a_french_404_not_an_error(
 
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
-    assert f"fichier absent du stockage : {document.file.name}" in caplog.text
+    assert f"Fichier absent du stockage : {document.file.name}" in caplog.text
 
 
 # --- The contract page lists them -------------------------------------------------------
