@@ -489,6 +489,7 @@ def test_postgres_restore_brings_back_exactly_the_backed_up_data(pg_demo):
 def test_postgres_restore_with_a_tampered_manifest_names_the_table(pg_demo, tmp_path):
     backup = tmp_path / "copie.dump"
     shutil.copyfile(pg_demo["backup"], backup)
+    shutil.copytree(pg_demo["backup"].with_name("tri.dump.media"), f"{backup}.media")
     manifest = json.loads(pg_demo["backup"].with_name("tri.dump.json").read_text())
     manifest["tables"]["auth_user"]["sha256"] = "0" * 64
     backup.with_name("copie.dump.json").write_text(json.dumps(manifest))

@@ -31,6 +31,8 @@ COLUMNS = [
     "entered_at",
     "validated_by_id",
     "validated_at",
+    "justification",
+    "self_corrected",
 ]
 
 
@@ -60,6 +62,8 @@ def value_rows(seed, territories, years, indicators, reports, user, existing):
                     entered,
                     user.pk if validated else None,
                     entered if validated else None,
+                    "",
+                    False,
                 )
 
 
