@@ -157,12 +157,14 @@ class StaffReportQueueView(TemplateView):
     template_name = "contracts/staff_report_queue.html"
 
     def get_context_data(self, **kwargs):
-        reports = (
+        reports = list(
             ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
             .select_related("contract__territory", "submitted_by")
             .order_by("submitted_at")
         )
-        return super().get_context_data(**kwargs, reports=reports)
+        # Four eyes: those this agent entered or submitted wait for another agent.
+        mine = services.reports_edited_by(reports, self.request.user)
+        return super().get_context_data(**kwargs, reports=reports, mine=mine)
 
 
 @method_decorator(staff_member_required, name="dispatch")

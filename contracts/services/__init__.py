@@ -46,6 +46,7 @@ from contracts.services.review import (
     JUSTIFICATION_REQUIRED,
     previous_points,
     report_editors,
+    reports_edited_by,
     validation_refusal,
     value_findings,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "reject_report",
     "renew_contract",
     "report_editors",
+    "reports_edited_by",
     "save_report_story",
     "save_report_values",
     "sign_contract",

@@ -69,6 +69,23 @@ def test_staff_who_changed_one_value_cannot_validate(contract, officer, staff):
     assert services.validation_refusal(report, staff)
 
 
+def test_the_queue_marks_the_reports_an_agent_entered_for_another_agent(
+    client, filled_by_staff, staff, second_staff, contract, officer
+):
+    by_officer = services.submit_report(
+        reported(contract, 2019, {"cae_2.a": "245"}, officer), officer
+    )
+    marker = "saisi ou soumis par vous : un autre agent le valide"
+
+    assert services.reports_edited_by([filled_by_staff, by_officer], staff) == {filled_by_staff.pk}
+    client.force_login(staff)
+    page = client.get(reverse("staff_reports")).content.decode()
+    assert page.count(f"/gestion/rapports/{by_officer.pk}/") == 1  # both listed,
+    assert page.count(marker) == 1  # one marked
+    client.force_login(second_staff)
+    assert marker not in client.get(reverse("staff_reports")).content.decode()
+
+
 def test_the_same_person_may_reject(filled_by_staff, staff):
     """Four eyes guards publication: a rejection publishes nothing."""
     services.reject_report(filled_by_staff, staff, "Valeur à revoir")
