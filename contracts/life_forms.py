@@ -2,11 +2,13 @@
 the final evaluation. They parse input; the services decide."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import AmendmentChangeKind, Verdict
 from contracts.services import Change, VerdictInput
 from indicators.models import Indicator
+from territories.models import Territory, TerritoryKind
 
 
 class DateInput(forms.DateInput):
@@ -45,6 +47,29 @@ class RenewForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     start_date = _date(_("Début du nouveau contrat"))
+    territory = forms.CharField(
+        label=_("Territoire du nouveau contrat (facultatif)"),
+        required=False,
+        max_length=9,
+        help_text=_(
+            "Vide : le même territoire. Sinon, le SIREN (ou le code INSEE d'une commune) "
+            "du territoire qui lui succède (fusion d'EPCI…)."
+        ),
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric"}),
+    )
+
+    def clean_territory(self):
+        code = self.cleaned_data["territory"].strip()
+        if not code:
+            return None
+        found = Territory.objects.filter(
+            Q(siren=code) | Q(kind=TerritoryKind.COMMUNE, code=code)
+        ).first()
+        if found is None:
+            raise forms.ValidationError(
+                _("Aucun territoire de SIREN ou de code INSEE « %(code)s ».") % {"code": code}
+            )
+        return found
 
 
 class AmendmentForm(forms.Form):

@@ -87,7 +87,11 @@ class StaffContractView(View):
                     done = _("Contrat résilié.")
                 else:
                     successor = services.renew_contract(
-                        contract, request.user, data["reference"], data["start_date"]
+                        contract,
+                        request.user,
+                        data["reference"],
+                        data["start_date"],
+                        territory=data["territory"],
                     )
                     messages.success(
                         request,

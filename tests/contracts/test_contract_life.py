@@ -19,6 +19,7 @@ from contracts.models import (
     Target,
     Verdict,
 )
+from territories.models import Territory, TerritoryKind
 from tests.contracts.factories import (
     ContractFactory,
     TargetFactory,
@@ -426,6 +427,39 @@ def test_renewing_on_the_contract_life_page_opens_the_successor(active, staff_cl
     successor = Contract.objects.get(reference="COTRI-2020-FOURMIES")
     assert response["Location"] == f"/gestion/contrats/{successor.pk}/"
     assert successor.predecessor == active
+
+
+def test_a_renewal_can_go_to_a_successor_territory_given_by_its_siren(active, staff_client):
+    epci = Territory.objects.filter(kind=TerritoryKind.EPCI).exclude(siren="").first()
+
+    staff_client.post(
+        f"/gestion/contrats/{active.pk}/",
+        {
+            "action": "renew",
+            "reference": "COTRI-2020-FUSION",
+            "start_date": "2020-10-24",
+            "territory": epci.siren,
+        },
+    )
+
+    successor = Contract.objects.get(reference="COTRI-2020-FUSION")
+    assert (successor.territory, successor.predecessor) == (epci, active)
+
+
+def test_an_unknown_successor_territory_is_refused_in_french(active, staff_client):
+    response = staff_client.post(
+        f"/gestion/contrats/{active.pk}/",
+        {
+            "action": "renew",
+            "reference": "COTRI-2020-FUSION",
+            "start_date": "2020-10-24",
+            "territory": "123456789",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Aucun territoire de SIREN ou de code INSEE « 123456789 »" in response.content.decode()
+    assert not Contract.objects.filter(reference="COTRI-2020-FUSION").exists()
 
 
 def test_contract_life_pages_are_for_staff_only(client, active):
