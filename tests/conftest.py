@@ -15,9 +15,11 @@ from tests.realservices import ensure_reference_data
 # Tests that commit (transactional tests, live servers, real workers and browsers) reset
 # every table after them, and Redis tests share the broker (a worker started by one
 # answers another's "is any worker up?"): they run in a process of their own, one at a
-# time (`make test`: `-m serial`, alongside the rest on every core: `-m "not serial"`).
+# time (`make test`: `-m serial`, alongside the rest on every core: `-m "not serial"`);
+# so do the modules that run the portal in processes of their own (``processes``):
+# the serial part ends well before the parallel one, and they even the two out.
 SERIAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
-SERIAL_MARKERS = ("redis", "browser")
+SERIAL_MARKERS = ("redis", "browser", "processes")
 # Module-scoped demo fixtures, from the least to the most prepared (see ``demo``).
 DEMO_LEVELS = ("demo", "demo_recomputed")
 
@@ -128,7 +130,6 @@ SLOW_MODULES = {
     "tests/contracts/test_import.py": 21,
     "tests/indicators/test_aggregation_property.py": 19,
     "tests/tri_portal/test_demo.py": 18,
-    "tests/tri_portal/test_production_settings.py": 16,
     "tests/contracts/test_officer_space.py": 15,
     "tests/api/test_read_api.py": 14,
     "tests/faults/test_permission_sweep.py": 14,

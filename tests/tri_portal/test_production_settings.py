@@ -25,6 +25,9 @@ from contracts.models import Contract
 from territories.models import Territory, TerritoryKind
 from tests.factories import UserFactory
 
+# gunicorn and manage.py in processes of their own: in the serial part (tests/conftest.py).
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOST = "tri.example.org"

@@ -8,6 +8,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tri_portal.env import env_bool, parse_database_url
 
+# The settings read in fresh interpreters: in the serial part (tests/conftest.py).
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = Path("/srv/tri")
 
