@@ -3,11 +3,12 @@ with charts and documents, CSV of the page's data (cached for anonymous visitors
 the documents themselves, each to whom may see it."""
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 
 from contracts.comparison import (
@@ -89,20 +90,20 @@ class ContractDetailView(View):
 @method_decorator(public_page, name="get")
 class ContractComparisonView(View):
     """Every public contract in one table sortable by any column (``?tri=``, ``-`` for
-    descending, server-side: no JavaScript needed); ``?format=csv`` downloads it."""
+    descending, server-side: no JavaScript needed); ``?format=csv`` (``&sep=;`` for a
+    spreadsheet) or ``?format=xlsx`` downloads it, an open-data file like the API's."""
 
     def get(self, request):
         sort, descending = read_sort(request.GET.get("tri"))
-        rows = comparison_rows(sort, descending)
-        if request.GET.get("format") == "csv":
-            filename = f"{COMPARISON_CSV.name}-{timezone.localdate().isoformat()}"
-            # Built whole (one row per public contract): the page cache stores it.
-            lines = exports.csv_lines(COMPARISON_CSV, comparison_csv_rows(rows))
-            response = HttpResponse(
-                "".join(lines).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        fmt, separator = request.GET.get("format"), request.GET.get("sep", ",")
+        if fmt not in (None, "html", "csv", "xlsx") or separator not in exports.SEPARATORS:
+            return HttpResponseBadRequest(
+                _("Format ou séparateur inconnu : format=csv ou xlsx, sep=, ou ;."),
+                content_type="text/plain; charset=utf-8",
             )
-            response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-            return exports.with_licence(response)
+        rows = comparison_rows(sort, descending)
+        if fmt in ("csv", "xlsx"):
+            return self.download(rows, fmt, exports.SEPARATORS[separator])
         indicators = Indicator.objects.in_bulk(HEADLINE_INDICATORS, field_name="identifier")
         links = sort_links(sort, descending)
         context = {
@@ -114,6 +115,24 @@ class ContractComparisonView(View):
             "has_demo": any(row.contract.is_demo for row in rows),
         }
         return render(request, "contracts/comparison.html", context)
+
+    @staticmethod
+    def download(rows, fmt: str, separator: str) -> HttpResponse:
+        """The file, built whole (one row per public contract): the page cache stores it."""
+        filename = f"{COMPARISON_CSV.name}-{timezone.localdate().isoformat()}"
+        if fmt == "xlsx":
+            streamed = exports.xlsx_response(COMPARISON_CSV, comparison_csv_rows(rows), filename)
+            response = HttpResponse(b"".join(streamed.streaming_content))
+            for header, value in streamed.items():
+                response[header] = value
+            streamed.close()
+            return response
+        lines = exports.csv_lines(COMPARISON_CSV, comparison_csv_rows(rows), separator)
+        response = HttpResponse(
+            "".join(lines).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return exports.with_licence(response)
 
 
 @method_decorator(public_page, name="get")

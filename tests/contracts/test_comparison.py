@@ -12,9 +12,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from contracts.alignment import refresh_alignments
-from contracts.comparison import read_sort
+from contracts.comparison import COMPARISON_CSV, read_sort
 from contracts.models import ContractStatus
 from indicators.models import IndicatorValue, ValueStatus
 from territories.models import Territory, TerritoryKind
@@ -131,6 +132,34 @@ def test_csv_has_one_row_per_contract_with_source_and_demo_columns(client, contr
     assert fourmies["is_demo"] == "false"
     assert "COTRI-CMP-F" in fourmies["source"]
     assert rows[1]["cae_2.a_alignement"] == "below"
+
+
+def test_the_spreadsheet_csv_and_the_xlsx_carry_the_same_rows(client, contracts):
+    french = client.get(URL, {"format": "csv", "sep": ";", "tri": "-cae_2.a"}).content
+    rows = list(csv.DictReader(io.StringIO(french.decode("utf-8-sig")), delimiter=";"))
+    workbook = load_workbook(io.BytesIO(client.get(URL, {"format": "xlsx"}).content))
+    sheet = list(workbook.active.iter_rows(values_only=True))
+
+    assert [row["reference"] for row in rows] == ["COTRI-CMP-F", "COTRI-CMP-G"]
+    assert rows[0]["cae_2.a_realisation"] == "0,5"  # French decimal comma
+    assert sheet[0] == tuple(COMPARISON_CSV.header)
+    assert sorted(row[1] for row in sheet[1:]) == ["COTRI-CMP-F", "COTRI-CMP-G"]
+
+
+@pytest.mark.parametrize("query", [{"format": "pdf"}, {"format": "csv", "sep": "|"}])
+def test_an_unknown_format_or_separator_is_a_french_400(client, contracts, query):
+    response = client.get(URL, query)
+
+    assert response.status_code == 400
+    assert "Format ou séparateur inconnu" in response.content.decode()
+
+
+def test_the_comparison_file_has_its_table_schema_and_dictionary_entries(client, db):
+    schema = client.get(reverse("api:table_schema", args=[COMPARISON_CSV.name])).json()
+    dictionary = b"".join(client.get(reverse("data_dictionary")).streaming_content).decode()
+
+    assert [field["name"] for field in schema["fields"]] == list(COMPARISON_CSV.header)
+    assert dictionary.count(f"{COMPARISON_CSV.name},") == len(COMPARISON_CSV.columns)
 
 
 def test_linked_from_the_contract_list_and_the_open_data_page(client, db):

@@ -18,6 +18,7 @@ def test_open_data_page_links_every_file_its_schema_and_the_api_docs(client, db)
         ("valeurs-validees", "api:value-list"),
         ("agregats", "api:aggregate-list"),
         ("part-effort-regional", "api:effort-share-list"),
+        ("comparaison-contrats", "contract_comparison"),
     ]:
         url = reverse(route)
         assert f'href="{url}?format=csv"' in page

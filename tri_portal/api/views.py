@@ -5,18 +5,22 @@ from django.views.decorators.csrf import csrf_exempt
 
 from contracts.api import CONTRACTS, TARGETS
 from contracts.api_effort import EFFORT_SHARES
+from contracts.comparison import COMPARISON_CSV
 from indicators.api import AGGREGATES, VALUES
 
 DATASETS = {
-    dataset.name: dataset for dataset in (CONTRACTS, TARGETS, VALUES, AGGREGATES, EFFORT_SHARES)
+    dataset.name: dataset
+    for dataset in (CONTRACTS, TARGETS, VALUES, AGGREGATES, EFFORT_SHARES, COMPARISON_CSV)
 }
-# Each open-data file is the export of an API list (``?format=csv|xlsx``).
+# Each open-data file is the export of an API list (``?format=csv|xlsx``), or of the
+# comparison table's page (the same parameters).
 EXPORT_ROUTES = [
     (CONTRACTS.name, "api:contract-list"),
     (TARGETS.name, "api:target-list"),
     (VALUES.name, "api:value-list"),
     (AGGREGATES.name, "api:aggregate-list"),
     (EFFORT_SHARES.name, "api:effort-share-list"),
+    (COMPARISON_CSV.name, "contract_comparison"),  # the comparison table's page
 ]
 
 
