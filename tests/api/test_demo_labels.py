@@ -88,6 +88,7 @@ def test_the_data_dictionary_lists_is_demo_for_every_file(client, db):
         "valeurs-validees",
         "agregats",
         "part-effort-regional",
+        "comparaison-contrats",
     }
     assert {row["fichier"] for row in rows if row["colonne"] == "validated_by_organisation"} == {
         "valeurs-validees"
