@@ -4,14 +4,13 @@ of the rule. The bounds live in the catalogue (``Indicator.max_change_percent``,
 justification before its report is submitted, and the reviewer sees the finding."""
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import models
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-MINUS = "\u2212"
+from kit.templatetags.tri_format import change_percent
 
 
 class FindingKind(models.TextChoices):
@@ -37,11 +36,7 @@ def relative_change(previous: Decimal | None, value: Decimal | None) -> Decimal 
 
 def format_change(change: Decimal | None) -> str:
     """A change in % as French text with its sign: ``+9 900 %``, ``−35 %`` (— if none)."""
-    if change is None:
-        return "—"
-    rounded = Decimal(change).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    sign = MINUS if rounded < 0 else "+" if rounded > 0 else ""
-    return f"{sign}{number_format(abs(rounded), 0, force_grouping=True)}\u00a0%"
+    return change_percent(change)
 
 
 def check_plausibility(

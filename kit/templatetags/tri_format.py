@@ -36,6 +36,22 @@ def percent(fraction, decimals=0):
 MINUS = "\u2212"
 
 
+def _signed(rounded: Decimal, places: int) -> str:
+    """``rounded`` in French with an explicit sign (the typographic minus)."""
+    sign = MINUS if rounded < 0 else "+" if rounded > 0 else ""
+    return f"{sign}{number_format(abs(rounded), places, force_grouping=True)}"
+
+
+@register.filter
+def change_percent(value):
+    """A change in % (``9900``) as French text with its sign, to the unit (``+9 900 %``,
+    ``−35 %``; — if missing)."""
+    if value is None or value == "":
+        return "—"
+    rounded = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{_signed(rounded, 0)}\u00a0%"
+
+
 @register.filter
 def pace(value):
     """A pace in % per year (``-1.657459``) as French text: at most two decimals,
@@ -45,5 +61,4 @@ def pace(value):
         return "—"
     rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     places = max(0, -rounded.normalize().as_tuple().exponent)
-    sign = MINUS if rounded < 0 else "+" if rounded > 0 else ""
-    return f"{sign}{number_format(abs(rounded), places, force_grouping=True)}\u00a0%/an"
+    return f"{_signed(rounded, places)}\u00a0%/an"
